@@ -1,0 +1,1 @@
+"""Pure rules from the MIAP guide *Managing Your Users* (v4). No I/O, stdlib only."""
