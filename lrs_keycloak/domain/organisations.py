@@ -1,0 +1,193 @@
+"""Organisations (MIAP registered Learner Registration Bodies) and their kinds.
+
+Each organisation is a single registered entity (guide §2) and may hold entitlements that
+make the special roles available to its users (guide §10.3-§10.5).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from lrs_keycloak.domain.entitlements import (
+    AWARDING_BODY,
+    ENTITLEMENT_REASONS,
+    KNOWN_ENTITLEMENTS,
+    OLASS,
+    PLR,
+)
+from lrs_keycloak.domain.errors import Violation
+
+ORG_ID_SHAPE = r"[a-z0-9][a-z0-9-]{1,62}"
+_ORG_ID = re.compile(ORG_ID_SHAPE)
+
+LEARNING_PROVIDER = "learning-provider"
+AWARDING_BODY_KIND = "awarding-body"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """A MIAP registered organisation; ``kind`` names an :class:`OrganisationKind`."""
+
+    id: str
+    name: str
+    kind: str
+    entitlements: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OrganisationKind:
+    """A kind of organisation.
+
+    ``entitlements`` are granted to every organisation of this kind (an awarding body always
+    holds ``awarding-body``); ``allowed_extra`` are the entitlements an organisation of this
+    kind may additionally be granted once approved (e.g. ``olass``, ``plr``).
+    """
+
+    name: str
+    label: str
+    entitlements: frozenset[str]
+    allowed_extra: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        unknown = (self.entitlements | self.allowed_extra) - KNOWN_ENTITLEMENTS
+        if unknown:
+            raise ValueError(
+                f"organisation kind {self.name!r} names unknown entitlements "
+                f"{sorted(unknown)}; known entitlements are {sorted(KNOWN_ENTITLEMENTS)}"
+            )
+        if AWARDING_BODY in self.allowed_extra:
+            raise ValueError(
+                f"organisation kind {self.name!r}: {AWARDING_BODY!r} cannot be an optional "
+                "extra; only an awarding-body kind holds it, always (guide §10.3)"
+            )
+
+    @property
+    def is_awarding_body(self) -> bool:
+        return AWARDING_BODY in self.entitlements
+
+
+def default_kinds() -> Mapping[str, OrganisationKind]:
+    """The kinds used when no configuration says otherwise."""
+    kinds = (
+        OrganisationKind(
+            name=LEARNING_PROVIDER,
+            label="Learning provider",
+            entitlements=frozenset(),
+            allowed_extra=frozenset({OLASS, PLR}),
+        ),
+        OrganisationKind(
+            name=AWARDING_BODY_KIND,
+            label="Awarding body",
+            entitlements=frozenset({AWARDING_BODY}),
+            allowed_extra=frozenset({PLR}),
+        ),
+    )
+    return MappingProxyType({k.name: k for k in kinds})
+
+
+def validate_org_id(org_id: str) -> list[Violation]:
+    """An organisation id is a lower-case slug: 2-63 of a-z, 0-9 and '-', not starting with '-'."""
+    if _ORG_ID.fullmatch(org_id):
+        return []
+    return [
+        Violation(
+            field="id",
+            code="invalid-org-id",
+            message=(
+                f"Organisation id {org_id!r} is not valid: use 2 to 63 lower-case letters, "
+                "digits and hyphens, starting with a letter or digit (for example "
+                "'anytown-college')."
+            ),
+            rule="organisation ids are lower-case slugs (used as the Keycloak group path)",
+        )
+    ]
+
+
+def check_organisation(org: Organisation, kinds: Mapping[str, OrganisationKind]) -> list[Violation]:
+    """Every reason this organisation's record is not acceptable (empty list when it is)."""
+    violations = validate_org_id(org.id)
+    if not org.name.strip():
+        violations.append(
+            Violation(
+                field="name",
+                code="name-required",
+                message=f"Organisation {org.id!r} needs a name: enter its registered name.",
+                rule="guide §2: one registered organisation entity",
+            )
+        )
+    kind = kinds.get(org.kind)
+    if kind is None:
+        violations.append(
+            Violation(
+                field="kind",
+                code="unknown-kind",
+                message=(
+                    f"Organisation {org.id!r} has kind {org.kind!r}, which is not configured; "
+                    f"choose one of: {', '.join(sorted(kinds)) or '(none configured)'}."
+                ),
+                rule="organisation kinds come from the realm configuration",
+            )
+        )
+    for entitlement in sorted(org.entitlements - KNOWN_ENTITLEMENTS):
+        violations.append(
+            Violation(
+                field="entitlements",
+                code="unknown-entitlement",
+                message=(
+                    f"Organisation {org.id!r} has unknown entitlement {entitlement!r}; known "
+                    f"entitlements are {', '.join(sorted(KNOWN_ENTITLEMENTS))}."
+                ),
+                rule="guide §10.3-§10.5: entitlements gate the special roles",
+            )
+        )
+    if kind is None:
+        return violations
+
+    if AWARDING_BODY in org.entitlements and not kind.is_awarding_body:
+        reason, rule = ENTITLEMENT_REASONS[AWARDING_BODY]
+        violations.append(
+            Violation(
+                field="entitlements",
+                code="awarding-body-only",
+                message=(
+                    f"Organisation {org.name or org.id!r} is a {kind.label.lower()}, not an "
+                    f"awarding body, so it cannot hold the {AWARDING_BODY!r} entitlement: "
+                    f"{reason}. Remove the entitlement or correct the organisation's kind."
+                ),
+                rule=rule,
+            )
+        )
+    permitted = kind.entitlements | kind.allowed_extra
+    for entitlement in sorted((org.entitlements & KNOWN_ENTITLEMENTS) - permitted):
+        if entitlement == AWARDING_BODY:
+            continue  # reported above with its own reason
+        _, rule = ENTITLEMENT_REASONS[entitlement]
+        violations.append(
+            Violation(
+                field="entitlements",
+                code="entitlement-not-allowed",
+                message=(
+                    f"Organisation {org.name or org.id!r} is a {kind.label.lower()}; that kind "
+                    f"of organisation cannot be granted {entitlement!r}. Remove it or correct "
+                    "the organisation's kind."
+                ),
+                rule=rule,
+            )
+        )
+    for entitlement in sorted(kind.entitlements - org.entitlements):
+        _, rule = ENTITLEMENT_REASONS[entitlement]
+        violations.append(
+            Violation(
+                field="entitlements",
+                code="missing-kind-entitlement",
+                message=(
+                    f"Organisation {org.name or org.id!r} is a {kind.label.lower()}, so it must "
+                    f"hold the {entitlement!r} entitlement; add it."
+                ),
+                rule=rule,
+            )
+        )
+    return violations

@@ -1,0 +1,84 @@
+"""Organisations: one registered entity each (guide §2), entitlements per §10.3-§10.5."""
+
+from __future__ import annotations
+
+import pytest
+
+from lrs_keycloak.domain.organisations import (
+    Organisation,
+    OrganisationKind,
+    check_organisation,
+    default_kinds,
+    validate_org_id,
+)
+from lrs_keycloak.domain.roles import AWARDING_BODY, OLASS, PLR
+
+KINDS = default_kinds()
+
+
+def org(
+    kind: str = "learning-provider", *entitlements: str, name: str = "Anytown College"
+) -> Organisation:
+    return Organisation("anytown-college", name, kind, frozenset(entitlements))
+
+
+@pytest.mark.parametrize("org_id", ["anytown-college", "a1", "9th-form", "x" * 63])
+def test_an_organisation_id_is_a_lower_case_slug(org_id: str) -> None:
+    assert validate_org_id(org_id) == []
+
+
+@pytest.mark.parametrize(
+    "org_id",
+    ["", "a", "-college", "Anytown", "anytown college", "anytown_college", "x" * 64, "ab\n"],
+)
+def test_an_organisation_id_that_is_not_a_slug_is_refused(org_id: str) -> None:
+    [violation] = validate_org_id(org_id)
+    assert violation.code == "invalid-org-id"
+
+
+def test_a_well_formed_organisation_passes() -> None:
+    assert check_organisation(org("learning-provider", OLASS, PLR), KINDS) == []
+    assert check_organisation(org("awarding-body", AWARDING_BODY), KINDS) == []
+
+
+def test_an_organisation_must_have_a_name() -> None:
+    [violation] = check_organisation(org(name="  "), KINDS)
+    assert violation.code == "name-required"
+
+
+def test_an_organisation_kind_must_be_configured() -> None:
+    [violation] = check_organisation(org("university"), KINDS)
+    assert violation.code == "unknown-kind"
+    assert "awarding-body, learning-provider" in violation.message
+
+
+def test_awarding_body_entitlement_only_for_awarding_bodies() -> None:
+    [violation] = check_organisation(org("learning-provider", AWARDING_BODY), KINDS)
+    assert violation.code == "awarding-body-only"
+    assert "§10.3" in violation.rule
+
+
+def test_an_awarding_body_always_holds_the_awarding_body_entitlement() -> None:
+    [violation] = check_organisation(org("awarding-body"), KINDS)
+    assert violation.code == "missing-kind-entitlement"
+
+
+def test_an_entitlement_not_allowed_for_the_kind_is_refused() -> None:
+    [violation] = check_organisation(org("awarding-body", AWARDING_BODY, OLASS), KINDS)
+    assert violation.code == "entitlement-not-allowed"
+    assert "§10.4" in violation.rule
+
+
+def test_an_unknown_entitlement_is_refused() -> None:
+    [violation] = check_organisation(org("learning-provider", "prisons"), KINDS)
+    assert violation.code == "unknown-entitlement"
+
+
+def test_a_kind_may_not_name_unknown_entitlements() -> None:
+    with pytest.raises(ValueError, match="unknown entitlements"):
+        OrganisationKind("school", "School", frozenset(), frozenset({"prisons"}))
+
+
+def test_the_awarding_body_entitlement_cannot_be_an_optional_extra() -> None:
+    with pytest.raises(ValueError, match="§10.3"):
+        OrganisationKind("school", "School", frozenset(), frozenset({AWARDING_BODY}))
