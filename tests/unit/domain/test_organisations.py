@@ -80,5 +80,5 @@ def test_a_kind_may_not_name_unknown_entitlements() -> None:
 
 
 def test_the_awarding_body_entitlement_cannot_be_an_optional_extra() -> None:
-    with pytest.raises(ValueError, match="§10.3"):
+    with pytest.raises(ValueError, match=r"§10\.3"):
         OrganisationKind("school", "School", frozenset(), frozenset({AWARDING_BODY}))

@@ -1,0 +1,336 @@
+"""Refusing names that do not belong to one person (guide §4.1, §4.2).
+
+Guide §4.1: "MIAP does not recommend the creation of 'Guest' user accounts."
+Guide §4.2: "It is NOT recommended that you name user accounts with generic names (for example
+'User 1' or 'AdminDepartment') as these accounts cannot be associated to a person."
+
+Words are matched whole: "Testa", "Adminson" and "Guestling" are names, "Test", "Admin Department"
+and "AdminDepartment" are not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.domain.roles import GUIDE_ROLE_NAMES
+from lrs_keycloak.domain.usernames import ascii_fold
+
+MAX_NAME_LENGTH = 100
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_RULE_GENERIC = "guide §4.1/§4.2: no guest or generic accounts; each account is one named person"
+_ONE_PERSON = (
+    "Each account must belong to one named person so that you know who is using the LRS: "
+    "enter the person's own {label}."
+)
+_NAME_PUNCTUATION = frozenset(" -‐‑‒–—'’‘ʼ.\u00a0")
+# Ignored when comparing a person's name with the organisation's. Legal suffixes ("Ltd") are kept
+# so that Jane Doe may hold an account at "Jane Doe Ltd".
+_ORG_STOPWORDS = frozenset({"the", "of", "and", "for"})
+
+#: Words that make an account generic (guide §4.1, §4.2). Real names in common use are left
+#: out on purpose ("root", "king", "mark", "bill", "may", "sales"): refusing a real person is
+#: worse than missing an unusual generic name, which the super user still has to answer for.
+DEFAULT_GENERIC_WORDS: tuple[str, ...] = (
+    "user", "users", "admin", "admins", "administrator", "administrators", "administration",
+    "guest", "guests", "visitor", "test", "tests", "tester", "testing", "demo", "dummy",
+    "sample", "example", "placeholder", "trial", "temp", "temporary", "reception",
+    "receptionist", "front-desk", "frontdesk", "office", "staff", "team", "general", "shared",
+    "common", "public", "everyone", "group", "generic", "account", "login", "logon", "default",
+    "anonymous", "anon", "unknown", "nobody", "none", "noreply", "no-reply", "system",
+    "sysadmin", "superuser", "super-user", "operator", "support", "helpdesk", "help-desk",
+    "servicedesk", "service-desk", "info", "information", "enquiries", "enquiry", "contact",
+    "mis", "lrs", "lrb", "miap", "tbc", "tba", "xxx", "workstation", "computer", "laptop",
+)  # fmt: skip
+
+#: Department and function names: an account named after a department is shared (guide §4.2).
+DEFAULT_DEPARTMENTS: tuple[str, ...] = (
+    "department", "departments", "dept", "finance", "hr", "human-resources", "personnel", "it",
+    "ict", "marketing", "admissions", "registry", "registration", "registrations", "enrolment",
+    "enrolments", "enrollment", "exams", "examinations", "accounts", "payroll", "estates",
+    "facilities", "library", "careers", "quality", "funding", "compliance", "safeguarding",
+    "management", "operations", "procurement", "curriculum", "faculty", "governance", "records",
+    "student-services", "learner-services", "data-team",
+)  # fmt: skip
+
+
+def _normalise_words(words: Iterable[str], what: str) -> frozenset[str]:
+    result = set()
+    for raw in words:
+        word = raw.strip().lower()
+        if not _WORD.fullmatch(word):
+            raise ValueError(
+                f"{what} entry {raw!r} must be lower-case letters, optionally joined by hyphens"
+            )
+        result.add(word)
+    return frozenset(result)
+
+
+@dataclass(frozen=True)
+class GenericNamePolicy:
+    """The words that mark a name as generic, editable in ``realm-config/generic-names.yaml``.
+
+    ``generic_words`` also generate Keycloak's username validator; ``departments`` only
+    refuse names typed by a super user. Both are lower-case letters, optionally hyphenated.
+    """
+
+    generic_words: frozenset[str]
+    departments: frozenset[str]
+
+    def __post_init__(self) -> None:
+        for what, words in (
+            ("generic_words", self.generic_words),
+            ("departments", self.departments),
+        ):
+            bad = sorted(w for w in words if not _WORD.fullmatch(w))
+            if bad:
+                raise ValueError(
+                    f"{what} must be lower-case letters, optionally joined by hyphens: {bad}"
+                )
+
+    @classmethod
+    def from_lists(
+        cls, generic_words: Iterable[str], departments: Iterable[str] = ()
+    ) -> GenericNamePolicy:
+        """Build from raw lists, trimming and lower-casing each entry."""
+        return cls(
+            _normalise_words(generic_words, "generic_words"),
+            _normalise_words(departments, "departments"),
+        )
+
+
+def default_policy() -> GenericNamePolicy:
+    """The policy used when no configuration is given (same lists as generic-names.yaml)."""
+    return GenericNamePolicy.from_lists(DEFAULT_GENERIC_WORDS, DEFAULT_DEPARTMENTS)
+
+
+def _squash(text: str) -> str:
+    """Letters only, lower-case ASCII: ``"LRB Super-User"`` → ``"lrbsuperuser"``."""
+    return "".join(ch for ch in ascii_fold(text) if ch != "-")
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a name, split at separators and camelCase, folded to lower-case ASCII.
+
+    ``"AdminDepartment"`` → ``["admin", "department"]``; ``"O'Brien"`` → ``["o", "brien"]``.
+    Words with no Latin letters are left out.
+    """
+    text = unicodedata.normalize("NFC", name)
+    tokens: list[str] = []
+    current: list[str] = []
+    for i, ch in enumerate(text):
+        if not ch.isalpha():
+            if unicodedata.category(ch).startswith("M") and current:
+                current.append(ch)
+                continue
+            if current:
+                tokens.append("".join(current))
+            current = []
+            continue
+        prev = text[i - 1] if i > 0 else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        camel = current and (
+            (prev.islower() and ch.isupper()) or (prev.isupper() and ch.isupper() and nxt.islower())
+        )
+        if camel:
+            tokens.append("".join(current))
+            current = []
+        current.append(ch)
+    if current:
+        tokens.append("".join(current))
+    return [w for w in (_squash(t) for t in tokens) if w]
+
+
+def _contains_phrase(words: Sequence[str], phrase: str) -> bool:
+    parts = phrase.split("-")
+    n = len(parts)
+    return any(list(words[i : i + n]) == parts for i in range(len(words) - n + 1))
+
+
+@lru_cache(maxsize=64)
+def _segments(squashed: str, vocabulary: frozenset[str]) -> tuple[str, ...] | None:
+    """Split ``squashed`` entirely into vocabulary words ("admindepartment"), or None."""
+    if not squashed:
+        return ()
+    for end in range(len(squashed), 0, -1):
+        head = squashed[:end]
+        if head in vocabulary:
+            rest = _segments(squashed[end:], vocabulary)
+            if rest is not None:
+                return (head, *rest)
+    return None
+
+
+def _role_variants(role_names: Iterable[str]) -> frozenset[str]:
+    variants = set()
+    for role in (*GUIDE_ROLE_NAMES, *role_names):
+        squashed = _squash(role)
+        if squashed:
+            variants.add(squashed)
+        for prefix in ("lrb", "lrs"):
+            if squashed.startswith(prefix) and len(squashed) > len(prefix):
+                variants.add(squashed[len(prefix) :])
+    return frozenset(variants)
+
+
+def _violation(field: str, code: str, label: str, why: str) -> Violation:
+    return Violation(
+        field=field,
+        code=code,
+        message=f"The {label} is refused: {why}. {_ONE_PERSON.format(label=label)}",
+        rule=_RULE_GENERIC,
+    )
+
+
+def _check_field(
+    field: str,
+    label: str,
+    value: str,
+    policy: GenericNamePolicy,
+    roles: frozenset[str],
+    organisation: str,
+) -> list[Violation]:
+    if not value.strip():
+        return [
+            Violation(
+                field=field,
+                code="required",
+                message=f"Enter the person's {label}; it is required.",
+                rule="guide §4.2: title, given name and family name are recorded",
+            )
+        ]
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    found: list[Violation] = []
+
+    def refuse(code: str, why: str) -> None:
+        found.append(_violation(field, code, label, why))
+
+    if len(value) > MAX_NAME_LENGTH:
+        refuse("too-long", f"it is longer than {MAX_NAME_LENGTH} characters")
+    if any(ch.isdigit() or unicodedata.category(ch) == "Nd" for ch in value):
+        refuse("contains-digits", f"{shown!r} contains digits, as in a generic 'User 1' account")
+    if "@" in value or "＠" in value:
+        refuse("mailbox-as-name", f"{shown!r} looks like an email address, not a name")
+    if not any(ch.isalpha() for ch in value):
+        refuse("no-letters", f"{shown!r} has no letters")
+        return found
+    odd = sorted(
+        {
+            ch
+            for ch in unicodedata.normalize("NFC", value)
+            if not (
+                ch.isalpha()
+                or ch.isdigit()
+                or ch in "@＠"
+                or ch in _NAME_PUNCTUATION
+                or unicodedata.category(ch).startswith("M")
+            )
+        }
+    )
+    if odd:
+        refuse(
+            "invalid-characters",
+            f"{shown!r} contains {' '.join(repr(c) for c in odd)}; a name may only have "
+            "letters, spaces, hyphens, apostrophes and full stops",
+        )
+
+    words = name_words(value)
+    squashed = "".join(words)
+    vocabulary = policy.generic_words | policy.departments
+    split = _segments(squashed, frozenset(w.replace("-", "") for w in vocabulary))
+    split_words = set(split or ())
+    generic = sorted(
+        {w for w in policy.generic_words if _contains_phrase(words, w)}
+        | {w for w in policy.generic_words if w.replace("-", "") in split_words}
+    )
+    department = sorted(
+        {w for w in policy.departments if _contains_phrase(words, w)}
+        | {w for w in policy.departments if w.replace("-", "") in split_words}
+    )
+    if generic:
+        refuse(
+            "generic-name",
+            f"{shown!r} is a generic account name ({', '.join(repr(w) for w in generic)}), "
+            "not a person's name",
+        )
+    if department:
+        refuse(
+            "department-name",
+            f"{shown!r} names a department or function "
+            f"({', '.join(repr(w) for w in department)}), not a person",
+        )
+    if squashed and squashed in roles:
+        refuse("role-name", f"{shown!r} is the name of an LRS role, not a person")
+    if organisation and squashed == organisation:
+        refuse("organisation-name", f"{shown!r} is the organisation's name, not a person's")
+    return found
+
+
+def _organisation_forms(organisation_name: str | None) -> tuple[str, str]:
+    """The organisation's name squashed, with and without stop words / legal suffixes."""
+    if not organisation_name:
+        return "", ""
+    words = name_words(organisation_name)
+    return "".join(words), "".join(w for w in words if w not in _ORG_STOPWORDS)
+
+
+def check_person_name(
+    given: str,
+    family: str,
+    *,
+    policy: GenericNamePolicy,
+    organisation_name: str | None = None,
+    role_names: Iterable[str] = (),
+) -> list[Violation]:
+    """Every reason the given and family names are not one person's name (empty if they are).
+
+    Role names always include the guide's eight roles; ``role_names`` adds others (such as
+    the help desk's realm role). The organisation's name is refused as either name, and when
+    the two names together spell it (ignoring "the", "of", "and", "for").
+    """
+    roles = _role_variants(role_names)
+    org_full, org_core = _organisation_forms(organisation_name)
+    violations = _check_field("given_name", "given name", given, policy, roles, org_full)
+    violations += _check_field("family_name", "family name", family, policy, roles, org_full)
+    if violations:
+        return violations
+
+    whole_words = name_words(given) + name_words(family)
+    whole = "".join(whole_words)
+    both = f"{given.strip()} {family.strip()}"
+    vocabulary = policy.generic_words | policy.departments
+    across = sorted(w for w in vocabulary if "-" in w and _contains_phrase(whole_words, w))
+    if across or _segments(whole, frozenset(w.replace("-", "") for w in vocabulary)):
+        violations.append(
+            _violation(
+                "given_name",
+                "generic-name",
+                "name",
+                f"together {both!r} is a generic account or department name, not a person's",
+            )
+        )
+    if whole in roles:
+        violations.append(
+            _violation(
+                "given_name",
+                "role-name",
+                "name",
+                f"together {both!r} is the name of an LRS role, not a person",
+            )
+        )
+    whole_core = "".join(w for w in whole_words if w not in _ORG_STOPWORDS)
+    if org_core and (whole == org_full or whole_core == org_core):
+        violations.append(
+            _violation(
+                "given_name",
+                "organisation-name",
+                "name",
+                f"together {both!r} is the organisation's name, not a person's",
+            )
+        )
+    return violations

@@ -1,0 +1,141 @@
+"""User account names made from the person's names (guide §4.2).
+
+"LRS automatically produces a user account name from the characters of your given name and
+family name." We produce ``given.family`` in lower-case ASCII, and a Keycloak validator pattern
+that refuses account names which are not of that shape or use generic words (guide §4.2).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+
+MAX_USERNAME_LENGTH = 60
+
+#: Shape of a generated username; valid as both a Java and a Python regex.
+USERNAME_SHAPE = r"[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*[0-9]*"
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+#: Letters that NFKD does not decompose into an ASCII base letter.
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "ł": "l",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "ŋ": "n",
+        "ĸ": "k",
+    }
+)
+_QUOTES = frozenset("'’‘ʼʻ`´\"“”′")
+_SEPARATORS = frozenset(" \t-‐‑‒–—―\u00a0")
+
+
+def _fold_part(name: str) -> str:
+    """One name in lower-case ASCII letters with single hyphens between its words."""
+    text = "".join(ch for ch in name.lower() if ch not in _QUOTES)
+    text = text.translate(_SPECIAL_LETTERS)
+    text = unicodedata.normalize("NFKD", text)
+    out: list[str] = []
+    for ch in text:
+        if "a" <= ch <= "z":
+            out.append(ch)
+        elif ch in _SEPARATORS or ch.isspace():
+            out.append("-")
+        # anything else (combining marks, digits, punctuation, other scripts) is dropped
+    return re.sub(r"-+", "-", "".join(out)).strip("-")
+
+
+def ascii_fold(name: str) -> str:
+    """The ASCII form of a name as used in usernames (``"Nguyễn Văn"`` → ``"nguyen-van"``)."""
+    return _fold_part(name)
+
+
+def _no_ascii(field: str, label: str, value: str) -> Violation:
+    return Violation(
+        field=field,
+        code="no-ascii-username",
+        message=(
+            f"An account name cannot be made from the {label} {value!r} because it has no "
+            "letters that can be written in the Latin alphabet. Enter the name in Latin "
+            "letters as it appears on the person's records."
+        ),
+        rule="guide §4.2: the account name is produced from the given and family names",
+    )
+
+
+def _truncate(given: str, family: str) -> tuple[str, str]:
+    budget = MAX_USERNAME_LENGTH - 1  # one character for the dot
+    if len(given) + len(family) <= budget:
+        return given, family
+    half = budget // 2
+    if len(given) <= half:
+        family = family[: budget - len(given)]
+    elif len(family) <= budget - half:
+        given = given[: budget - len(family)]
+    else:
+        given, family = given[:half], family[: budget - half]
+    return given.rstrip("-"), family.rstrip("-")
+
+
+def base_username(given: str, family: str) -> str:
+    """The deterministic ``given.family`` account name, at most 60 characters.
+
+    Raises RuleViolation when either name has nothing that folds to ASCII letters.
+    """
+    given_part, family_part = _fold_part(given), _fold_part(family)
+    problems = []
+    if not given_part:
+        problems.append(_no_ascii("given_name", "given name", given))
+    if not family_part:
+        problems.append(_no_ascii("family_name", "family name", family))
+    if problems:
+        raise RuleViolation(problems)
+    given_part, family_part = _truncate(given_part, family_part)
+    return f"{given_part}.{family_part}"
+
+
+def candidate_usernames(given: str, family: str) -> Iterator[str]:
+    """``base``, then ``base2``, ``base3``, … without end; the first one free is used."""
+    base = base_username(given, family)
+    yield base
+    for n in itertools.count(2):
+        yield f"{base}{n}"
+
+
+def _check_word(word: str) -> str:
+    if not _WORD.fullmatch(word):
+        raise ValueError(
+            f"generic word {word!r} must be lower-case letters, optionally joined by hyphens"
+        )
+    return word
+
+
+def keycloak_username_pattern(generic_words: Iterable[str]) -> str:
+    """An anchored regex (Java- and Python-compatible) for Keycloak's username validator.
+
+    A value matches when it has USERNAME_SHAPE and none of its dot- or hyphen-separated
+    segments (ignoring trailing digits) is one of ``generic_words``. Keycloak lowercases the
+    username before validating, so the pattern only needs lower case.
+    """
+    words = sorted({_check_word(w) for w in generic_words})
+    if not words:
+        return f"^{USERNAME_SHAPE}$"
+    # a generic word starting at a segment boundary and ending at one (or before the digits);
+    # a hyphenated word ("help-desk") is matched whichever separator joins its parts
+    alternatives = "|".join(w.replace("-", "[.-]") for w in words)
+    forbidden = f"(?!(?:.*[.-])?(?:{alternatives})(?:[.-]|[0-9]*$))"
+    return f"^{forbidden}{USERNAME_SHAPE}$"
