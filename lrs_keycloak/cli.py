@@ -1,0 +1,166 @@
+"""`lrs-keycloak`: the operator's command. Thin: parse, call, print, choose the exit code.
+
+Exit codes: 0 done, 1 error, 2 drift (`sync --check`), 3 refused by a rule of the guide.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from lrs_keycloak import local_keycloak
+from lrs_keycloak.config import ConfigError, load_organisations, load_policy
+from lrs_keycloak.domain.errors import RuleViolation
+from lrs_keycloak.keycloak.errors import GatewayError
+from lrs_keycloak.settings import PROJECT_ROOT, config_dir, keycloak_settings
+
+EXIT_ERROR = 1
+EXIT_DRIFT = 2
+EXIT_REFUSED = 3
+DEMO_ORGANISATIONS = PROJECT_ROOT / "realm-config" / "demo" / "organisations.yaml"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """The CLI's one error boundary: a clear message and an exit code, never a stack trace."""
+    try:
+        yield
+    except ConfigError as error:
+        click.echo("The policy files are not valid; nothing was written:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(EXIT_ERROR)
+    except RuleViolation as error:
+        for violation in error.violations:
+            click.echo(f"Refused: {violation.message} ({violation.rule})", err=True)
+        sys.exit(EXIT_REFUSED)
+    except (GatewayError, local_keycloak.LauncherError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as error:  # the last line of defence: a message, not a stack trace
+        click.echo(f"Unexpected error ({type(error).__name__}): {error}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@click.group()
+def main() -> None:
+    """Identity and user administration for the Learner Registration Service, on Keycloak."""
+
+
+# --- keycloak ---------------------------------------------------------------------------------
+
+
+@main.group()
+def keycloak() -> None:
+    """Run the pinned Keycloak on this machine (no Docker needed)."""
+
+
+@keycloak.command("start")
+def keycloak_start() -> None:
+    """Fetch, unpack and start Keycloak with the extension; returns once it is ready."""
+    with _errors():
+        click.echo(local_keycloak.start())
+
+
+@keycloak.command("stop")
+def keycloak_stop() -> None:
+    """Stop the Keycloak this command started (by its recorded pid)."""
+    with _errors():
+        click.echo(local_keycloak.stop())
+
+
+@keycloak.command("status")
+def keycloak_status() -> None:
+    """Exit 0 when the local Keycloak is ready, 1 otherwise."""
+    ready, message = local_keycloak.status()
+    click.echo(message)
+    sys.exit(0 if ready else EXIT_ERROR)
+
+
+# --- sync -------------------------------------------------------------------------------------
+
+
+def _sync(realm: str | None, organisations: Path | None, mode: str, config: Path | None) -> int:
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.keycloak.sync import apply, plan
+
+    policy = load_policy(config or config_dir(), realm=realm)
+    orgs = load_organisations(organisations, policy) if organisations else None
+    gateway = KeycloakGateway(keycloak_settings(policy.realm))
+    the_plan = plan(gateway, policy, orgs)
+    if mode == "plan":
+        click.echo(the_plan.describe())
+        return 0
+    if mode == "check":
+        click.echo(the_plan.describe())
+        return 0 if the_plan.empty else EXIT_DRIFT
+    if the_plan.empty:
+        click.echo(f"Realm {policy.realm} already matches the policy; nothing written.")
+        return 0
+    click.echo(the_plan.describe())
+    applied = apply(gateway, the_plan)
+    click.echo(f"Applied {applied} changes to realm {policy.realm}.")
+    return 0
+
+
+@main.command()
+@click.option("--plan", "mode", flag_value="plan", help="Print what would change; write nothing.")
+@click.option("--check", "mode", flag_value="check", help="Exit 0 if Keycloak matches, 2 if not.")
+@click.option("--realm", default=None, help="Realm name (default: realm.yaml, or LRS_REALM).")
+@click.option(
+    "--organisations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Organisation data file; without it, organisation groups are left as they are.",
+)
+@click.option("--config", type=click.Path(file_okay=False, path_type=Path), help="Policy folder.")
+def sync(
+    mode: str | None, realm: str | None, organisations: Path | None, config: Path | None
+) -> None:
+    """Make the Keycloak realm match realm-config/ (plan, then apply)."""
+    code = EXIT_ERROR
+    with _errors():
+        code = _sync(realm, organisations, mode or "apply", config)
+    sys.exit(code)
+
+
+# --- the product --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def run(host: str, port: int) -> None:
+    """Everything: Keycloak with the extension, the realm synced with demo data, the companion app."""
+    with _errors():
+        click.echo(local_keycloak.start())
+        code = _sync(None, DEMO_ORGANISATIONS, "apply", None)
+        if code != 0:
+            sys.exit(code)
+    serve_app(host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the companion app only (Keycloak must already be running)."""
+    serve_app(host, port)
+
+
+def serve_app(host: str, port: int) -> None:
+    from lrs_keycloak.web import create_app
+
+    app = create_app()
+    click.echo(f"Companion app at http://{host}:{port}/ (Ctrl-C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,408 @@
+"""Load and validate `realm-config/*.yaml` into one policy object.
+
+Every problem is reported with the file, the path inside it and the reason, and all problems
+are collected before anything is raised, so a bad policy is refused whole and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lrs_keycloak.domain.generic_names import GenericNamePolicy
+from lrs_keycloak.domain.organisations import (
+    Organisation,
+    OrganisationKind,
+    check_organisation,
+    validate_org_id,
+)
+from lrs_keycloak.domain.roles import GUIDE_ROLE_NAMES, Role, RoleCatalogue
+
+_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-(.*?))?\}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path or '(top)'}: {self.reason}"
+
+
+class ConfigError(Exception):
+    """The policy files are wrong; nothing was written. `problems` says where and why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class RealmPolicy:
+    realm: str
+    display_name: str
+    settings: dict[str, Any]
+    brute_force: dict[str, Any]
+    smtp: dict[str, str]
+    events: dict[str, Any]
+    client: dict[str, Any]
+    realm_roles: dict[str, str]
+    messages: dict[str, str]
+    roles: RoleCatalogue
+    kinds: dict[str, OrganisationKind]
+    user_profile: dict[str, Any]
+    generic_names: GenericNamePolicy
+    source_dir: Path = field(compare=False, default=Path("realm-config"))
+
+
+# Keycloak representation fields that each section may set, with their YAML type. Unknown keys
+# are refused: a typo must not silently leave a rule of the guide unenforced.
+_REALM_SETTINGS: dict[str, type | tuple[type, ...]] = {
+    "registrationAllowed": bool,
+    "resetPasswordAllowed": bool,
+    "rememberMe": bool,
+    "loginWithEmailAllowed": bool,
+    "duplicateEmailsAllowed": bool,
+    "editUsernameAllowed": bool,
+    "verifyEmail": bool,
+    "ssoSessionIdleTimeout": int,
+    "ssoSessionMaxLifespan": int,
+    "passwordPolicy": str,
+}
+_BRUTE_FORCE: dict[str, type | tuple[type, ...]] = {
+    "bruteForceProtected": bool,
+    "permanentLockout": bool,
+    "maxTemporaryLockouts": int,
+    "failureFactor": int,
+    "waitIncrementSeconds": int,
+    "maxFailureWaitSeconds": int,
+    "maxDeltaTimeSeconds": int,
+    "quickLoginCheckMilliSeconds": int,
+    "minimumQuickLoginWaitSeconds": int,
+}
+_EVENTS: dict[str, type | tuple[type, ...]] = {
+    "eventsEnabled": bool,
+    "eventsExpiration": int,
+    "adminEventsEnabled": bool,
+    "adminEventsDetailsEnabled": bool,
+    "eventsListeners": list,
+    "enabledEventTypes": list,
+}
+_SMTP = ("host", "port", "from", "fromDisplayName", "ssl", "starttls", "user", "password")
+_CLIENT: dict[str, type | tuple[type, ...]] = {
+    "clientId": str,
+    "name": str,
+    "publicClient": bool,
+    "standardFlowEnabled": bool,
+    "directAccessGrantsEnabled": bool,
+    "implicitFlowEnabled": bool,
+    "serviceAccountsEnabled": bool,
+    "redirectUris": list,
+    "webOrigins": list,
+    "attributes": dict,
+}
+_PROFILE_ATTRIBUTE_KEYS = {
+    "name",
+    "displayName",
+    "required",
+    "permissions",
+    "validations",
+    "annotations",
+    "group",
+    "multivalued",
+}
+_UNMANAGED_POLICIES = {"ENABLED", "ADMIN_VIEW", "ADMIN_EDIT"}
+
+
+class _Reader:
+    """Collects problems for one file while walking its YAML."""
+
+    def __init__(self, file: Path, problems: list[Problem]) -> None:
+        self.file = file.name
+        self.problems = problems
+
+    def problem(self, path: str, reason: str) -> None:
+        self.problems.append(Problem(self.file, path, reason))
+
+    def mapping(self, value: Any, path: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path, f"must be a mapping, got {type(value).__name__}")
+            return {}
+        return value
+
+    def typed_section(
+        self, value: Any, path: str, schema: Mapping[str, type | tuple[type, ...]]
+    ) -> dict[str, Any]:
+        section = self.mapping(value, path)
+        result: dict[str, Any] = {}
+        for key, item in section.items():
+            expected = schema.get(key)
+            if expected is None:
+                self.problem(f"{path}.{key}", f"unknown key; allowed: {', '.join(sorted(schema))}")
+            elif isinstance(item, bool) and expected is int:
+                self.problem(f"{path}.{key}", "must be a number, got true/false")
+            elif not isinstance(item, expected):
+                want = expected.__name__ if isinstance(expected, type) else str(expected)
+                self.problem(f"{path}.{key}", f"must be {want}, got {type(item).__name__}")
+            else:
+                result[key] = item
+        return result
+
+
+def _interpolate(value: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        return os.environ.get(match.group(1)) or (match.group(2) or "")
+
+    return _ENV_REF.sub(replace, value)
+
+
+def _load_yaml(file: Path, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(file.name, "", "file is missing"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.append(Problem(file.name, where, f"not valid YAML: {error}"))
+    return None
+
+
+def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
+    problems: list[Problem] = []
+    realm_doc = _load_yaml(config_dir / "realm.yaml", problems)
+    roles_doc = _load_yaml(config_dir / "roles.yaml", problems)
+    profile_doc = _load_yaml(config_dir / "user-profile.yaml", problems)
+    names_doc = _load_yaml(config_dir / "generic-names.yaml", problems)
+    if problems:
+        raise ConfigError(problems)
+
+    r = _Reader(config_dir / "realm.yaml", problems)
+    top = r.mapping(realm_doc, "")
+    known = {
+        "realm",
+        "display_name",
+        "settings",
+        "brute_force",
+        "smtp",
+        "events",
+        "client",
+        "realm_roles",
+        "messages",
+    }
+    for key in sorted(set(top) - known):
+        r.problem(key, f"unknown key; allowed: {', '.join(sorted(known))}")
+    realm_name = realm or top.get("realm")
+    if not isinstance(realm_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]{1,62}", realm_name):
+        r.problem("realm", "must be a lower-case name such as 'lrs'")
+        realm_name = "lrs"
+    display_name = top.get("display_name", realm_name)
+    if not isinstance(display_name, str):
+        r.problem("display_name", "must be text")
+        display_name = str(realm_name)
+    settings = r.typed_section(top.get("settings"), "settings", _REALM_SETTINGS)
+    brute_force = r.typed_section(top.get("brute_force"), "brute_force", _BRUTE_FORCE)
+    events = r.typed_section(top.get("events"), "events", _EVENTS)
+    client = r.typed_section(top.get("client"), "client", _CLIENT)
+    if "clientId" not in client:
+        r.problem("client.clientId", "is required (the LRS client that carries the roles)")
+    if client.get("directAccessGrantsEnabled"):
+        r.problem(
+            "client.directAccessGrantsEnabled",
+            "must be false: passwords posted to the client would skip the User Agreement (§4.3)",
+        )
+    smtp: dict[str, str] = {}
+    for key, value in r.mapping(top.get("smtp"), "smtp").items():
+        if key not in _SMTP:
+            r.problem(f"smtp.{key}", f"unknown key; allowed: {', '.join(_SMTP)}")
+        else:
+            smtp[key] = _interpolate(str(value))
+    realm_roles = {
+        str(k): str(v) for k, v in r.mapping(top.get("realm_roles"), "realm_roles").items()
+    }
+    messages = {str(k): str(v) for k, v in r.mapping(top.get("messages"), "messages").items()}
+
+    catalogue, kinds = _read_roles(config_dir / "roles.yaml", roles_doc, problems)
+    profile = _read_profile(config_dir / "user-profile.yaml", profile_doc, messages, problems)
+    generic = _read_generic_names(config_dir / "generic-names.yaml", names_doc, problems)
+
+    if problems or catalogue is None or generic is None:
+        raise ConfigError(problems)
+    return RealmPolicy(
+        realm=realm_name,
+        display_name=display_name,
+        settings=settings,
+        brute_force=brute_force,
+        smtp=smtp,
+        events=events,
+        client=client,
+        realm_roles=realm_roles,
+        messages=messages,
+        roles=catalogue,
+        kinds=kinds,
+        user_profile=profile,
+        generic_names=generic,
+        source_dir=config_dir,
+    )
+
+
+def _string_list(r: _Reader, value: Any, path: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.problem(path, "must be a list of names")
+        return []
+    return list(value)
+
+
+def _read_roles(
+    file: Path, doc: Any, problems: list[Problem]
+) -> tuple[RoleCatalogue | None, dict[str, OrganisationKind]]:
+    r = _Reader(file, problems)
+    top = r.mapping(doc, "")
+    roles: list[Role] = []
+    for name, spec in r.mapping(top.get("roles"), "roles").items():
+        spec = r.mapping(spec, f"roles.{name}")
+        description = spec.get("description")
+        if not isinstance(description, str) or not description.strip():
+            r.problem(f"roles.{name}.description", "is required (taken from the guide)")
+            description = ""
+        requires = spec.get("requires")
+        if requires is not None and not isinstance(requires, str):
+            r.problem(f"roles.{name}.requires", "must be an entitlement name")
+            requires = None
+        roles.append(Role(name=str(name), description=description, requires=requires))
+    catalogue: RoleCatalogue | None = None
+    try:
+        catalogue = RoleCatalogue(roles)
+    except ValueError as error:
+        r.problem("roles", f"{error} (the guide's eight roles: {', '.join(GUIDE_ROLE_NAMES)})")
+    kinds: dict[str, OrganisationKind] = {}
+    for name, spec in r.mapping(top.get("organisation_kinds"), "organisation_kinds").items():
+        spec = r.mapping(spec, f"organisation_kinds.{name}")
+        kinds[str(name)] = OrganisationKind(
+            name=str(name),
+            label=str(spec.get("label", name)),
+            entitlements=frozenset(
+                _string_list(r, spec.get("entitlements"), f"organisation_kinds.{name}.entitlements")
+            ),
+            allowed_extra=frozenset(
+                _string_list(r, spec.get("may_have"), f"organisation_kinds.{name}.may_have")
+            ),
+        )
+    if not kinds:
+        r.problem("organisation_kinds", "at least one kind of organisation is needed")
+    return catalogue, kinds
+
+
+def _read_profile(
+    file: Path, doc: Any, messages: Mapping[str, str], problems: list[Problem]
+) -> dict[str, Any]:
+    r = _Reader(file, problems)
+    top = r.mapping(doc, "")
+    policy = top.get("unmanaged_attribute_policy")
+    if policy is not None and policy not in _UNMANAGED_POLICIES:
+        r.problem("unmanaged_attribute_policy", f"must be one of {sorted(_UNMANAGED_POLICIES)}")
+    attributes: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    raw_attributes = top.get("attributes")
+    if not isinstance(raw_attributes, list):
+        r.problem("attributes", "must be a list of attributes")
+        raw_attributes = []
+    for index, attribute in enumerate(raw_attributes):
+        path = f"attributes[{index}]"
+        attribute = r.mapping(attribute, path)
+        name = attribute.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", name):
+            r.problem(f"{path}.name", "is required: a Keycloak attribute name")
+            continue
+        if name in seen:
+            r.problem(f"{path}.name", f"'{name}' appears twice")
+        seen.add(name)
+        for key in sorted(set(attribute) - _PROFILE_ATTRIBUTE_KEYS):
+            r.problem(f"{path}.{key}", "unknown attribute key")
+        for validator, options in r.mapping(
+            attribute.get("validations"), f"{path}.validations"
+        ).items():
+            options = r.mapping(options, f"{path}.validations.{validator}")
+            key = options.get("error-message")
+            if key is not None and key not in messages:
+                r.problem(
+                    f"{path}.validations.{validator}.error-message",
+                    f"message key '{key}' has no text in realm.yaml messages",
+                )
+            if validator == "pattern":
+                try:
+                    re.compile(str(options.get("pattern", "")))
+                except re.error as error:
+                    r.problem(f"{path}.validations.pattern", f"not a valid pattern: {error}")
+        attributes.append(attribute)
+    for required in ("username", "email", "firstName", "lastName"):
+        if required not in seen:
+            r.problem("attributes", f"Keycloak needs the '{required}' attribute")
+    return {"unmanagedAttributePolicy": policy, "attributes": attributes}
+
+
+def _read_generic_names(file: Path, doc: Any, problems: list[Problem]) -> GenericNamePolicy | None:
+    r = _Reader(file, problems)
+    top = r.mapping(doc, "")
+    words = _string_list(r, top.get("generic_words"), "generic_words")
+    departments = _string_list(r, top.get("departments"), "departments")
+    for key, values in (("generic_words", words), ("departments", departments)):
+        for index, word in enumerate(values):
+            if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word):
+                r.problem(f"{key}[{index}]", f"'{word}' must be lower-case letters (and hyphens)")
+    if not words:
+        r.problem("generic_words", "at least one generic word is needed")
+        return None
+    return GenericNamePolicy.from_lists(words, departments)
+
+
+def load_organisations(file: Path, policy: RealmPolicy) -> list[Organisation]:
+    """Organisation data (not policy): each becomes the group /organisations/<id>."""
+    problems: list[Problem] = []
+    doc = _load_yaml(file, problems)
+    if problems:
+        raise ConfigError(problems)
+    r = _Reader(file, problems)
+    top = r.mapping(doc, "")
+    items = top.get("organisations")
+    if not isinstance(items, list):
+        r.problem("organisations", "must be a list of organisations")
+        raise ConfigError(problems)
+    organisations: list[Organisation] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        path = f"organisations[{index}]"
+        item = r.mapping(item, path)
+        org_id = str(item.get("id", ""))
+        for violation in validate_org_id(org_id):
+            r.problem(f"{path}.id", violation.message)
+        if org_id in seen:
+            r.problem(f"{path}.id", f"'{org_id}' appears twice")
+        seen.add(org_id)
+        kind = str(item.get("kind", ""))
+        extra = _string_list(r, item.get("entitlements"), f"{path}.entitlements")
+        granted = policy.kinds[kind].entitlements if kind in policy.kinds else frozenset()
+        org = Organisation(
+            id=org_id,
+            name=str(item.get("name", "")).strip(),
+            kind=kind,
+            entitlements=frozenset(extra) | granted,
+        )
+        for violation in check_organisation(org, policy.kinds):
+            r.problem(f"{path}.{violation.field}", violation.message)
+        organisations.append(org)
+    if problems:
+        raise ConfigError(problems)
+    return organisations

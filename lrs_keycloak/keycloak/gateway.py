@@ -1,0 +1,295 @@
+"""The one place that talks to Keycloak.
+
+python-keycloak keeps the admin token fresh and the HTTP connections pooled; the calls that it
+has no verb for (user profile, localization, required-action registration, v2 permissions) go
+through its raw methods. Every failure becomes one of `lrs_keycloak.keycloak.errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError, KeycloakError
+
+from lrs_keycloak.keycloak.errors import (
+    Conflict,
+    Forbidden,
+    GatewayError,
+    KeycloakAuthFailed,
+    KeycloakUnavailable,
+    NotFound,
+    Rejected,
+)
+from lrs_keycloak.settings import KeycloakSettings
+
+Json = Any
+PAGE = 500
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _error_details(body: Json) -> list[dict[str, str]]:
+    """Keycloak answers 400s as {errorMessage, field, params} or {errors: [...]}: flatten both."""
+    if not isinstance(body, dict):
+        return []
+    items = body.get("errors") if isinstance(body.get("errors"), list) else [body]
+    details = []
+    for item in items:
+        if isinstance(item, dict):
+            details.append(
+                {
+                    "field": str(item.get("field", "")),
+                    "message": str(item.get("errorMessage") or item.get("error") or ""),
+                    "params": json.dumps(item.get("params", [])),
+                }
+            )
+    return details
+
+
+class KeycloakGateway:
+    """Typed admin-API calls for one realm; counts its writes so tests can prove a no-op."""
+
+    def __init__(self, settings: KeycloakSettings, pool_size: int = 8) -> None:
+        self.settings = settings
+        self.realm = settings.realm
+        self.writes = 0
+        self._lock = threading.Lock()
+        server = settings.url.rstrip("/") + "/"
+        try:
+            if settings.client_secret:
+                connection = KeycloakOpenIDConnection(
+                    server_url=server,
+                    realm_name=settings.admin_realm,
+                    client_id=settings.client_id,
+                    client_secret_key=settings.client_secret,
+                    user_realm_name=settings.admin_realm,
+                    verify=settings.verify_tls,
+                    pool_maxsize=pool_size,
+                )
+            else:
+                connection = KeycloakOpenIDConnection(
+                    server_url=server,
+                    username=settings.username,
+                    password=settings.password,
+                    realm_name=settings.admin_realm,
+                    user_realm_name=settings.admin_realm,
+                    client_id=settings.client_id,
+                    verify=settings.verify_tls,
+                    pool_maxsize=pool_size,
+                )
+            connection.get_token()
+        except KeycloakConnectionError as error:
+            raise KeycloakUnavailable(f"Keycloak at {settings.url} cannot be reached") from error
+        except KeycloakAuthenticationError as error:
+            raise KeycloakAuthFailed(
+                f"Keycloak at {settings.url} refused the admin credentials "
+                f"(realm {settings.admin_realm}, client {settings.client_id})",
+                status=401,
+            ) from error
+        self._connection = connection
+        self.admin = KeycloakAdmin(connection=connection)
+        self.admin.connection.realm_name = settings.realm
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Json = None,
+        params: dict[str, Any] | None = None,
+        expected: tuple[int, ...] = (200, 201, 204),
+    ) -> Json:
+        """One admin-API request; `path` is relative to /admin/realms/{realm} unless absolute."""
+        url = path if path.startswith("admin/") else f"admin/realms/{_q(self.realm)}{path}"
+        raw = getattr(self._connection, f"raw_{method.lower()}")
+        try:
+            if method in ("POST", "PUT"):
+                response = raw(url, data=json.dumps(body), **(params or {}))
+            elif method == "DELETE":
+                response = raw(url, **(params or {}))
+            else:
+                response = raw(url, **(params or {}))
+        except KeycloakConnectionError as error:
+            raise KeycloakUnavailable(
+                f"Keycloak at {self.settings.url} cannot be reached"
+            ) from error
+        except KeycloakError as error:
+            raise GatewayError(str(error), status=getattr(error, "response_code", None)) from error
+        if method != "GET":
+            with self._lock:
+                self.writes += 1
+        if response.status_code in expected:
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                return response.text
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = response.text
+        message = (
+            payload.get("errorMessage") or payload.get("error") or json.dumps(payload)
+            if isinstance(payload, dict)
+            else str(payload)[:300]
+        )
+        status = response.status_code
+        text = f"{method} {path}: {status} {message}"
+        if status == 400:
+            raise Rejected(text, status, _error_details(payload))
+        if status == 401:
+            raise KeycloakAuthFailed(text, status)
+        if status == 403:
+            raise Forbidden(text, status)
+        if status == 404:
+            raise NotFound(text, status)
+        if status == 409:
+            raise Conflict(text, status)
+        raise GatewayError(text, status)
+
+    def paged(
+        self, path: str, params: dict[str, Any] | None = None, page: int = PAGE
+    ) -> Iterator[Json]:
+        """Every item of a paginated listing, `page` at a time."""
+        first = 0
+        while True:
+            batch = self.call("GET", path, params={**(params or {}), "first": first, "max": page})
+            if not isinstance(batch, list):
+                raise GatewayError(f"GET {path}: expected a list")
+            yield from batch
+            if len(batch) < page:
+                return
+            first += page
+
+    # --- realm -------------------------------------------------------------------------------
+
+    def get_realm(self) -> Json | None:
+        try:
+            return self.call("GET", "")
+        except NotFound:
+            return None
+
+    def create_realm(self, representation: Json) -> None:
+        self.call("POST", "admin/realms", representation)
+
+    def update_realm(self, fields: Json) -> None:
+        self.call("PUT", "", fields)
+
+    def delete_realm(self) -> None:
+        self.call("DELETE", "")
+
+    def get_localization(self, locale: str) -> dict[str, str]:
+        result = self.call(
+            "GET", f"/localization/{_q(locale)}", params={"useRealmDefaultLocaleFallback": "false"}
+        )
+        return dict(result or {})
+
+    def put_localization(self, locale: str, texts: dict[str, str]) -> None:
+        self.call("POST", f"/localization/{_q(locale)}", texts)
+
+    def get_user_profile(self) -> Json:
+        return self.call("GET", "/users/profile")
+
+    def put_user_profile(self, profile: Json) -> None:
+        self.call("PUT", "/users/profile", profile)
+
+    def get_events_config(self) -> Json:
+        return self.call("GET", "/events/config")
+
+    def put_events_config(self, config: Json) -> None:
+        self.call("PUT", "/events/config", config)
+
+    def count_admin_events(self) -> int:
+        return sum(1 for _ in self.paged("/admin-events", page=1000))
+
+    # --- clients and roles -------------------------------------------------------------------
+
+    def find_client(self, client_id: str) -> Json | None:
+        found = self.call("GET", "/clients", params={"clientId": client_id, "first": 0, "max": 2})
+        return found[0] if found else None
+
+    def create_client(self, representation: Json) -> None:
+        self.call("POST", "/clients", representation)
+
+    def update_client(self, client_uuid: str, representation: Json) -> None:
+        self.call("PUT", f"/clients/{_q(client_uuid)}", representation)
+
+    def list_client_roles(self, client_uuid: str) -> list[Json]:
+        return list(
+            self.paged(f"/clients/{_q(client_uuid)}/roles", {"briefRepresentation": "false"})
+        )
+
+    def create_client_role(self, client_uuid: str, role: Json) -> None:
+        self.call("POST", f"/clients/{_q(client_uuid)}/roles", role)
+
+    def update_client_role(self, client_uuid: str, name: str, role: Json) -> None:
+        self.call("PUT", f"/clients/{_q(client_uuid)}/roles/{_q(name)}", role)
+
+    def list_realm_roles(self) -> list[Json]:
+        return list(self.paged("/roles", {"briefRepresentation": "false"}))
+
+    def create_realm_role(self, role: Json) -> None:
+        self.call("POST", "/roles", role)
+
+    def update_realm_role(self, name: str, role: Json) -> None:
+        self.call("PUT", f"/roles/{_q(name)}", role)
+
+    # --- groups ------------------------------------------------------------------------------
+
+    def find_top_group(self, name: str) -> Json | None:
+        found = self.call(
+            "GET",
+            "/groups",
+            params={"search": name, "exact": "true", "briefRepresentation": "false"},
+        )
+        for group in found or []:
+            if group.get("name") == name and group.get("path") == f"/{name}":
+                return group
+        return None
+
+    def create_top_group(self, representation: Json) -> None:
+        self.call("POST", "/groups", representation)
+
+    def list_children(self, parent_id: str, brief: bool = False) -> list[Json]:
+        return list(
+            self.paged(
+                f"/groups/{_q(parent_id)}/children",
+                {"briefRepresentation": "true" if brief else "false"},
+            )
+        )
+
+    def create_child_group(self, parent_id: str, representation: Json) -> None:
+        self.call("POST", f"/groups/{_q(parent_id)}/children", representation)
+
+    def update_group(self, group_id: str, representation: Json) -> None:
+        self.call("PUT", f"/groups/{_q(group_id)}", representation)
+
+    def delete_group(self, group_id: str) -> None:
+        self.call("DELETE", f"/groups/{_q(group_id)}")
+
+    # --- required actions --------------------------------------------------------------------
+
+    def list_required_actions(self) -> list[Json]:
+        return list(self.call("GET", "/authentication/required-actions") or [])
+
+    def list_unregistered_required_actions(self) -> list[Json]:
+        return list(self.call("GET", "/authentication/unregistered-required-actions") or [])
+
+    def register_required_action(self, provider_id: str, name: str) -> None:
+        self.call(
+            "POST",
+            "/authentication/register-required-action",
+            {"providerId": provider_id, "name": name},
+        )
+
+    def update_required_action(self, alias: str, representation: Json) -> None:
+        self.call("PUT", f"/authentication/required-actions/{_q(alias)}", representation)

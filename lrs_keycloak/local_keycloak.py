@@ -1,0 +1,323 @@
+"""Run the pinned Keycloak on this machine without Docker.
+
+The distribution comes from Maven Central through `mvn` (the only way out of these machines),
+is unpacked into the ignored cache folder and started in dev mode on 127.0.0.1. The pid and the
+log live beside it, so `stop` only ever stops the server this module started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from lrs_keycloak.settings import (
+    KEYCLOAK_VERSION,
+    LOCAL_KEYCLOAK_URL,
+    LOCAL_MANAGEMENT_URL,
+    PROJECT_ROOT,
+    cache_dir,
+)
+
+SUPPORTED_JAVA = (17, 21, 25)
+EXTENSION_DIR = PROJECT_ROOT / "keycloak-extension"
+EXTENSION_JAR_NAME = "lrs-keycloak-extension.jar"
+DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000/hooks/keycloak"
+
+
+class LauncherError(RuntimeError):
+    """Something the operator must fix before Keycloak can run here; the message says what."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @property
+    def home(self) -> Path:
+        return self.root / f"keycloak-{KEYCLOAK_VERSION}"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run / "keycloak.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.run / "keycloak.log"
+
+    @property
+    def webhook_secret_file(self) -> Path:
+        return self.run / "webhook-secret"
+
+
+def paths() -> Paths:
+    return Paths(cache_dir())
+
+
+# --- Java -----------------------------------------------------------------------------------
+
+
+def _java_major(java: Path) -> int | None:
+    try:
+        out = subprocess.run(
+            [str(java), "-version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except OSError:
+        return None
+    match = re.search(r'version "(\d+)', out.stderr + out.stdout)
+    return int(match.group(1)) if match else None
+
+
+def find_java() -> Path:
+    """A JDK the pinned Keycloak supports: JAVA_HOME, then PATH, then /usr/lib/jvm."""
+    candidates: list[Path] = []
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / "java")
+    on_path = shutil.which("java")
+    if on_path:
+        candidates.append(Path(on_path))
+    jvm = Path("/usr/lib/jvm")
+    if jvm.is_dir():
+        candidates.extend(sorted(jvm.glob("*/bin/java")))
+    seen: list[str] = []
+    for java in candidates:
+        major = _java_major(java) if java.exists() else None
+        seen.append(f"{java} ({major or 'unusable'})")
+        if major in SUPPORTED_JAVA:
+            return java.resolve()
+    wanted = ", ".join(str(v) for v in SUPPORTED_JAVA)
+    raise LauncherError(
+        f"Keycloak {KEYCLOAK_VERSION} needs Java {wanted}; none found. Looked at: "
+        + ("; ".join(seen) or "nothing (no JAVA_HOME, no java on PATH, no /usr/lib/jvm)")
+        + ". Install one, e.g. `apt-get install openjdk-17-jdk-headless`, or set JAVA_HOME."
+    )
+
+
+# --- Distribution and extension --------------------------------------------------------------
+
+
+def ensure_distribution(p: Paths) -> Path:
+    """Fetch the pinned dist zip with mvn (once) and unpack it into the cache folder."""
+    if (p.home / "bin" / "kc.sh").exists():
+        return p.home
+    if shutil.which("mvn") is None:
+        raise LauncherError("`mvn` is needed to fetch Keycloak from Maven Central; install maven.")
+    p.root.mkdir(parents=True, exist_ok=True)
+    artifact = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip"
+    print(f"Fetching {artifact} from Maven Central…", flush=True)
+    result = subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "dependency:copy",
+            f"-Dartifact={artifact}",
+            f"-DoutputDirectory={p.root}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    zip_path = p.root / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.zip"
+    if result.returncode != 0 or not zip_path.exists():
+        raise LauncherError(f"mvn could not fetch {artifact}:\n{result.stdout}{result.stderr}")
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(p.root)
+    for script in (p.home / "bin").glob("*.sh"):
+        script.chmod(0o755)
+    zip_path.unlink()
+    return p.home
+
+
+def _newest_source_mtime(root: Path) -> float:
+    files = [f for f in (root / "src" / "main").rglob("*") if f.is_file()]
+    files.append(root / "pom.xml")
+    return max(f.stat().st_mtime for f in files)
+
+
+def build_extension() -> Path | None:
+    """Build the Java provider when its sources changed; None when there is no extension."""
+    if not (EXTENSION_DIR / "pom.xml").exists():
+        return None
+    jar = EXTENSION_DIR / "target" / EXTENSION_JAR_NAME
+    if jar.exists() and jar.stat().st_mtime >= _newest_source_mtime(EXTENSION_DIR):
+        return jar
+    print("Building keycloak-extension…", flush=True)
+    result = subprocess.run(
+        ["mvn", "-q", "-B", "-DskipTests", "package"],
+        cwd=EXTENSION_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not jar.exists():
+        raise LauncherError(f"Building keycloak-extension failed:\n{result.stdout}{result.stderr}")
+    return jar
+
+
+def deploy_extension(home: Path, jar: Path | None) -> None:
+    target = home / "providers" / EXTENSION_JAR_NAME
+    if jar is None:
+        target.unlink(missing_ok=True)
+        return
+    if not target.exists() or target.read_bytes() != jar.read_bytes():
+        shutil.copyfile(jar, target)
+
+
+def webhook_secret(p: Paths | None = None) -> str:
+    """The shared secret that signs webhook deliveries; generated once for the local server."""
+    configured = os.environ.get("LRS_WEBHOOK_SECRET")
+    if configured:
+        return configured
+    p = p or paths()
+    if not p.webhook_secret_file.exists():
+        p.run.mkdir(parents=True, exist_ok=True)
+        p.webhook_secret_file.write_text(secrets.token_hex(32))
+        p.webhook_secret_file.chmod(0o600)
+    return p.webhook_secret_file.read_text().strip()
+
+
+# --- Process ---------------------------------------------------------------------------------
+
+
+def _recorded_pid(p: Paths) -> int | None:
+    try:
+        pid = int(p.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        # Reap it first if it was our own child that exited, or kill(0) sees a zombie.
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def is_ready(timeout: float = 2.0) -> bool:
+    try:
+        response = requests.get(f"{LOCAL_MANAGEMENT_URL}/health/ready", timeout=timeout)
+    except requests.RequestException:
+        return False
+    return response.status_code == 200 and response.json().get("status") == "UP"
+
+
+def start(wait_seconds: float = 240.0) -> str:
+    """Start the local Keycloak (idempotent) and return a line saying what happened."""
+    p = paths()
+    pid = _recorded_pid(p)
+    if pid is not None:
+        if not wait_until_ready(pid, wait_seconds):
+            raise LauncherError(f"Keycloak (pid {pid}) is running but not ready; see {p.log_file}")
+        return f"Keycloak already running (pid {pid}) at {LOCAL_KEYCLOAK_URL}; log: {p.log_file}"
+    if is_ready():
+        return (
+            f"A Keycloak not started by lrs-keycloak already answers at {LOCAL_KEYCLOAK_URL}; "
+            "using it as it is (the extension may be missing there)."
+        )
+    java = find_java()
+    home = ensure_distribution(p)
+    deploy_extension(home, build_extension())
+    p.run.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["JAVA_HOME"] = str(java.parent.parent)
+    env.setdefault("KC_BOOTSTRAP_ADMIN_USERNAME", "admin")
+    env.setdefault("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin")
+    # The event listener posts to the companion app; options are read by the extension's factory.
+    env.setdefault(
+        "KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__URL",
+        os.environ.get("LRS_WEBHOOK_URL", DEFAULT_WEBHOOK_URL),
+    )
+    env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__SECRET", webhook_secret(p))
+    command = [
+        str(home / "bin" / "kc.sh"),
+        "start-dev",
+        "--http-host=127.0.0.1",
+        "--http-port=8080",
+        "--http-management-port=9000",
+        "--health-enabled=true",
+        "--metrics-enabled=false",
+    ]
+    with p.log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=home,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so stop() ends java too
+        )
+    p.pid_file.write_text(str(process.pid))
+    if not wait_until_ready(process.pid, wait_seconds):
+        tail = _tail(p.log_file)
+        stop()
+        raise LauncherError(f"Keycloak did not become ready; log {p.log_file} ends:\n{tail}")
+    return f"Keycloak {KEYCLOAK_VERSION} started (pid {process.pid}) at {LOCAL_KEYCLOAK_URL}; log: {p.log_file}"
+
+
+def wait_until_ready(pid: int, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        if is_ready():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(1.0)
+    return False
+
+
+def stop(wait_seconds: float = 60.0) -> str:
+    p = paths()
+    pid = _recorded_pid(p)
+    if pid is None:
+        p.pid_file.unlink(missing_ok=True)
+        return "No Keycloak started by lrs-keycloak is running."
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline and _recorded_pid(p) is not None:
+        time.sleep(0.5)
+    if _recorded_pid(p) is not None:
+        os.killpg(pid, signal.SIGKILL)
+    p.pid_file.unlink(missing_ok=True)
+    return f"Keycloak (pid {pid}) stopped."
+
+
+def status() -> tuple[bool, str]:
+    p = paths()
+    pid = _recorded_pid(p)
+    ready = is_ready()
+    if pid is None and not ready:
+        return False, "Keycloak is not running."
+    owner = f"pid {pid}" if pid is not None else "not started by lrs-keycloak"
+    state = "ready" if ready else "not ready"
+    return ready, f"Keycloak at {LOCAL_KEYCLOAK_URL} is {state} ({owner}); log: {p.log_file}"
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

@@ -1,0 +1,69 @@
+"""Where things are and how to reach Keycloak, read once from the environment.
+
+With no configuration at all every command talks to the local development server that
+`lrs-keycloak keycloak start` runs; any other Keycloak is reached by setting the variables
+documented in the README. Secrets only ever come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+KEYCLOAK_VERSION = "26.7.3"
+LOCAL_KEYCLOAK_URL = "http://127.0.0.1:8080"
+LOCAL_MANAGEMENT_URL = "http://127.0.0.1:9000"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class KeycloakSettings:
+    """How the companion app and the CLI authenticate to Keycloak's admin API."""
+
+    url: str
+    realm: str
+    admin_realm: str
+    username: str | None
+    password: str | None
+    client_id: str
+    client_secret: str | None
+    verify_tls: bool
+
+    @property
+    def is_local_default(self) -> bool:
+        return self.url.rstrip("/") == LOCAL_KEYCLOAK_URL
+
+
+def keycloak_settings(realm: str | None = None) -> KeycloakSettings:
+    url = _env("LRS_KEYCLOAK_URL", LOCAL_KEYCLOAK_URL) or LOCAL_KEYCLOAK_URL
+    local = url.rstrip("/") == LOCAL_KEYCLOAK_URL
+    # admin/admin is only ever assumed for the local development server this project starts.
+    default_user = _env("KC_BOOTSTRAP_ADMIN_USERNAME", "admin") if local else None
+    default_password = _env("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin") if local else None
+    client_secret = _env("LRS_ADMIN_CLIENT_SECRET")
+    return KeycloakSettings(
+        url=url,
+        realm=realm or _env("LRS_REALM", "lrs") or "lrs",
+        admin_realm=_env("LRS_ADMIN_REALM", "master") or "master",
+        username=None if client_secret else _env("LRS_ADMIN_USERNAME", default_user),
+        password=None if client_secret else _env("LRS_ADMIN_PASSWORD", default_password),
+        client_id=_env("LRS_ADMIN_CLIENT_ID", "admin-cli") or "admin-cli",
+        client_secret=client_secret,
+        verify_tls=(_env("LRS_KEYCLOAK_VERIFY_TLS", "true") or "true").lower() != "false",
+    )
+
+
+def config_dir() -> Path:
+    return Path(_env("LRS_CONFIG_DIR", str(PROJECT_ROOT / "realm-config")) or "realm-config")
+
+
+def cache_dir() -> Path:
+    """The ignored folder that holds the Keycloak distribution, its data, pid and logs."""
+    return Path(_env("LRS_CACHE_DIR", str(PROJECT_ROOT / ".cache")) or ".cache")
