@@ -23,7 +23,6 @@ from lrs_keycloak.domain.errors import Violation
 ORG_ID_SHAPE = r"[a-z0-9][a-z0-9-]{1,62}"
 _ORG_ID = re.compile(ORG_ID_SHAPE)
 
-LEARNING_PROVIDER = "learning-provider"
 AWARDING_BODY_KIND = "awarding-body"
 
 
@@ -70,20 +69,20 @@ class OrganisationKind:
 
 
 def default_kinds() -> Mapping[str, OrganisationKind]:
-    """The kinds used when no configuration says otherwise."""
+    """The kinds used when no configuration says otherwise (as in realm-config/roles.yaml)."""
+    providers = frozenset({OLASS, PLR})
     kinds = (
+        OrganisationKind("college", "Further education college", frozenset(), providers),
+        OrganisationKind("training-provider", "Training provider", frozenset(), providers),
+        OrganisationKind("school", "School or sixth form", frozenset(), frozenset({PLR})),
         OrganisationKind(
-            name=LEARNING_PROVIDER,
-            label="Learning provider",
-            entitlements=frozenset(),
-            allowed_extra=frozenset({OLASS, PLR}),
+            "higher-education", "Higher education institution", frozenset(), frozenset({PLR})
         ),
+        OrganisationKind("local-authority", "Local authority", frozenset(), frozenset({PLR})),
         OrganisationKind(
-            name=AWARDING_BODY_KIND,
-            label="Awarding body",
-            entitlements=frozenset({AWARDING_BODY}),
-            allowed_extra=frozenset({PLR}),
+            AWARDING_BODY_KIND, "Awarding body", frozenset({AWARDING_BODY}), frozenset({PLR})
         ),
+        OrganisationKind("offender-learning", "Offender learning provider", frozenset(), providers),
     )
     return MappingProxyType({k.name: k for k in kinds})
 

@@ -15,7 +15,7 @@ def catalogue() -> RoleCatalogue:
 
 @pytest.fixture
 def college() -> Organisation:
-    return Organisation("anytown-college", "Anytown College", "learning-provider", frozenset())
+    return Organisation("anytown-college", "Anytown College", "college", frozenset())
 
 
 @pytest.fixture
@@ -27,6 +27,4 @@ def awarding_body() -> Organisation:
 
 @pytest.fixture
 def prison_educator() -> Organisation:
-    return Organisation(
-        "hmp-learning", "HMP Learning Ltd", "learning-provider", frozenset({OLASS, PLR})
-    )
+    return Organisation("hmp-learning", "HMP Learning Ltd", "college", frozenset({OLASS, PLR}))

@@ -16,9 +16,7 @@ from lrs_keycloak.domain.roles import AWARDING_BODY, OLASS, PLR
 KINDS = default_kinds()
 
 
-def org(
-    kind: str = "learning-provider", *entitlements: str, name: str = "Anytown College"
-) -> Organisation:
+def org(kind: str = "college", *entitlements: str, name: str = "Anytown College") -> Organisation:
     return Organisation("anytown-college", name, kind, frozenset(entitlements))
 
 
@@ -37,7 +35,7 @@ def test_an_organisation_id_that_is_not_a_slug_is_refused(org_id: str) -> None:
 
 
 def test_a_well_formed_organisation_passes() -> None:
-    assert check_organisation(org("learning-provider", OLASS, PLR), KINDS) == []
+    assert check_organisation(org("college", OLASS, PLR), KINDS) == []
     assert check_organisation(org("awarding-body", AWARDING_BODY), KINDS) == []
 
 
@@ -49,11 +47,11 @@ def test_an_organisation_must_have_a_name() -> None:
 def test_an_organisation_kind_must_be_configured() -> None:
     [violation] = check_organisation(org("university"), KINDS)
     assert violation.code == "unknown-kind"
-    assert "awarding-body, learning-provider" in violation.message
+    assert "awarding-body, college" in violation.message
 
 
 def test_awarding_body_entitlement_only_for_awarding_bodies() -> None:
-    [violation] = check_organisation(org("learning-provider", AWARDING_BODY), KINDS)
+    [violation] = check_organisation(org("college", AWARDING_BODY), KINDS)
     assert violation.code == "awarding-body-only"
     assert "§10.3" in violation.rule
 
@@ -70,7 +68,7 @@ def test_an_entitlement_not_allowed_for_the_kind_is_refused() -> None:
 
 
 def test_an_unknown_entitlement_is_refused() -> None:
-    [violation] = check_organisation(org("learning-provider", "prisons"), KINDS)
+    [violation] = check_organisation(org("college", "prisons"), KINDS)
     assert violation.code == "unknown-entitlement"
 
 

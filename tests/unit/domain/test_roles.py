@@ -177,6 +177,6 @@ def test_every_unavailable_role_is_reported_not_just_the_first(
 def test_the_roles_offered_are_those_the_organisation_is_entitled_to(
     catalogue: RoleCatalogue, entitlements: frozenset[str], special_roles: tuple[str, ...]
 ) -> None:
-    org = Organisation("some-org", "Some Org", "learning-provider", entitlements)
+    org = Organisation("some-org", "Some Org", "college", entitlements)
     offered = tuple(role.name for role in catalogue.eligible_for(org))
     assert offered == BASIC_ROLES + special_roles
