@@ -358,12 +358,16 @@ def _read_generic_names(file: Path, doc: Any, problems: list[Problem]) -> Generi
     top = r.mapping(doc, "")
     words = _string_list(r, top.get("generic_words"), "generic_words")
     departments = _string_list(r, top.get("departments"), "departments")
+    valid = True
     for key, values in (("generic_words", words), ("departments", departments)):
         for index, word in enumerate(values):
             if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", word):
                 r.problem(f"{key}[{index}]", f"'{word}' must be lower-case letters (and hyphens)")
+                valid = False
     if not words:
         r.problem("generic_words", "at least one generic word is needed")
+        return None
+    if not valid:
         return None
     return GenericNamePolicy.from_lists(words, departments)
 

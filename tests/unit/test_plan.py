@@ -1,0 +1,118 @@
+"""Plan computation without a server: what changes, in which order, and what is never touched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrs_keycloak.config import load_policy
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.sync import (
+    MASKED_SECRET,
+    _diff,
+    desired_profile_attributes,
+    desired_realm,
+    organisation_attributes,
+    plan,
+)
+from lrs_keycloak.settings import config_dir
+
+POLICY = load_policy(config_dir())
+
+
+class FakeGateway:
+    """The read side of the gateway over in-memory state (what a synced realm returns)."""
+
+    def __init__(self, realm: dict[str, Any] | None, children: list[dict[str, Any]] | None = None):
+        self.realm = realm
+        self.children = children or []
+
+    def get_realm(self) -> dict[str, Any] | None:
+        return self.realm
+
+    def get_localization(self, locale: str) -> dict[str, str]:
+        return dict(POLICY.messages)
+
+    def get_user_profile(self) -> dict[str, Any]:
+        return {
+            "unmanagedAttributePolicy": POLICY.user_profile["unmanagedAttributePolicy"],
+            "attributes": desired_profile_attributes(POLICY),
+        }
+
+    def get_events_config(self) -> dict[str, Any]:
+        return dict(POLICY.events)
+
+    def list_realm_roles(self) -> list[dict[str, Any]]:
+        return [{"name": n, "description": d} for n, d in POLICY.realm_roles.items()]
+
+    def find_client(self, client_id: str) -> dict[str, Any]:
+        return {"id": "c1", **POLICY.client}
+
+    def list_client_roles(self, client_uuid: str) -> list[dict[str, Any]]:
+        return [{"name": r.name, "description": r.description} for r in POLICY.roles.roles]
+
+    def find_top_group(self, name: str) -> dict[str, Any]:
+        return {"id": "g1", "name": name, "path": f"/{name}"}
+
+    def list_children(self, parent_id: str) -> list[dict[str, Any]]:
+        return self.children
+
+
+def _matching_realm() -> dict[str, Any]:
+    realm = desired_realm(POLICY)
+    realm["smtpServer"] = dict(realm["smtpServer"])
+    return realm
+
+
+def test_a_missing_realm_is_created_first_then_its_parts_in_dependency_order() -> None:
+    changes = plan(FakeGateway(None), POLICY).changes  # type: ignore[arg-type]
+    gw_empty = [c.resource for c in changes]
+    assert gw_empty[0] == "realm"
+    assert gw_empty.index("client") < gw_empty.index("client-role")
+    assert all(c.action == "create" for c in changes if c.resource != "events")
+
+
+def test_a_realm_that_matches_plans_nothing() -> None:
+    assert plan(FakeGateway(_matching_realm()), POLICY).empty  # type: ignore[arg-type]
+
+
+def test_a_stored_smtp_password_keycloak_hides_is_not_drift() -> None:
+    policy = load_policy(config_dir())
+    policy.smtp["password"] = "secret"
+    realm = desired_realm(policy)
+    realm["smtpServer"] = {**realm["smtpServer"], "password": MASKED_SECRET}
+    assert not [c for c in plan(FakeGateway(realm), policy).changes if c.resource == "realm"]  # type: ignore[arg-type]
+
+
+def test_lockout_switched_off_by_hand_is_planned_back_on() -> None:
+    realm = _matching_realm()
+    realm["permanentLockout"] = False
+    (change,) = plan(FakeGateway(realm), POLICY).changes  # type: ignore[arg-type]
+    assert change.action == "update"
+    assert change.fields == {"permanentLockout": (False, True)}
+
+
+def test_sets_compare_without_order() -> None:
+    assert _diff({"redirectUris": ["b", "a"]}, {"redirectUris": ["a", "b"]}) == {}
+    assert _diff({"x": ["b", "a"]}, {"x": ["a", "b"]}) != {}
+
+
+def test_only_organisation_groups_that_sync_created_are_planned_for_deletion() -> None:
+    gone = Organisation("gone-college", "Gone College", "college", frozenset())
+    children = [
+        {"id": "1", "name": "gone-college", "attributes": organisation_attributes(gone)},
+        {"id": "2", "name": "hand-made", "attributes": {}},
+    ]
+    changes = plan(FakeGateway(_matching_realm(), children), POLICY, []).changes  # type: ignore[arg-type]
+    assert [(c.action, c.name) for c in changes] == [("delete", "/organisations/gone-college")]
+
+
+def test_without_organisation_data_no_organisation_group_is_touched() -> None:
+    children = [{"id": "1", "name": "whatever", "attributes": {"lrsManagedBy": ["sync"]}}]
+    assert plan(FakeGateway(_matching_realm(), children), POLICY, None).empty  # type: ignore[arg-type]
+
+
+def test_the_username_validator_is_generated_from_the_generic_words() -> None:
+    (username,) = [a for a in desired_profile_attributes(POLICY) if a["name"] == "username"]
+    pattern = username["validations"]["pattern"]
+    assert pattern["error-message"] == "lrsGenericUsername"
+    assert "guest" in pattern["pattern"]
