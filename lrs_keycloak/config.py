@@ -290,16 +290,21 @@ def _read_roles(
     kinds: dict[str, OrganisationKind] = {}
     for name, spec in r.mapping(top.get("organisation_kinds"), "organisation_kinds").items():
         spec = r.mapping(spec, f"organisation_kinds.{name}")
-        kinds[str(name)] = OrganisationKind(
-            name=str(name),
-            label=str(spec.get("label", name)),
-            entitlements=frozenset(
-                _string_list(r, spec.get("entitlements"), f"organisation_kinds.{name}.entitlements")
-            ),
-            allowed_extra=frozenset(
-                _string_list(r, spec.get("may_have"), f"organisation_kinds.{name}.may_have")
-            ),
-        )
+        try:
+            kinds[str(name)] = OrganisationKind(
+                name=str(name),
+                label=str(spec.get("label", name)),
+                entitlements=frozenset(
+                    _string_list(
+                        r, spec.get("entitlements"), f"organisation_kinds.{name}.entitlements"
+                    )
+                ),
+                allowed_extra=frozenset(
+                    _string_list(r, spec.get("may_have"), f"organisation_kinds.{name}.may_have")
+                ),
+            )
+        except ValueError as error:
+            r.problem(f"organisation_kinds.{name}", str(error))
     if not kinds:
         r.problem("organisation_kinds", "at least one kind of organisation is needed")
     return catalogue, kinds

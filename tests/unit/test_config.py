@@ -120,3 +120,10 @@ def test_the_awarding_body_entitlement_is_refused_for_a_college(tmp_path: Path) 
     )
     with pytest.raises(ConfigError):
         load_organisations(data, policy)
+
+
+def test_a_kind_offering_the_awarding_body_entitlement_as_an_extra_is_refused(
+    policy_dir: Path,
+) -> None:
+    _edit(policy_dir / "roles.yaml", "    may_have: [olass, plr]", "    may_have: [olass, awarding-body]")
+    assert any(p.startswith("roles.yaml: organisation_kinds.college") for p in _problems(policy_dir))
