@@ -1,0 +1,129 @@
+"""The audit log: one event per change, from a fixed catalogue with stable ids.
+
+Modelled on GOV.UK Signon's ``EventLog::EVENTS``: an event id never changes meaning, so a
+report over years of history stays correct. The log outlives the accounts it talks about
+(guide §7: a removed user's history remains).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import sessionmaker
+
+from lrs_keycloak.store.models import AuditEventRow
+
+
+@dataclass(frozen=True)
+class EventType:
+    id: int
+    name: str
+    description: str
+
+
+#: The catalogue. Append only: never renumber or reuse an id.
+EVENTS: tuple[EventType, ...] = (
+    EventType(1, "user_created", "A super user created a user account"),
+    EventType(2, "user_details_updated", "A user's recorded details changed"),
+    EventType(3, "user_roles_changed", "A user's LRS roles changed"),
+    EventType(4, "user_suspended", "A user account was suspended; its sessions ended"),
+    EventType(5, "user_reinstated", "A suspended or locked account was reinstated"),
+    EventType(6, "user_removed", "A user account was deleted from Keycloak"),
+    EventType(7, "organisation_registered", "An operator registered an organisation"),
+)
+EVENTS_BY_NAME: Mapping[str, EventType] = {e.name: e for e in EVENTS}
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    action: str
+    actor: str
+    organisation_id: str | None
+    target: str | None = None
+    reason: str | None = None
+    reference: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
+    id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat() if self.at else None,
+            "actor": self.actor,
+            "organisation_id": self.organisation_id,
+            "action": self.action,
+            "target": self.target,
+            "reason": self.reason,
+            "reference": self.reference,
+            "details": self.details,
+        }
+
+
+def _from_row(row: AuditEventRow) -> AuditEvent:
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)  # SQLite drops the zone
+    return AuditEvent(
+        action=row.action,
+        actor=row.actor,
+        organisation_id=row.organisation_id,
+        target=row.target,
+        reason=row.reason,
+        reference=row.reference,
+        details=dict(row.details or {}),
+        at=at,
+        id=row.id,
+    )
+
+
+class AuditLog:
+    """Repository of audit events on any SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def record(self, event: AuditEvent) -> AuditEvent:
+        """Store one event; an action outside the catalogue is a programming error."""
+        if event.action not in EVENTS_BY_NAME:
+            raise ValueError(
+                f"unknown audit event {event.action!r}; the catalogue is "
+                f"{', '.join(EVENTS_BY_NAME)}"
+            )
+        row = AuditEventRow(
+            at=event.at or datetime.now(UTC),
+            actor=event.actor,
+            organisation_id=event.organisation_id,
+            action=event.action,
+            target=event.target,
+            reason=event.reason,
+            reference=event.reference,
+            details=dict(event.details),
+        )
+        with self._sessions.begin() as session:
+            session.add(row)
+            session.flush()
+            return _from_row(row)
+
+    def events(
+        self,
+        organisation_id: str | None = None,
+        target: str | None = None,
+        action: str | None = None,
+        limit: int = 500,
+        offset: int = 0,
+    ) -> list[AuditEvent]:
+        """Newest first, filtered by organisation, target and action when given."""
+        query = select(AuditEventRow)
+        if organisation_id is not None:
+            query = query.where(AuditEventRow.organisation_id == organisation_id)
+        if target is not None:
+            query = query.where(AuditEventRow.target == target)
+        if action is not None:
+            query = query.where(AuditEventRow.action == action)
+        query = query.order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc())
+        with self._sessions() as session:
+            rows = session.scalars(query.offset(offset).limit(limit)).all()
+            return [_from_row(r) for r in rows]

@@ -1,0 +1,54 @@
+"""The companion app's relational store: one SQLAlchemy engine per URL.
+
+SQLite file under the project's cache by default; any SQLAlchemy URL (PostgreSQL in production)
+through ``LRS_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+
+from lrs_keycloak.settings import cache_dir
+from lrs_keycloak.store.models import Base
+
+
+def database_url() -> str:
+    url = os.environ.get("LRS_DATABASE_URL")
+    if url:
+        return url
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'lrs.sqlite'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine with the tables created (create_all is idempotent)."""
+    url = url or database_url()
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        # The web app and worker threads share the engine; SQLite must allow that.
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            kwargs["poolclass"] = StaticPool  # one in-memory database, shared by all threads
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection: Any, _record: Any) -> None:
+            # Concurrent writers (20 parallel creations) wait instead of failing "locked".
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout = 10000")
+            cursor.close()
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
+    return sessionmaker(engine, expire_on_commit=False)
