@@ -36,6 +36,8 @@ public class LrsUserAgreementAction implements RequiredActionProvider {
 
     public static final String TEMPLATE = "lrs-user-agreement.ftl";
     public static final String MSG_DECLINED = "lrsAgreementDeclined";
+    static final String DECLINED_FALLBACK =
+            "You must accept the User Agreement to use the Learner Registration Service. You have not been logged on.";
 
     /** Auth notes (live only for one authentication session). */
     static final String NOTE_ACCEPTED = "lrs.agreement.accepted";
@@ -128,7 +130,7 @@ public class LrsUserAgreementAction implements RequiredActionProvider {
             context.getEvent().detail(Details.REASON, REASON_DECLINED);
             LOG.debugf("User %s declined LRS User Agreement version %s in realm %s",
                     user.getId(), shown != null ? shown : version, realm.getName());
-            context.failure(MSG_DECLINED);
+            context.failure(declinedMessage(context));
             return;
         }
 
@@ -149,6 +151,22 @@ public class LrsUserAgreementAction implements RequiredActionProvider {
 
     @Override
     public void close() {
+    }
+
+    /**
+     * failure(msg) is sent to the client as the OAuth error_description (error=access_denied)
+     * verbatim, so pass the localised sentence rather than the message key.
+     */
+    private static String declinedMessage(RequiredActionContext context) {
+        try {
+            String text = context.form().getMessage(MSG_DECLINED);
+            if (text != null && !text.isBlank() && !MSG_DECLINED.equals(text)) {
+                return text;
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot localise %s: %s", MSG_DECLINED, e.toString());
+        }
+        return DECLINED_FALLBACK;
     }
 
     private static void warnUnpublished(RealmModel realm) {
