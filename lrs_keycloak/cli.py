@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 error, 2 drift (`sync --check`), 3 refused by a rule of th
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,6 +129,73 @@ def sync(
     with _errors():
         code = _sync(realm, organisations, mode or "apply", config)
     sys.exit(code)
+
+
+# --- agreement --------------------------------------------------------------------------------
+
+
+@main.group()
+def agreement() -> None:
+    """The User Agreement shown at every logon (guide §4.3)."""
+
+
+@agreement.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", required=True, help="The new version's label, e.g. 2.")
+@click.option("--realm", default=None)
+@click.option("--config", type=click.Path(file_okay=False, path_type=Path))
+def agreement_publish(file: Path, version: str, realm: str | None, config: Path | None) -> None:
+    """Keep FILE as a new version, make it current, and sync it so the next logon shows it."""
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.services.agreement import publish
+
+    with _errors():
+        directory = config or config_dir()
+        policy = load_policy(directory, realm=realm)
+        gateway = KeycloakGateway(keycloak_settings(policy.realm))
+        entry = publish(directory, file, version, gateway)
+        click.echo(f"Published User Agreement version {entry.version} to realm {policy.realm}.")
+
+
+@agreement.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--config", type=click.Path(file_okay=False, path_type=Path))
+def agreement_list(as_json: bool, config: Path | None) -> None:
+    """The published versions, the current one marked."""
+    from lrs_keycloak.services.agreement import versions
+
+    with _errors():
+        rows = versions(load_policy(config or config_dir()))
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            mark = "*" if row["current"] else " "
+            click.echo(f"{mark} {row['version']:<8} {row['published']}  {row['published_by']}")
+
+
+@agreement.command("report")
+@click.option("--org", "org_id", required=True, help="Organisation id, e.g. riverside-college.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--realm", default=None)
+def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
+    """Which of the organisation's users accepted which version, and when."""
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.services.agreement import report
+
+    with _errors():
+        policy = load_policy(config_dir(), realm=realm)
+        rows = report(KeycloakGateway(keycloak_settings(policy.realm)), policy, org_id)
+        if as_json:
+            click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+            return
+        current = policy.agreement.current if policy.agreement else "-"
+        click.echo(f"{org_id}: current version {current}; {len(rows)} users")
+        for r in rows:
+            state = "current" if r.current else ("older" if r.version else "never")
+            click.echo(
+                f"  {r.username:<30} {r.version or '-':<8} {r.accepted_at or '-':<22} {state}"
+            )
 
 
 # --- the product --------------------------------------------------------------------------------

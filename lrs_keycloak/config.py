@@ -45,6 +45,28 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+AGREEMENT_MODES = ("every-logon", "new-version-only")
+
+
+@dataclass(frozen=True)
+class AgreementVersion:
+    version: str
+    file: str
+    published: str
+    published_by: str
+
+
+@dataclass(frozen=True)
+class AgreementPolicy:
+    """The User Agreement shown at logon (guide §4.3); `text` is the current version's."""
+
+    title: str
+    mode: str
+    current: str
+    text: str
+    versions: tuple[AgreementVersion, ...]
+
+
 @dataclass(frozen=True)
 class RealmPolicy:
     realm: str
@@ -60,6 +82,7 @@ class RealmPolicy:
     kinds: dict[str, OrganisationKind]
     user_profile: dict[str, Any]
     generic_names: GenericNamePolicy
+    agreement: AgreementPolicy | None = None
     source_dir: Path = field(compare=False, default=Path("realm-config"))
 
 
@@ -235,6 +258,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
     catalogue, kinds = _read_roles(config_dir / "roles.yaml", roles_doc, problems)
     profile = _read_profile(config_dir / "user-profile.yaml", profile_doc, messages, problems)
     generic = _read_generic_names(config_dir / "generic-names.yaml", names_doc, problems)
+    agreement = load_agreement(config_dir / "agreement", problems)
 
     if problems or catalogue is None or generic is None:
         raise ConfigError(problems)
@@ -252,6 +276,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         kinds=kinds,
         user_profile=profile,
         generic_names=generic,
+        agreement=agreement,
         source_dir=config_dir,
     )
 
@@ -375,6 +400,61 @@ def _read_generic_names(file: Path, doc: Any, problems: list[Problem]) -> Generi
     if not valid:
         return None
     return GenericNamePolicy.from_lists(words, departments)
+
+
+AGREEMENT_FILE = "agreement.yaml"
+
+
+def load_agreement(folder: Path, problems: list[Problem]) -> AgreementPolicy | None:
+    """`agreement/agreement.yaml` and its version files; None when the folder is absent."""
+    if not (folder / AGREEMENT_FILE).exists():
+        return None
+    doc = _load_yaml(folder / AGREEMENT_FILE, problems)
+    r = _Reader(folder / AGREEMENT_FILE, problems)
+    r.file = f"agreement/{AGREEMENT_FILE}"
+    top = r.mapping(doc, "")
+    title = top.get("title")
+    if not isinstance(title, str) or not title.strip():
+        r.problem("title", "is required: the heading users see above the agreement")
+        title = ""
+    mode = top.get("mode", "every-logon")
+    if mode not in AGREEMENT_MODES:
+        r.problem("mode", f"must be one of {', '.join(AGREEMENT_MODES)}")
+    versions: list[AgreementVersion] = []
+    raw_versions = top.get("versions")
+    if not isinstance(raw_versions, list) or not raw_versions:
+        r.problem("versions", "at least one published version is needed")
+        raw_versions = []
+    for index, item in enumerate(raw_versions):
+        item = r.mapping(item, f"versions[{index}]")
+        version = str(item.get("version", "")).strip()
+        file = str(item.get("file", "")).strip()
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}", version):
+            r.problem(f"versions[{index}].version", "letters, digits, '.', '_' or '-', at most 32")
+        if not file or "/" in file or not (folder / file).is_file():
+            r.problem(f"versions[{index}].file", f"'{file}' must be a file in agreement/")
+        versions.append(
+            AgreementVersion(
+                version=version,
+                file=file,
+                published=str(item.get("published", "")),
+                published_by=str(item.get("published_by", "")),
+            )
+        )
+    current = str(top.get("current", ""))
+    chosen = [v for v in versions if v.version == current]
+    if not chosen:
+        r.problem("current", f"'{current}' is not one of the published versions")
+        return None
+    if len({v.version for v in versions}) != len(versions):
+        r.problem("versions", "a version appears twice")
+    path = folder / chosen[0].file
+    text = path.read_text(encoding="utf-8") if chosen[0].file and path.is_file() else ""
+    if not text.strip():
+        r.problem(f"versions.{current}", "the agreement text is empty")
+    return AgreementPolicy(
+        title=title, mode=str(mode), current=current, text=text.strip(), versions=tuple(versions)
+    )
 
 
 def load_organisations(file: Path, policy: RealmPolicy) -> list[Organisation]:

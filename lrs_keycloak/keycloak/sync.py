@@ -25,6 +25,13 @@ ORG_NAME = "lrsOrgName"
 ORG_KIND = "lrsOrgKind"
 ORG_ENTITLEMENTS = "lrsEntitlements"
 MASKED_SECRET = "**********"
+AGREEMENT_ACTION = "lrs-user-agreement"
+AGREEMENT_ACTION_NAME = "LRS User Agreement"
+BUILT_IN_TERMS = "TERMS_AND_CONDITIONS"
+AGREEMENT_TITLE = "lrsAgreementTitle"
+AGREEMENT_VERSION = "lrsAgreementVersion"
+AGREEMENT_TEXT = "lrsAgreementText"
+AGREEMENT_MODE = "lrsAgreementMode"
 # Keycloak keeps these as sets: compare them without order.
 _SET_FIELDS = {"redirectUris", "webOrigins", "eventsListeners", "enabledEventTypes"}
 _PROFILE_KEYS = (
@@ -113,13 +120,22 @@ def desired_realm(policy: RealmPolicy) -> dict[str, Any]:
     smtp = {k: v for k, v in policy.smtp.items() if v != ""}
     if smtp.get("user"):
         smtp["auth"] = "true"
-    return {
+    realm: dict[str, Any] = {
         "displayName": policy.display_name,
         "enabled": True,
         **policy.settings,
         **policy.brute_force,
         "smtpServer": smtp,
     }
+    if policy.agreement is not None:
+        # Read by the extension's required action at every logon (keycloak-extension/README.md).
+        realm["attributes"] = {
+            AGREEMENT_TITLE: policy.agreement.title,
+            AGREEMENT_VERSION: policy.agreement.current,
+            AGREEMENT_TEXT: policy.agreement.text,
+            AGREEMENT_MODE: policy.agreement.mode,
+        }
+    return realm
 
 
 def desired_profile_attributes(policy: RealmPolicy) -> list[dict[str, Any]]:
@@ -200,6 +216,7 @@ def plan(
     changes.extend(_plan_profile(gw, policy, exists))
     changes.extend(_plan_events(gw, policy, exists))
     changes.extend(_plan_realm_roles(gw, policy, exists))
+    changes.extend(_plan_required_actions(gw, policy, exists))
     changes.extend(_plan_client(gw, policy, exists))
     changes.extend(_plan_organisations(gw, policy, organisations, exists))
     return Plan(changes)
@@ -296,6 +313,69 @@ def _plan_realm_roles(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) ->
                     lambda g, c, n=name, r=role: g.update_realm_role(n, r),
                 )
             )
+    return changes
+
+
+class MissingProvider(RuntimeError):
+    """The Keycloak we talk to lacks a provider of our extension."""
+
+
+def _plan_required_actions(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> list[Change]:
+    """The every-logon agreement on, as a default action; the built-in T&C off (no two agreements)."""
+    if policy.agreement is None:
+        return []
+    current = {a["alias"]: a for a in gw.list_required_actions()} if exists else {}
+    changes: list[Change] = []
+    want = {"enabled": True, "defaultAction": True}
+    ours = current.get(AGREEMENT_ACTION)
+    if ours is None:
+        if exists:
+            available = {a.get("providerId") for a in gw.list_unregistered_required_actions()}
+            if AGREEMENT_ACTION not in available:
+                raise MissingProvider(
+                    f"Keycloak at {gw.settings.url} has no '{AGREEMENT_ACTION}' required action: "
+                    "deploy keycloak-extension/target/lrs-keycloak-extension.jar into its providers/"
+                )
+
+        def register(g: KeycloakGateway, c: _Context) -> None:
+            g.register_required_action(AGREEMENT_ACTION, AGREEMENT_ACTION_NAME)
+            (action,) = [a for a in g.list_required_actions() if a["alias"] == AGREEMENT_ACTION]
+            g.update_required_action(AGREEMENT_ACTION, {**action, **want})
+
+        changes.append(
+            Change(
+                "create",
+                "required-action",
+                AGREEMENT_ACTION,
+                {k: (None, v) for k, v in want.items()},
+                register,
+            )
+        )
+    else:
+        fields = _diff(ours, want)
+        if fields:
+            rep = {**ours, **want}
+            changes.append(
+                Change(
+                    "update",
+                    "required-action",
+                    AGREEMENT_ACTION,
+                    fields,
+                    lambda g, c, r=rep: g.update_required_action(AGREEMENT_ACTION, r),
+                )
+            )
+    terms = current.get(BUILT_IN_TERMS)
+    if terms is not None and (terms.get("enabled") or terms.get("defaultAction")):
+        rep = {**terms, "enabled": False, "defaultAction": False}
+        changes.append(
+            Change(
+                "update",
+                "required-action",
+                BUILT_IN_TERMS,
+                {"enabled": (terms.get("enabled"), False)},
+                lambda g, c, r=rep: g.update_required_action(BUILT_IN_TERMS, r),
+            )
+        )
     return changes
 
 

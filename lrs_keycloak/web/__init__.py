@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from flask import Flask, jsonify
 
 from lrs_keycloak import __version__
+from lrs_keycloak.local_keycloak import webhook_secret
 from lrs_keycloak.settings import keycloak_settings
 
 
@@ -15,6 +17,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(LRS_REALM=keycloak_settings().realm)
     if test_config:
         app.config.update(test_config)
+    app.config.setdefault("LRS_WEBHOOK_SECRET", webhook_secret())
+
+    from lrs_keycloak.web import hooks
+
+    app.extensions["lrs_replay_guard"] = hooks.ReplayGuard()
+    app.extensions["lrs_events"] = deque(maxlen=1000)  # the latest deliveries, for operators
+    app.extensions.setdefault("lrs_event_handlers", [])
+    app.register_blueprint(hooks.bp)
 
     @app.get("/healthz")
     def healthz() -> Any:
