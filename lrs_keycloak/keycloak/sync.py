@@ -17,6 +17,7 @@ from typing import Any, Literal
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.usernames import keycloak_username_pattern
+from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
 
 ORGANISATIONS_GROUP = "organisations"
@@ -316,7 +317,7 @@ def _plan_realm_roles(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) ->
     return changes
 
 
-class MissingProvider(RuntimeError):
+class MissingProvider(GatewayError):
     """The Keycloak we talk to lacks a provider of our extension."""
 
 

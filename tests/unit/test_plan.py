@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.keycloak.sync import (
+    AGREEMENT_ACTION,
+    BUILT_IN_TERMS,
     MASKED_SECRET,
+    MissingProvider,
     _diff,
     desired_profile_attributes,
     desired_realm,
@@ -25,6 +30,28 @@ class FakeGateway:
     def __init__(self, realm: dict[str, Any] | None, children: list[dict[str, Any]] | None = None):
         self.realm = realm
         self.children = children or []
+        self.required_actions = [
+            {
+                "alias": AGREEMENT_ACTION,
+                "providerId": AGREEMENT_ACTION,
+                "enabled": True,
+                "defaultAction": True,
+            },
+            {
+                "alias": BUILT_IN_TERMS,
+                "providerId": BUILT_IN_TERMS,
+                "enabled": False,
+                "defaultAction": False,
+            },
+        ]
+        self.unregistered: list[dict[str, Any]] = []
+        self.settings = type("S", (), {"url": "http://kc.test"})()
+
+    def list_required_actions(self) -> list[dict[str, Any]]:
+        return self.required_actions
+
+    def list_unregistered_required_actions(self) -> list[dict[str, Any]]:
+        return self.unregistered
 
     def get_realm(self) -> dict[str, Any] | None:
         return self.realm
@@ -116,3 +143,29 @@ def test_the_username_validator_is_generated_from_the_generic_words() -> None:
     pattern = username["validations"]["pattern"]
     assert pattern["error-message"] == "lrsGenericUsername"
     assert "guest" in pattern["pattern"]
+
+
+def test_keycloaks_own_terms_and_conditions_are_switched_off_so_users_see_one_agreement() -> None:
+    gw = FakeGateway(_matching_realm())
+    gw.required_actions[1]["enabled"] = True
+    (change,) = plan(gw, POLICY).changes  # type: ignore[arg-type]
+    assert (change.resource, change.name, change.fields) == (
+        "required-action",
+        BUILT_IN_TERMS,
+        {"enabled": (True, False)},
+    )
+
+
+def test_the_agreement_action_is_registered_when_keycloak_has_the_extension() -> None:
+    gw = FakeGateway(_matching_realm())
+    gw.required_actions = gw.required_actions[1:]
+    gw.unregistered = [{"providerId": AGREEMENT_ACTION, "name": "LRS User Agreement"}]
+    (change,) = plan(gw, POLICY).changes  # type: ignore[arg-type]
+    assert (change.action, change.name) == ("create", AGREEMENT_ACTION)
+
+
+def test_a_keycloak_without_the_extension_is_named_as_the_problem() -> None:
+    gw = FakeGateway(_matching_realm())
+    gw.required_actions = gw.required_actions[1:]
+    with pytest.raises(MissingProvider, match="deploy keycloak-extension"):
+        plan(gw, POLICY)  # type: ignore[arg-type]
