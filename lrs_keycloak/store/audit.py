@@ -7,6 +7,8 @@ report over years of history stays correct. The log outlives the accounts it tal
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,6 +86,11 @@ class AuditLog:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time (and an in-memory database one shared connection):
+        # serialise this process's writes instead of failing under concurrent use cases.
+        self._write_lock = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     def record(self, event: AuditEvent) -> AuditEvent:
         """Store one event; an action outside the catalogue is a programming error."""
@@ -102,7 +109,7 @@ class AuditLog:
             reference=event.reference,
             details=dict(event.details),
         )
-        with self._sessions.begin() as session:
+        with self._write_lock, self._sessions.begin() as session:
             session.add(row)
             session.flush()
             return _from_row(row)
@@ -124,6 +131,6 @@ class AuditLog:
         if action is not None:
             query = query.where(AuditEventRow.action == action)
         query = query.order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc())
-        with self._sessions() as session:
+        with self._write_lock, self._sessions() as session:
             rows = session.scalars(query.offset(offset).limit(limit)).all()
             return [_from_row(r) for r in rows]

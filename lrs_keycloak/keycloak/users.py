@@ -1,0 +1,329 @@
+"""Users, organisation groups and LRS role mappings in Keycloak, for the user-admin services.
+
+Listing is built from bulk calls only: the organisation group's members, paged, and one paged
+``/clients/{id}/roles/{role}/users`` per LRS role, never one GET per user for roles. Keycloak
+26 does not mark a permanently locked-out user as disabled, so "locked" comes from the
+brute-force status, asked only for the users whose lock matters.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from keycloak.exceptions import KeycloakError
+
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.errors import Conflict, GatewayError, NotFound, Rejected
+from lrs_keycloak.keycloak.gateway import KeycloakGateway, _error_details
+from lrs_keycloak.keycloak.sync import (
+    MANAGED_BY,
+    ORG_ENTITLEMENTS,
+    ORG_KIND,
+    ORG_NAME,
+    ORGANISATIONS_GROUP,
+)
+
+LRS_CLIENT = "lrs-portal"
+#: Profile attributes kept as Keycloak user attributes (the rest are top-level fields).
+ATTRIBUTES = (
+    "title",
+    "telephone",
+    "mobile",
+    "preferredLanguage",
+    "verificationProvided",
+    "staffId",
+)
+SET_PASSWORD = "UPDATE_PASSWORD"
+#: How long the set-password link in the email stays valid (seconds): three days.
+SET_PASSWORD_LIFESPAN = 3 * 24 * 3600
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+def organisation_path(org_id: str) -> str:
+    return f"/{ORGANISATIONS_GROUP}/{org_id}"
+
+
+@dataclass(frozen=True)
+class OrgGroup:
+    """An organisation as its Keycloak group holds it."""
+
+    group_id: str
+    organisation: Organisation
+
+
+@dataclass
+class UserRecord:
+    """A user account as the services need it."""
+
+    id: str
+    username: str
+    first_name: str
+    last_name: str
+    email: str | None
+    enabled: bool
+    attributes: dict[str, str] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset()
+    realm_roles: frozenset[str] = frozenset()
+    organisation_ids: tuple[str, ...] = ()
+    locked: bool = False
+    created_ms: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "given_name": self.first_name,
+            "family_name": self.last_name,
+            "email": self.email,
+            "title": self.attributes.get("title"),
+            "telephone": self.attributes.get("telephone"),
+            "mobile": self.attributes.get("mobile"),
+            "staff_id": self.attributes.get("staffId"),
+            "verification_provided": self.attributes.get("verificationProvided"),
+            "preferred_language": self.attributes.get("preferredLanguage", "en"),
+            "roles": sorted(self.roles),
+            "status": "locked" if self.locked else ("active" if self.enabled else "suspended"),
+            "enabled": self.enabled,
+            "locked": self.locked,
+            "created_at_ms": self.created_ms,
+        }
+
+
+def _record(rep: dict[str, Any]) -> UserRecord:
+    attrs = {k: v[0] for k, v in (rep.get("attributes") or {}).items() if isinstance(v, list) and v}
+    return UserRecord(
+        id=rep["id"],
+        username=rep["username"],
+        first_name=rep.get("firstName") or "",
+        last_name=rep.get("lastName") or "",
+        email=rep.get("email") or None,
+        enabled=bool(rep.get("enabled", False)),
+        attributes=attrs,
+        created_ms=rep.get("createdTimestamp"),
+    )
+
+
+def _org_from_group(group: dict[str, Any]) -> Organisation:
+    attrs = group.get("attributes") or {}
+    return Organisation(
+        id=group["name"],
+        name=(attrs.get(ORG_NAME) or [group["name"]])[0],
+        kind=(attrs.get(ORG_KIND) or [""])[0],
+        entitlements=frozenset(attrs.get(ORG_ENTITLEMENTS) or []),
+    )
+
+
+def _converted(error: KeycloakError) -> GatewayError:
+    """python-keycloak's error as the project's own (the gateway's error boundary, for verbs)."""
+    status = getattr(error, "response_code", None)
+    body: Any = getattr(error, "response_body", b"") or b""
+    try:
+        payload = json.loads(body)
+    except (ValueError, TypeError):
+        payload = {}
+    message = (
+        str(payload.get("errorMessage") or payload.get("error") or error)
+        if isinstance(payload, dict)
+        else str(error)
+    )
+    if status == 400:
+        return Rejected(message, status, _error_details(payload))
+    if status == 404:
+        return NotFound(message, status)
+    if status == 409:
+        return Conflict(message, status)
+    return GatewayError(message, status)
+
+
+class UserDirectory:
+    """The user-admin calls on one realm, through the project's gateway."""
+
+    def __init__(self, gateway: KeycloakGateway, lock_workers: int = 8) -> None:
+        self.gw = gateway
+        self._lock_workers = lock_workers
+        self._client_uuid: str | None = None
+        self._roles: dict[str, dict[str, Any]] | None = None
+        self._cache_lock = threading.Lock()
+
+    # --- organisations ------------------------------------------------------------------------
+
+    def find_organisation(self, org_id: str) -> OrgGroup | None:
+        try:
+            group = self.gw.call("GET", f"/group-by-path{organisation_path(org_id)}")
+        except NotFound:
+            return None
+        return OrgGroup(group["id"], _org_from_group(group))
+
+    def create_organisation(self, org: Organisation) -> OrgGroup:
+        """Create the organisation's group under /organisations (the parent must exist)."""
+        parent = self.gw.call("GET", f"/group-by-path/{ORGANISATIONS_GROUP}")
+        self.gw.call(
+            "POST",
+            f"/groups/{_q(parent['id'])}/children",
+            {
+                "name": org.id,
+                "attributes": {
+                    ORG_NAME: [org.name],
+                    ORG_KIND: [org.kind],
+                    ORG_ENTITLEMENTS: sorted(org.entitlements),
+                    MANAGED_BY: ["operator"],
+                },
+            },
+        )
+        found = self.find_organisation(org.id)
+        if found is None:
+            raise GatewayError(f"group {organisation_path(org.id)} vanished after creation")
+        return found
+
+    def delete_group(self, group_id: str) -> None:
+        self.gw.call("DELETE", f"/groups/{_q(group_id)}")
+
+    # --- roles --------------------------------------------------------------------------------
+
+    def client_uuid(self) -> str:
+        with self._cache_lock:
+            if self._client_uuid is None:
+                client = self.gw.find_client(LRS_CLIENT)
+                if client is None:
+                    raise GatewayError(f"client {LRS_CLIENT} does not exist: run sync first")
+                self._client_uuid = client["id"]
+            return self._client_uuid
+
+    def _role_reps(self) -> dict[str, dict[str, Any]]:
+        uuid = self.client_uuid()
+        with self._cache_lock:
+            if self._roles is None:
+                reps = self.gw.call("GET", f"/clients/{_q(uuid)}/roles", params={"max": 1000})
+                self._roles = {r["name"]: {"id": r["id"], "name": r["name"]} for r in reps}
+            return self._roles
+
+    def role_members(self, role: str) -> set[str]:
+        """Ids of the users holding this LRS role directly (one paged listing)."""
+        path = f"/clients/{_q(self.client_uuid())}/roles/{_q(role)}/users"
+        return {u["id"] for u in self.gw.paged(path, {"briefRepresentation": "true"})}
+
+    def add_roles(self, user_id: str, roles: Collection[str]) -> None:
+        if roles:
+            reps = self._role_reps()
+            body = [reps[r] for r in sorted(roles)]
+            path = f"/users/{_q(user_id)}/role-mappings/clients/{_q(self.client_uuid())}"
+            self.gw.call("POST", path, body)
+
+    def remove_roles(self, user_id: str, roles: Collection[str]) -> None:
+        if roles:
+            reps = self._role_reps()
+            body = [reps[r] for r in sorted(roles)]
+            path = f"/users/{_q(user_id)}/role-mappings/clients/{_q(self.client_uuid())}"
+            self.gw.call("DELETE", path, body)
+
+    def user_roles(self, user_id: str) -> frozenset[str]:
+        path = f"/users/{_q(user_id)}/role-mappings/clients/{_q(self.client_uuid())}"
+        return frozenset(r["name"] for r in self.gw.call("GET", path) or [])
+
+    # --- users --------------------------------------------------------------------------------
+
+    def members(
+        self, group: OrgGroup, roles: Iterable[str], locks: bool = True
+    ) -> list[UserRecord]:
+        """The organisation's users with their LRS roles (and lock status when asked)."""
+        reps = list(
+            self.gw.paged(f"/groups/{_q(group.group_id)}/members", {"briefRepresentation": "false"})
+        )
+        users = [_record(r) for r in reps]
+        by_id = {u.id: u for u in users}
+        held: dict[str, set[str]] = {u.id: set() for u in users}
+        for role in roles:
+            for user_id in self.role_members(role) & by_id.keys():
+                held[user_id].add(role)
+        for u in users:
+            u.roles = frozenset(held[u.id])
+            u.organisation_ids = (group.organisation.id,)
+        if locks:
+            self.fill_locks([u for u in users if u.enabled])
+        return users
+
+    def fill_locks(self, users: Sequence[UserRecord]) -> None:
+        """Set ``locked`` from Keycloak's brute-force status, a few requests at a time."""
+        if not users:
+            return
+        with ThreadPoolExecutor(max_workers=self._lock_workers) as pool:
+            for user, locked in zip(
+                users, pool.map(lambda u: self.is_locked(u.id), users), strict=True
+            ):
+                user.locked = locked
+
+    def is_locked(self, user_id: str) -> bool:
+        status = self.gw.call("GET", f"/attack-detection/brute-force/users/{_q(user_id)}")
+        return bool((status or {}).get("disabled"))
+
+    def find_user(self, username: str) -> UserRecord | None:
+        """One user by exact username, with groups, LRS roles and realm roles."""
+        found = self.gw.call(
+            "GET",
+            "/users",
+            params={"username": username, "exact": "true", "briefRepresentation": "false"},
+        )
+        if not found:
+            return None
+        user = _record(found[0])
+        groups = self.gw.call("GET", f"/users/{_q(user.id)}/groups", params={"max": 100})
+        prefix = f"/{ORGANISATIONS_GROUP}/"
+        user.organisation_ids = tuple(
+            g["path"][len(prefix) :] for g in groups or [] if g.get("path", "").startswith(prefix)
+        )
+        user.roles = self.user_roles(user.id)
+        realm = self.gw.call("GET", f"/users/{_q(user.id)}/role-mappings/realm")
+        user.realm_roles = frozenset(r["name"] for r in realm or [])
+        return user
+
+    def usernames_starting(self, prefix: str) -> set[str]:
+        """Existing usernames that start with ``prefix`` (Keycloak's search is by prefix)."""
+        found = self.gw.paged("/users", {"username": prefix, "briefRepresentation": "true"})
+        return {u["username"] for u in found if u["username"].startswith(prefix)}
+
+    def create_user(self, representation: dict[str, Any]) -> str:
+        """POST /users in one request (with ``groups``); the new id. 409 → Conflict."""
+        try:
+            user_id: str = self.gw.admin.create_user(representation, exist_ok=False)
+        except KeycloakError as error:
+            raise _converted(error) from error
+        with self.gw._lock:  # the gateway counts writes for no-op proofs
+            self.gw.writes += 1
+        return user_id
+
+    def update_user(self, user_id: str, fields: dict[str, Any]) -> None:
+        """Partial PUT: Keycloak keeps what the body leaves out (checked on 26.7)."""
+        self.gw.call("PUT", f"/users/{_q(user_id)}", fields)
+
+    def get_user(self, user_id: str) -> dict[str, Any]:
+        rep: dict[str, Any] = self.gw.call("GET", f"/users/{_q(user_id)}")
+        return rep
+
+    def delete_user(self, user_id: str) -> None:
+        self.gw.call("DELETE", f"/users/{_q(user_id)}")
+
+    def set_enabled(self, user_id: str, enabled: bool) -> None:
+        self.update_user(user_id, {"enabled": enabled})
+
+    def logout(self, user_id: str) -> None:
+        self.gw.call("POST", f"/users/{_q(user_id)}/logout")
+
+    def clear_lock(self, user_id: str) -> None:
+        self.gw.call("DELETE", f"/attack-detection/brute-force/users/{_q(user_id)}")
+
+    def send_set_password_email(self, user_id: str) -> None:
+        """Keycloak mails the person a link to choose a password; no one else knows it."""
+        self.gw.call(
+            "PUT",
+            f"/users/{_q(user_id)}/execute-actions-email",
+            [SET_PASSWORD],
+            params={"lifespan": SET_PASSWORD_LIFESPAN},
+        )

@@ -1,0 +1,649 @@
+"""Super users manage their organisation's users (guide §3-§7); operators register organisations.
+
+Each use case authorises, checks the domain rules, makes the change in Keycloak and records
+exactly one audit event. A change is all-or-nothing from the caller's point of view: when a
+later step fails, the earlier ones are undone (a created account is deleted again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.organisations import Organisation, check_organisation
+from lrs_keycloak.domain.policies import (
+    SUPER_USER,
+    Actor,
+    Member,
+    UserPolicy,
+    check_last_super_user,
+    deputy_warning,
+    may_update_own_details,
+    removes_super_user,
+    role_change_needs_authorisation,
+)
+from lrs_keycloak.domain.usernames import base_username, candidate_usernames
+from lrs_keycloak.domain.users import UserDetails, validate_details
+from lrs_keycloak.keycloak.errors import Conflict, Rejected
+from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, organisation_path
+from lrs_keycloak.store.audit import AuditEvent, AuditLog
+
+#: Username candidates tried before giving up (each refused one was taken by a concurrent create).
+MAX_USERNAME_ATTEMPTS = 500
+
+#: Our field names ↔ Keycloak user-profile attribute names.
+TOP_LEVEL = {"given_name": "firstName", "family_name": "lastName", "email": "email"}
+ATTRIBUTE_FIELDS = {
+    "title": "title",
+    "telephone": "telephone",
+    "mobile": "mobile",
+    "preferred_language": "preferredLanguage",
+    "verification_provided": "verificationProvided",
+    "staff_id": "staffId",
+}
+KEYCLOAK_FIELDS = {
+    **{v: k for k, v in TOP_LEVEL.items()},
+    **{v: k for k, v in ATTRIBUTE_FIELDS.items()},
+}
+#: What a user may change about themselves (guide §5: names and contact numbers, never roles).
+SELF_EDITABLE = frozenset(
+    {"title", "given_name", "family_name", "email", "telephone", "mobile", "preferred_language"}
+)
+EDITABLE = frozenset(TOP_LEVEL) | frozenset(ATTRIBUTE_FIELDS)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """MIAP's operator, acting with the admin credentials (CLI): registers organisations."""
+
+    name: str
+
+    @property
+    def username(self) -> str:
+        return f"operator:{self.name}"
+
+
+Caller = Actor | Operator
+
+
+class NotVisible(Exception):
+    """The organisation or user does not exist for this caller (HTTP 404, never 403)."""
+
+
+class NotPermitted(Exception):
+    """The caller sees the organisation but may not do this (HTTP 403)."""
+
+
+class Directory(Protocol):
+    """What the services need from Keycloak (keycloak.users.UserDirectory; fakes in tests)."""
+
+    def find_organisation(self, org_id: str) -> OrgGroup | None: ...
+    def create_organisation(self, org: Organisation) -> OrgGroup: ...
+    def delete_group(self, group_id: str) -> None: ...
+    def members(
+        self, group: OrgGroup, roles: Collection[str], locks: bool = True
+    ) -> list[UserRecord]: ...
+    def fill_locks(self, users: list[UserRecord]) -> None: ...
+    def find_user(self, username: str) -> UserRecord | None: ...
+    def usernames_starting(self, prefix: str) -> set[str]: ...
+    def create_user(self, representation: dict[str, Any]) -> str: ...
+    def add_roles(self, user_id: str, roles: Collection[str]) -> None: ...
+    def remove_roles(self, user_id: str, roles: Collection[str]) -> None: ...
+    def update_user(self, user_id: str, fields: dict[str, Any]) -> None: ...
+    def get_user(self, user_id: str) -> dict[str, Any]: ...
+    def delete_user(self, user_id: str) -> None: ...
+    def set_enabled(self, user_id: str, enabled: bool) -> None: ...
+    def logout(self, user_id: str) -> None: ...
+    def clear_lock(self, user_id: str) -> None: ...
+    def send_set_password_email(self, user_id: str) -> None: ...
+
+
+@dataclass
+class Result:
+    """What a use case answers: the user (if any), warnings, and the audit event written."""
+
+    user: dict[str, Any] | None = None
+    warnings: list[Violation] = field(default_factory=list)
+    event: AuditEvent | None = None
+    users: list[dict[str, Any]] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "warnings": [
+                {"field": w.field, "code": w.code, "message": w.message} for w in self.warnings
+            ]
+        }
+        if self.user is not None:
+            out["user"] = self.user
+        if self.users is not None:
+            out["users"] = self.users
+        if self.event is not None:
+            out["event_id"] = self.event.id
+        return out
+
+
+def _violation(field_name: str, code: str, message: str, rule: str) -> Violation:
+    return Violation(field=field_name, code=code, message=message, rule=rule)
+
+
+def _reason_required(action: str) -> Violation:
+    return _violation(
+        "reason",
+        "reason-required",
+        f"Give the reason for this {action}; it is kept in the audit log.",
+        "guide §6, §8: suspensions and reinstatements are recorded with their reason",
+    )
+
+
+def _keycloak_refusal(error: Rejected) -> RuleViolation:
+    """Keycloak's own validators said no (the user profile): report it like a domain rule."""
+    found = [
+        _violation(
+            KEYCLOAK_FIELDS.get(d.get("field", ""), d.get("field", "")),
+            "keycloak-refused",
+            f"Keycloak refused the {d.get('field') or 'request'}: {d.get('message')}",
+            "realm user profile (realm-config/user-profile.yaml)",
+        )
+        for d in error.details
+    ]
+    return RuleViolation(found or [_violation("", "keycloak-refused", str(error), "Keycloak")])
+
+
+def details_of(user: UserRecord) -> UserDetails:
+    a = user.attributes
+    return UserDetails(
+        title=a.get("title", ""),
+        given_name=user.first_name,
+        family_name=user.last_name,
+        verification_provided=a.get("verificationProvided", ""),
+        email=user.email,
+        telephone=a.get("telephone"),
+        mobile=a.get("mobile"),
+        staff_id=a.get("staffId"),
+        preferred_language=a.get("preferredLanguage", "en"),
+    )
+
+
+def representation(details: UserDetails) -> dict[str, Any]:
+    """The Keycloak user fields for these details (blank optional values left out)."""
+    attrs = {
+        "title": details.title,
+        "verificationProvided": details.verification_provided,
+        "telephone": details.telephone,
+        "mobile": details.mobile,
+        "staffId": details.staff_id,
+        "preferredLanguage": details.preferred_language,
+    }
+    rep: dict[str, Any] = {
+        "firstName": details.given_name.strip(),
+        "lastName": details.family_name.strip(),
+        "attributes": {k: [v.strip()] for k, v in attrs.items() if v and v.strip()},
+    }
+    if details.email and details.email.strip():
+        rep["email"] = details.email.strip()
+    return rep
+
+
+def _member(user: UserRecord, org_id: str) -> Member:
+    return Member(user.username, org_id, user.roles, user.enabled, user.locked)
+
+
+class UserAdmin:
+    """The user-administration use cases for one realm."""
+
+    def __init__(self, directory: Directory, audit: AuditLog, policy: RealmPolicy) -> None:
+        self.directory = directory
+        self.audit = audit
+        self.policy = policy
+
+    # --- who is asking -----------------------------------------------------------------------
+
+    def actor(self, username: str) -> Actor | None:
+        """The Actor for a Keycloak user (e.g. a bearer token's subject); None if unknown."""
+        user = self.directory.find_user(username)
+        if user is None:
+            return None
+        orgs = user.organisation_ids
+        if user.enabled and user.roles:
+            self.directory.fill_locks([user])
+        return Actor(
+            username=user.username,
+            organisation_id=orgs[0] if len(orgs) == 1 else None,
+            roles=frozenset(r for r in user.roles if r in self.policy.roles.names),
+            realm_roles=user.realm_roles,
+            active=user.enabled and not user.locked,
+        )
+
+    def _organisation(self, caller: Caller, org_id: str, action: str) -> OrgGroup:
+        group = self.directory.find_organisation(org_id)
+        if isinstance(caller, Operator):
+            if group is None:
+                raise NotVisible(f"organisation {org_id} does not exist")
+            return group
+        # Other organisations are invisible: the same answer whether or not they exist.
+        if group is None or caller.organisation_id != org_id:
+            raise NotVisible(f"organisation {org_id} not found")
+        if not UserPolicy(caller, org_id).may(action):
+            raise NotPermitted(
+                f"only an active super user of {org_id} may {action.replace('_', ' ')} its users"
+            )
+        return group
+
+    def _target(self, group: OrgGroup, username: str) -> UserRecord:
+        user = self.directory.find_user(username)
+        if user is None or group.organisation.id not in user.organisation_ids:
+            raise NotVisible(f"user {username} not found in {group.organisation.id}")
+        return user
+
+    def _members(self, group: OrgGroup, all_locks: bool = False) -> list[UserRecord]:
+        users = self.directory.members(group, self.policy.roles.names, locks=all_locks)
+        if not all_locks:
+            # Locks only matter for the super-user rules: ask only about enabled super users.
+            self.directory.fill_locks([u for u in users if u.enabled and SUPER_USER in u.roles])
+        return users
+
+    def _deputy(self, group: OrgGroup, users: list[UserRecord] | None = None) -> list[Violation]:
+        users = users if users is not None else self._members(group)
+        warning = deputy_warning([_member(u, group.organisation.id) for u in users])
+        return [warning] if warning else []
+
+    def _record(self, caller: Caller, org_id: str | None, action: str, **kw: Any) -> AuditEvent:
+        return self.audit.record(AuditEvent(action, caller.username, org_id, **kw))
+
+    # --- create ------------------------------------------------------------------------------
+
+    def _check_new_user(
+        self, org: Organisation, details: UserDetails, roles: Collection[str]
+    ) -> list[Violation]:
+        errors, warnings = validate_details(
+            details,
+            policy=self.policy.generic_names,
+            organisation_name=org.name,
+            role_names=self.policy.roles.names,
+        )
+        errors += self.policy.roles.check_assignment(list(roles), org)
+        if errors:
+            raise RuleViolation(errors)
+        return warnings
+
+    def _create_account(
+        self, org: Organisation, details: UserDetails, roles: Collection[str]
+    ) -> tuple[str, str]:
+        """Create, put in the group, map roles, send the set-password email; (id, username).
+
+        On any failure after the account exists, the account is deleted again.
+        """
+        rep = representation(details)
+        rep["enabled"] = True
+        rep["groups"] = [organisation_path(org.id)]
+        base = base_username(details.given_name, details.family_name)
+        taken = self.directory.usernames_starting(base)
+        user_id = username = None
+        attempts = 0
+        for candidate in candidate_usernames(details.given_name, details.family_name):
+            if candidate in taken:
+                continue
+            attempts += 1
+            if attempts > MAX_USERNAME_ATTEMPTS:
+                raise RuntimeError(f"no free username after {MAX_USERNAME_ATTEMPTS} attempts")
+            try:
+                user_id = self.directory.create_user({**rep, "username": candidate})
+            except Conflict as conflict:
+                if "email" in str(conflict).lower():
+                    raise
+                continue  # taken meanwhile (a concurrent create): try the next one
+            except Rejected as error:
+                raise _keycloak_refusal(error) from error
+            username = candidate
+            break
+        assert user_id is not None and username is not None
+        try:
+            self.directory.add_roles(user_id, roles)
+            if rep.get("email"):
+                self.directory.send_set_password_email(user_id)
+        except BaseException:
+            self.directory.delete_user(user_id)
+            raise
+        return user_id, username
+
+    def create_user(
+        self,
+        caller: Caller,
+        org_id: str,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §4: a named person's account in the organisation, with at least one role."""
+        group = self._organisation(caller, org_id, "create")
+        org = group.organisation
+        warnings = self._check_new_user(org, details, roles)
+        user_id, username = self._create_account(org, details, roles)
+        try:
+            event = self._record(
+                caller,
+                org_id,
+                "user_created",
+                target=username,
+                reference=reference,
+                details={"roles": sorted(roles), "email_sent": bool(details.email)},
+            )
+        except BaseException:
+            self.directory.delete_user(user_id)
+            raise
+        if SUPER_USER in roles:
+            warnings += self._deputy(group)
+        user = {**representation(details), "username": username, "roles": sorted(roles)}
+        return Result(user=_public(user), warnings=warnings, event=event)
+
+    # --- read --------------------------------------------------------------------------------
+
+    def list_users(
+        self,
+        caller: Caller,
+        org_id: str,
+        search: str | None = None,
+        role: str | None = None,
+        status: str | None = None,
+    ) -> Result:
+        """Guide §8: the organisation's users, with role, status (incl. locked), email, staff ID."""
+        group = self._organisation(caller, org_id, "view")
+        users = self._members(group, all_locks=True)
+        shown = [u.as_dict() for u in sorted(users, key=lambda u: u.username)]
+        if search:
+            needle = search.casefold()
+            shown = [
+                u
+                for u in shown
+                if any(
+                    needle in str(u.get(k) or "").casefold()
+                    for k in ("username", "given_name", "family_name", "email", "staff_id")
+                )
+            ]
+        if role:
+            shown = [u for u in shown if role in u["roles"]]
+        if status:
+            shown = [u for u in shown if u["status"] == status]
+        return Result(users=shown, warnings=self._deputy(group, users))
+
+    def get_user(self, caller: Caller, org_id: str, username: str) -> Result:
+        group = self._organisation(caller, org_id, "view")
+        user = self._target(group, username)
+        self.directory.fill_locks([user] if user.enabled else [])
+        return Result(user=user.as_dict())
+
+    def audit_events(self, caller: Caller, org_id: str, limit: int = 500) -> list[AuditEvent]:
+        self._organisation(caller, org_id, "view_audit")
+        return self.audit.events(org_id, limit=limit)
+
+    # --- update details ------------------------------------------------------------------------
+
+    def update_details(
+        self,
+        caller: Caller,
+        org_id: str,
+        username: str,
+        changes: Mapping[str, str | None],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §5: super users update details; a user may update their own name and numbers."""
+        unknown = sorted(set(changes) - EDITABLE)
+        if unknown:
+            raise RuleViolation(
+                _violation(f, "not-editable", f"{f} cannot be changed here.", "guide §5")
+                for f in unknown
+            )
+        own = isinstance(caller, Actor) and may_update_own_details(caller, username)
+        if own and isinstance(caller, Actor) and caller.organisation_id == org_id:
+            group = self.directory.find_organisation(org_id)
+            if group is None:
+                raise NotVisible(f"organisation {org_id} not found")
+            if not caller.is_super_user_of(org_id):
+                refused = sorted(set(changes) - SELF_EDITABLE)
+                if refused:
+                    raise RuleViolation(
+                        _violation(
+                            f,
+                            "super-user-only",
+                            f"Only your super user can change {f.replace('_', ' ')}.",
+                            "guide §5: users maintain their names and contact numbers",
+                        )
+                        for f in refused
+                    )
+        else:
+            group = self._organisation(caller, org_id, "update_details")
+        user = self._target(group, username)
+        before = details_of(user)
+        after = replace(before, **{k: v for k, v in changes.items()})  # type: ignore[arg-type]
+        errors, warnings = validate_details(
+            after,
+            policy=self.policy.generic_names,
+            organisation_name=group.organisation.name,
+            role_names=self.policy.roles.names,
+        )
+        if errors:
+            raise RuleViolation(errors)
+        current = self.directory.get_user(user.id)
+        rep = representation(after)
+        # Keep attributes this product does not edit (e.g. the agreement's): Keycloak replaces
+        # the whole attribute map on PUT.
+        attributes = {
+            k: v for k, v in (current.get("attributes") or {}).items() if k not in KEYCLOAK_FIELDS
+        }
+        attributes.update(rep["attributes"])
+        fields = {
+            "firstName": rep["firstName"],
+            "lastName": rep["lastName"],
+            "email": rep.get("email", ""),
+            "attributes": attributes,
+        }
+        try:
+            self.directory.update_user(user.id, fields)
+        except Rejected as error:
+            raise _keycloak_refusal(error) from error
+        changed = sorted(k for k in changes if getattr(before, k) != getattr(after, k))
+        event = self._record(
+            caller,
+            org_id,
+            "user_details_updated",
+            target=user.username,
+            reference=reference,
+            details={"fields": changed, "self": own},
+        )
+        updated = replace(
+            user,
+            first_name=after.given_name,
+            last_name=after.family_name,
+            email=after.email or None,
+            attributes={k: v[0] for k, v in attributes.items() if v},
+        )
+        return Result(user=updated.as_dict(), warnings=warnings, event=event)
+
+    # --- roles -------------------------------------------------------------------------------
+
+    def change_roles(
+        self,
+        caller: Caller,
+        org_id: str,
+        username: str,
+        roles: Collection[str],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §5: authorised role changes; the last super user keeps LRBSuperUser."""
+        group = self._organisation(caller, org_id, "change_roles")
+        user = self._target(group, username)
+        old, new = set(user.roles), set(roles)
+        errors = self.policy.roles.check_assignment(list(new), group.organisation)
+        if role_change_needs_authorisation(old, new) and not (reference or "").strip():
+            errors.append(
+                _violation(
+                    "reference",
+                    "authorisation-reference-required",
+                    "This change gives more access: record the reference of its approval under "
+                    "your organisation's authorisation procedure.",
+                    "guide §5: authorise changes in role, especially more access",
+                )
+            )
+        members: list[UserRecord] | None = None
+        if removes_super_user(old, new):
+            members = self._members(group)
+            last = check_last_super_user([_member(u, org_id) for u in members], username, "demote")
+            if last:
+                errors.append(last)
+        if errors:
+            raise RuleViolation(errors)
+        added, removed = new - old, old - new
+        self.directory.add_roles(user.id, added)
+        try:
+            self.directory.remove_roles(user.id, removed)
+        except BaseException:
+            self.directory.remove_roles(user.id, added)
+            raise
+        event = self._record(
+            caller,
+            org_id,
+            "user_roles_changed",
+            target=user.username,
+            reference=reference,
+            details={"added": sorted(added), "removed": sorted(removed), "roles": sorted(new)},
+        )
+        warnings = self._deputy(group) if SUPER_USER in old | new else []
+        return Result(
+            user=replace(user, roles=frozenset(new)).as_dict(), warnings=warnings, event=event
+        )
+
+    # --- suspend, reinstate, remove ----------------------------------------------------------
+
+    def _guarded(
+        self, caller: Caller, org_id: str, username: str, action: str, policy_action: str
+    ) -> tuple[OrgGroup, UserRecord, list[UserRecord]]:
+        group = self._organisation(caller, org_id, policy_action)
+        user = self._target(group, username)
+        members = self._members(group)
+        last = check_last_super_user([_member(u, org_id) for u in members], username, action)
+        if last:
+            raise RuleViolation([last])
+        return group, user, members
+
+    def suspend(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
+        """Guide §6: disable the account and end its sessions at once."""
+        if not (reason or "").strip():
+            self._organisation(caller, org_id, "suspend")
+            raise RuleViolation([_reason_required("suspension")])
+        group, user, members = self._guarded(caller, org_id, username, "suspend", "suspend")
+        self.directory.set_enabled(user.id, False)
+        try:
+            self.directory.logout(user.id)
+        except BaseException:
+            self.directory.set_enabled(user.id, user.enabled)
+            raise
+        event = self._record(caller, org_id, "user_suspended", target=user.username, reason=reason)
+        after = [replace(u, enabled=False) if u.id == user.id else u for u in members]
+        user.enabled = False
+        return Result(user=user.as_dict(), warnings=self._deputy(group, after), event=event)
+
+    def reinstate(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
+        """Guide §6.1: re-enable and clear a brute-force lock."""
+        group = self._organisation(caller, org_id, "reinstate")
+        if not (reason or "").strip():
+            raise RuleViolation([_reason_required("reinstatement")])
+        user = self._target(group, username)
+        self.directory.clear_lock(user.id)
+        self.directory.set_enabled(user.id, True)
+        event = self._record(caller, org_id, "user_reinstated", target=user.username, reason=reason)
+        user.enabled, user.locked = True, False
+        warnings = self._deputy(group) if SUPER_USER in user.roles else []
+        return Result(user=user.as_dict(), warnings=warnings, event=event)
+
+    def remove(
+        self, caller: Caller, org_id: str, username: str, reason: str | None = None
+    ) -> Result:
+        """Guide §7: delete the account from Keycloak; its audit history stays."""
+        group, user, members = self._guarded(caller, org_id, username, "remove", "remove")
+        snapshot = user.as_dict()
+        self.directory.delete_user(user.id)
+        event = self._record(
+            caller,
+            org_id,
+            "user_removed",
+            target=user.username,
+            reason=reason,
+            details={"user": snapshot},
+        )
+        rest = [u for u in members if u.id != user.id]
+        return Result(user=snapshot, warnings=self._deputy(group, rest), event=event)
+
+    # --- organisations -----------------------------------------------------------------------
+
+    def register_organisation(
+        self, caller: Caller, org: Organisation, super_user: UserDetails
+    ) -> Result:
+        """Guide §1.1: the operator registers an organisation with its initial Super User."""
+        if not isinstance(caller, Operator):
+            raise NotPermitted("only the MIAP operator registers organisations")
+        errors = check_organisation(org, self.policy.kinds)
+        if not errors and self.directory.find_organisation(org.id) is not None:
+            errors.append(
+                _violation(
+                    "id",
+                    "organisation-exists",
+                    f"Organisation {org.id} is already registered.",
+                    "guide §2: one registered organisation entity",
+                )
+            )
+        if errors:
+            raise RuleViolation(errors)
+        warnings = self._check_new_user(org, super_user, [SUPER_USER])
+        group = self.directory.create_organisation(org)
+        try:
+            user_id, username = self._create_account(group.organisation, super_user, [SUPER_USER])
+        except BaseException:
+            self.directory.delete_group(group.group_id)
+            raise
+        try:
+            event = self._record(
+                caller,
+                org.id,
+                "organisation_registered",
+                target=username,
+                details={
+                    "name": org.name,
+                    "kind": org.kind,
+                    "entitlements": sorted(org.entitlements),
+                    "super_user": username,
+                },
+            )
+        except BaseException:
+            self.directory.delete_user(user_id)
+            self.directory.delete_group(group.group_id)
+            raise
+        user = {**representation(super_user), "username": username, "roles": [SUPER_USER]}
+        warnings += self._deputy(group)
+        return Result(user=_public(user), warnings=warnings, event=event)
+
+
+def _public(rep: dict[str, Any]) -> dict[str, Any]:
+    """A created user's representation in our field names."""
+    attrs = {k: v[0] for k, v in rep.get("attributes", {}).items()}
+    out: dict[str, Any] = {"username": rep["username"], "roles": rep["roles"]}
+    out["given_name"] = rep.get("firstName")
+    out["family_name"] = rep.get("lastName")
+    out["email"] = rep.get("email")
+    for ours, theirs in ATTRIBUTE_FIELDS.items():
+        out[ours] = attrs.get(theirs)
+    out["status"] = "active"
+    return out
+
+
+__all__ = [
+    "Caller",
+    "Directory",
+    "NotPermitted",
+    "NotVisible",
+    "Operator",
+    "Result",
+    "UserAdmin",
+]

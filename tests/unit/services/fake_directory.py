@@ -1,0 +1,150 @@
+"""An in-memory stand-in for keycloak.users.UserDirectory, with failure injection."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Collection
+from dataclasses import replace
+from typing import Any
+
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.errors import Conflict, GatewayError
+from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
+
+
+class FakeDirectory:
+    def __init__(self) -> None:
+        self.orgs: dict[str, OrgGroup] = {}
+        self.users: dict[str, UserRecord] = {}
+        self.locked: set[str] = set()
+        self.logged_out: list[str] = []
+        self.emails: list[str] = []
+        self.fail: set[str] = set()  # names of methods that raise GatewayError
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _maybe_fail(self, what: str) -> None:
+        if what in self.fail:
+            raise GatewayError(f"injected failure in {what}", 500)
+
+    def add_org(self, org: Organisation) -> OrgGroup:
+        group = OrgGroup(f"g-{org.id}", org)
+        self.orgs[org.id] = group
+        return group
+
+    def add_user(
+        self, username: str, org_id: str, roles: Collection[str], enabled: bool = True
+    ) -> UserRecord:
+        user = UserRecord(
+            id=f"u{next(self._ids)}",
+            username=username,
+            first_name=username.split(".")[0].title(),
+            last_name=username.split(".")[-1].title(),
+            email=f"{username}@example.org",
+            enabled=enabled,
+            attributes={"title": "Ms", "verificationProvided": "ref"},
+            roles=frozenset(roles),
+            organisation_ids=(org_id,),
+        )
+        self.users[user.id] = user
+        return user
+
+    def by_name(self, username: str) -> UserRecord | None:
+        return next((u for u in self.users.values() if u.username == username), None)
+
+    # --- the Directory protocol -----------------------------------------------------------------
+
+    def find_organisation(self, org_id: str) -> OrgGroup | None:
+        return self.orgs.get(org_id)
+
+    def create_organisation(self, org: Organisation) -> OrgGroup:
+        self._maybe_fail("create_organisation")
+        return self.add_org(org)
+
+    def delete_group(self, group_id: str) -> None:
+        self.orgs = {k: v for k, v in self.orgs.items() if v.group_id != group_id}
+
+    def members(
+        self, group: OrgGroup, roles: Collection[str], locks: bool = True
+    ) -> list[UserRecord]:
+        out = [
+            replace(u, locked=False)
+            for u in self.users.values()
+            if group.organisation.id in u.organisation_ids
+        ]
+        if locks:
+            self.fill_locks(out)
+        return out
+
+    def fill_locks(self, users: list[UserRecord]) -> None:
+        for u in users:
+            u.locked = u.id in self.locked
+
+    def find_user(self, username: str) -> UserRecord | None:
+        user = self.by_name(username)
+        return replace(user, locked=False) if user else None
+
+    def usernames_starting(self, prefix: str) -> set[str]:
+        return {u.username for u in self.users.values() if u.username.startswith(prefix)}
+
+    def create_user(self, representation: dict[str, Any]) -> str:
+        self._maybe_fail("create_user")
+        with self._lock:
+            if self.by_name(representation["username"]):
+                raise Conflict("User exists with same username", 409)
+            org_id = representation["groups"][0].rsplit("/", 1)[-1]
+            user = UserRecord(
+                id=f"u{next(self._ids)}",
+                username=representation["username"],
+                first_name=representation["firstName"],
+                last_name=representation["lastName"],
+                email=representation.get("email"),
+                enabled=representation["enabled"],
+                attributes={k: v[0] for k, v in representation["attributes"].items()},
+                organisation_ids=(org_id,),
+            )
+            self.users[user.id] = user
+            return user.id
+
+    def add_roles(self, user_id: str, roles: Collection[str]) -> None:
+        self._maybe_fail("add_roles")
+        user = self.users[user_id]
+        user.roles = user.roles | frozenset(roles)
+
+    def remove_roles(self, user_id: str, roles: Collection[str]) -> None:
+        self._maybe_fail("remove_roles")
+        user = self.users[user_id]
+        user.roles = user.roles - frozenset(roles)
+
+    def update_user(self, user_id: str, fields: dict[str, Any]) -> None:
+        self._maybe_fail("update_user")
+        user = self.users[user_id]
+        if "enabled" in fields:
+            user.enabled = fields["enabled"]
+        if "firstName" in fields:
+            user.first_name = fields["firstName"]
+            user.last_name = fields["lastName"]
+            user.email = fields["email"] or None
+            user.attributes = {k: v[0] for k, v in fields["attributes"].items() if v}
+
+    def get_user(self, user_id: str) -> dict[str, Any]:
+        user = self.users[user_id]
+        return {"id": user.id, "attributes": {k: [v] for k, v in user.attributes.items()}}
+
+    def delete_user(self, user_id: str) -> None:
+        self.users.pop(user_id, None)
+
+    def set_enabled(self, user_id: str, enabled: bool) -> None:
+        self.update_user(user_id, {"enabled": enabled})
+
+    def logout(self, user_id: str) -> None:
+        self._maybe_fail("logout")
+        self.logged_out.append(user_id)
+
+    def clear_lock(self, user_id: str) -> None:
+        self.locked.discard(user_id)
+
+    def send_set_password_email(self, user_id: str) -> None:
+        self._maybe_fail("send_set_password_email")
+        self.emails.append(user_id)
