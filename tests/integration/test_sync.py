@@ -135,7 +135,9 @@ def test_a_second_sync_writes_nothing(synced_gateway: KeycloakGateway, policy: R
     assert gw.count_admin_events() == before
 
 
-def test_check_exits_0_when_keycloak_matches(synced_gateway: KeycloakGateway, policy: RealmPolicy) -> None:
+def test_check_exits_0_when_keycloak_matches(
+    synced_gateway: KeycloakGateway, policy: RealmPolicy
+) -> None:
     result = CliRunner().invoke(main, ["sync", "--check", "--realm", policy.realm])
     assert result.exit_code == 0, result.output
 
@@ -214,3 +216,16 @@ def test_a_bad_policy_file_is_refused_and_nothing_is_written(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "roles.yaml: roles:" in result.output
     assert gateway_for(realm).get_realm() is None
+
+
+def test_after_sync_the_every_logon_agreement_is_a_default_action_and_t_and_c_is_off(
+    synced_gateway: KeycloakGateway, policy: RealmPolicy
+) -> None:
+    actions = {a["alias"]: a for a in synced_gateway.list_required_actions()}
+    assert actions["lrs-user-agreement"]["enabled"] is True
+    assert actions["lrs-user-agreement"]["defaultAction"] is True
+    assert not actions.get("TERMS_AND_CONDITIONS", {}).get("enabled")
+    attributes = synced_gateway.get_realm()["attributes"]
+    assert attributes["lrsAgreementVersion"] == policy.agreement.current
+    assert attributes["lrsAgreementMode"] == "every-logon"
+    assert "lrs-webhook" in synced_gateway.get_events_config()["eventsListeners"]
