@@ -247,7 +247,9 @@ class UserDirectory:
             u.roles = frozenset(held[u.id])
             u.organisation_ids = (group.organisation.id,)
         if locks:
-            self.fill_locks([u for u in users if u.enabled])
+            # Disabled users too: a suspended account may also be locked, and Keycloak shows
+            # some permanently locked-out users as disabled in listings.
+            self.fill_locks(users)
         return users
 
     def fill_locks(self, users: Sequence[UserRecord]) -> None:

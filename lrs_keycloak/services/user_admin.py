@@ -292,9 +292,11 @@ class UserAdmin:
             try:
                 user_id = self.directory.create_user({**rep, "username": candidate})
             except Conflict as conflict:
-                if "email" in str(conflict).lower():
+                # "same email" only when the realm refuses duplicate emails; a race between
+                # concurrent creates surfaces as "same username or email": try the next name.
+                if "username" not in str(conflict).lower():
                     raise
-                continue  # taken meanwhile (a concurrent create): try the next one
+                continue
             except Rejected as error:
                 raise _keycloak_refusal(error) from error
             username = candidate
