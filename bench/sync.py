@@ -6,7 +6,8 @@ For N and 2N organisations in throwaway realms it times: the first apply; a no-o
 (plan: read, compare, nothing to write); and the floor, one plain paginated brief listing of the
 realm's organisation groups and client roles done with the same connection. Prints medians, the
 no-op/floor ratio (goal <= 3x), the writes and admin events of the no-op (goal 0), and the
-2N/N ratio of the first apply (goal <= 2.3x). Needs the local Keycloak (`lrs-keycloak keycloak start`).
+2N/N ratio of the first apply (goal <= 2.3x).
+Needs the local Keycloak (`lrs-keycloak keycloak start`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ from lrs_keycloak.settings import config_dir, keycloak_settings
 
 
 def organisations(n: int) -> list[Organisation]:
-    kinds = [("college", frozenset({"plr"})), ("training-provider", frozenset()),
-             ("awarding-body", frozenset({"awarding-body"})), ("offender-learning", frozenset({"olass"}))]
+    kinds = [
+        ("college", frozenset({"plr"})),
+        ("training-provider", frozenset()),
+        ("awarding-body", frozenset({"awarding-body"})),
+        ("offender-learning", frozenset({"olass"})),
+    ]
     return [
         Organisation(f"org-{i:05d}", f"Organisation {i}", kinds[i % 4][0], kinds[i % 4][1])
         for i in range(n)
@@ -101,7 +106,8 @@ def main() -> None:
             f"no-op re-sync {row['noop_s'] * 1000:.0f} ms vs floor {row['floor_s'] * 1000:.0f} ms "
             f"= {row['noop_over_floor']:.2f}x (goal <= 3x) "
             f"[same listing with full representations: {row['full_listing_s'] * 1000:.0f} ms]; "
-            f"no-op writes {row['noop_writes']:.0f}, admin events {row['noop_admin_events']:.0f} (goal 0)"
+            f"no-op writes {row['noop_writes']:.0f}, "
+            f"admin events {row['noop_admin_events']:.0f} (goal 0)"
         )
     print(
         f"first apply {2 * args.orgs} vs {args.orgs}: "

@@ -205,7 +205,7 @@ def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def run(host: str, port: int) -> None:
-    """Everything: Keycloak with the extension, the realm synced with demo data, the companion app."""
+    """Everything: Keycloak with the extension, the realm synced with demo data, the app."""
     with _errors():
         click.echo(local_keycloak.start())
         code = _sync(None, DEMO_ORGANISATIONS, "apply", None)

@@ -365,11 +365,11 @@ def _read_profile(
             attribute.get("validations"), f"{path}.validations"
         ).items():
             options = r.mapping(options, f"{path}.validations.{validator}")
-            key = options.get("error-message")
-            if key is not None and key not in messages:
+            message_key = options.get("error-message")
+            if message_key is not None and message_key not in messages:
                 r.problem(
                     f"{path}.validations.{validator}.error-message",
-                    f"message key '{key}' has no text in realm.yaml messages",
+                    f"message key '{message_key}' has no text in realm.yaml messages",
                 )
             if validator == "pattern":
                 try:

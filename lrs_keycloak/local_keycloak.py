@@ -199,11 +199,9 @@ def _recorded_pid(p: Paths) -> int | None:
         pid = int(p.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    try:
+    with contextlib.suppress(ChildProcessError):
         # Reap it first if it was our own child that exited, or kill(0) sees a zombie.
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -272,7 +270,10 @@ def start(wait_seconds: float = 240.0) -> str:
         tail = _tail(p.log_file)
         stop()
         raise LauncherError(f"Keycloak did not become ready; log {p.log_file} ends:\n{tail}")
-    return f"Keycloak {KEYCLOAK_VERSION} started (pid {process.pid}) at {LOCAL_KEYCLOAK_URL}; log: {p.log_file}"
+    return (
+        f"Keycloak {KEYCLOAK_VERSION} started (pid {process.pid}) at {LOCAL_KEYCLOAK_URL}; "
+        f"log: {p.log_file}"
+    )
 
 
 def wait_until_ready(pid: int, wait_seconds: float) -> bool:

@@ -39,7 +39,8 @@ def _error_details(body: Json) -> list[dict[str, str]]:
     """Keycloak answers 400s as {errorMessage, field, params} or {errors: [...]}: flatten both."""
     if not isinstance(body, dict):
         return []
-    items = body.get("errors") if isinstance(body.get("errors"), list) else [body]
+    errors = body.get("errors")
+    items: list[Any] = errors if isinstance(errors, list) else [body]
     details = []
     for item in items:
         if isinstance(item, dict):

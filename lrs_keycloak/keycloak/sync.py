@@ -183,10 +183,10 @@ def plan(
 ) -> Plan:
     """Read the live realm and list what must change; writes nothing."""
     changes: list[Change] = []
-    realm = gw.get_realm()
+    realm: dict[str, Any] | None = gw.get_realm()
     exists = realm is not None
     want_realm = desired_realm(policy)
-    if not exists:
+    if realm is None:
         changes.append(
             Change(
                 "create",
@@ -322,7 +322,7 @@ class MissingProvider(GatewayError):
 
 
 def _plan_required_actions(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> list[Change]:
-    """The every-logon agreement on, as a default action; the built-in T&C off (no two agreements)."""
+    """The agreement action on, as a default action; the built-in T&C off (never two)."""
     if policy.agreement is None:
         return []
     current = {a["alias"]: a for a in gw.list_required_actions()} if exists else {}
@@ -335,7 +335,8 @@ def _plan_required_actions(gw: KeycloakGateway, policy: RealmPolicy, exists: boo
             if AGREEMENT_ACTION not in available:
                 raise MissingProvider(
                     f"Keycloak at {gw.settings.url} has no '{AGREEMENT_ACTION}' required action: "
-                    "deploy keycloak-extension/target/lrs-keycloak-extension.jar into its providers/"
+                    "deploy keycloak-extension/target/lrs-keycloak-extension.jar "
+                    "into its providers/"
                 )
 
         def register(g: KeycloakGateway, c: _Context) -> None:

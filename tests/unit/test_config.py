@@ -97,7 +97,10 @@ def test_broken_yaml_names_the_line(policy_dir: Path) -> None:
 
 def test_demo_organisations_load_and_kinds_grant_their_entitlements() -> None:
     policy = load_policy(config_dir())
-    orgs = {o.id: o for o in load_organisations(PROJECT_ROOT / "realm-config/demo/organisations.yaml", policy)}
+    orgs = {
+        o.id: o
+        for o in load_organisations(PROJECT_ROOT / "realm-config/demo/organisations.yaml", policy)
+    }
     assert "awarding-body" in orgs["fenwick-awards"].entitlements
     assert orgs["hmp-learning-partners"].entitlements == frozenset({"olass"})
 
@@ -125,5 +128,11 @@ def test_the_awarding_body_entitlement_is_refused_for_a_college(tmp_path: Path) 
 def test_a_kind_offering_the_awarding_body_entitlement_as_an_extra_is_refused(
     policy_dir: Path,
 ) -> None:
-    _edit(policy_dir / "roles.yaml", "    may_have: [olass, plr]", "    may_have: [olass, awarding-body]")
-    assert any(p.startswith("roles.yaml: organisation_kinds.college") for p in _problems(policy_dir))
+    _edit(
+        policy_dir / "roles.yaml",
+        "    may_have: [olass, plr]",
+        "    may_have: [olass, awarding-body]",
+    )
+    assert any(
+        p.startswith("roles.yaml: organisation_kinds.college") for p in _problems(policy_dir)
+    )
