@@ -74,9 +74,7 @@ def test_several_validation_errors_are_all_kept() -> None:
     assert [d["field"] for d in refused.value.details] == ["username", "verificationProvided"]
 
 
-@pytest.mark.parametrize(
-    ("status", "error"), [(403, Forbidden), (404, NotFound), (409, Conflict)]
-)
+@pytest.mark.parametrize(("status", "error"), [(403, Forbidden), (404, NotFound), (409, Conflict)])
 @responses.activate
 def test_http_codes_map_to_meanings(status: int, error: type[Exception]) -> None:
     _token()
