@@ -82,15 +82,14 @@ def _java_major(java: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def find_java() -> Path:
-    """A JDK the pinned Keycloak supports: JAVA_HOME, then PATH, then /usr/lib/jvm."""
+def find_java(jvm: Path = Path("/usr/lib/jvm")) -> Path:
+    """A JDK the pinned Keycloak supports: JAVA_HOME, then PATH, then `jvm` (/usr/lib/jvm)."""
     candidates: list[Path] = []
     if os.environ.get("JAVA_HOME"):
         candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / "java")
     on_path = shutil.which("java")
     if on_path:
         candidates.append(Path(on_path))
-    jvm = Path("/usr/lib/jvm")
     if jvm.is_dir():
         candidates.extend(sorted(jvm.glob("*/bin/java")))
     seen: list[str] = []

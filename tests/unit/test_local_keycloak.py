@@ -1,0 +1,61 @@
+"""The launcher's decisions that need no server: which Java, which pid is ours."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lrs_keycloak import local_keycloak
+from lrs_keycloak.local_keycloak import LauncherError, Paths, find_java
+
+
+def _fake_java(folder: Path, version: str) -> Path:
+    java = folder / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\necho 'openjdk version \"{version}\" 2025-01-01' >&2\n")
+    java.chmod(0o755)
+    return java
+
+
+def test_a_supported_jdk_under_the_jvm_folder_is_picked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    _fake_java(tmp_path / "jdk-11", "11.0.2")
+    wanted = _fake_java(tmp_path / "jdk-21", "21.0.1")
+    assert find_java(tmp_path) == wanted.resolve()
+
+
+def test_no_supported_jdk_says_what_is_missing_and_what_was_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    _fake_java(tmp_path / "jdk-11", "11.0.2")
+    with pytest.raises(LauncherError) as refused:
+        find_java(tmp_path)
+    message = str(refused.value)
+    assert "needs Java 17, 21, 25" in message
+    assert "jdk-11" in message and "(11)" in message
+
+
+def test_stop_touches_nothing_when_no_server_was_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_keycloak, "paths", lambda: Paths(tmp_path))
+    assert local_keycloak.stop() == "No Keycloak started by lrs-keycloak is running."
+
+
+def test_a_recorded_pid_of_a_process_that_ended_is_not_ours_any_more(tmp_path: Path) -> None:
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    p = Paths(tmp_path)
+    p.run.mkdir(parents=True)
+    p.pid_file.write_text(str(finished.pid))
+    assert local_keycloak._recorded_pid(p) is None
+    p.pid_file.write_text(str(os.getpid()))
+    assert local_keycloak._recorded_pid(p) == os.getpid()
