@@ -15,87 +15,28 @@ trigger <= 1.10x. Needs the local Keycloak with the extension (`lrs-keycloak key
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import html
-import re
-import secrets
 import statistics
+import sys
 import time
 import uuid
-from urllib.parse import urlencode
-
-import requests
+from pathlib import Path
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import AGREEMENT_ACTION, AGREEMENT_MODE, apply, plan
-from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL, config_dir, keycloak_settings
+from lrs_keycloak.settings import config_dir, keycloak_settings
 
-REDIRECT = "http://127.0.0.1:5000/callback"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.oidc import log_on
+
 PASSWORD = "bench login passphrase 42"
-_FORM = re.compile(r'<form[^>]*id="(kc-form-login|lrs-agreement-form)"[^>]*action="([^"]+)"')
-
-
-def _insecure_cookies(session: requests.Session) -> None:
-    # Keycloak marks cookies Secure even on http://127.0.0.1; requests would not send them back.
-    for cookie in session.cookies:
-        cookie.secure = False
-
-
-def _follow_keycloak(session: requests.Session, answer: requests.Response) -> requests.Response:
-    """Follow redirects that stay inside Keycloak (e.g. to the required-action page)."""
-    while answer.status_code in (302, 303) and answer.headers["Location"].startswith(
-        LOCAL_KEYCLOAK_URL
-    ):
-        answer = session.get(answer.headers["Location"], allow_redirects=False, timeout=30)
-        _insecure_cookies(session)
-    return answer
 
 
 def login(realm: str, username: str) -> tuple[float, bool]:
     """One full logon in a fresh session; returns (seconds, whether the agreement page showed)."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    url = f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/auth?" + urlencode(
-        {
-            "client_id": "lrs-portal",
-            "response_type": "code",
-            "scope": "openid",
-            "redirect_uri": REDIRECT,
-            "code_challenge": challenge.decode(),
-            "code_challenge_method": "S256",
-        }
-    )
-    session = requests.Session()
     start = time.perf_counter()
-    page = session.get(url, timeout=30)
-    _insecure_cookies(session)
-    action = html.unescape(_FORM.search(page.text).group(2))  # type: ignore[union-attr]
-    answer = session.post(
-        action, data={"username": username, "password": PASSWORD}, allow_redirects=False, timeout=30
-    )
-    _insecure_cookies(session)
-    answer = _follow_keycloak(session, answer)
-    shown = False
-    if answer.status_code == 200:
-        match = _FORM.search(answer.text)
-        if match is None or match.group(1) != "lrs-agreement-form":
-            raise RuntimeError(f"unexpected page after password: {answer.text[:300]}")
-        shown = True
-        answer = session.post(
-            html.unescape(match.group(2)),
-            data={"accept": "accept"},
-            allow_redirects=False,
-            timeout=30,
-        )
-        _insecure_cookies(session)
-        answer = _follow_keycloak(session, answer)
-    elapsed = time.perf_counter() - start
-    location = answer.headers.get("Location", "")
-    if answer.status_code != 302 or "code=" not in location:
-        raise RuntimeError(f"login did not end with a code: {answer.status_code} {location[:200]}")
-    return elapsed, shown
+    logon = log_on(realm, username, PASSWORD)
+    return time.perf_counter() - start, logon.agreement_shown
 
 
 def p95(samples: list[float]) -> float:
