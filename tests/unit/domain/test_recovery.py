@@ -1,0 +1,306 @@
+"""Recovering a lost Super User (guide §10.2): the case's states and each rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from lrs_keycloak.domain.errors import RuleViolation
+from lrs_keycloak.domain.policies import SUPER_USER, Member
+from lrs_keycloak.domain.recovery import (
+    FINAL,
+    TRANSITIONS,
+    Approval,
+    CaseState,
+    NewSuperUserForm,
+    RecoveryCase,
+    check_completion,
+    check_link_decision,
+    check_paper_approval,
+    check_recovery_allowed,
+    check_transition,
+    is_link_expired,
+    nominee_details,
+    require_transition,
+    validate_form,
+)
+
+ORG = "anytown-college"
+NOW = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+S = CaseState
+
+FORM = NewSuperUserForm(
+    organisation_id=ORG,
+    nominee_title="Ms",
+    nominee_given_name="Nadia",
+    nominee_family_name="Newman",
+    nominee_email="nadia.newman@anytown.example.org",
+    nominee_telephone="01632 960 123",
+    manager_name="Priya Principal",
+    manager_job_title="Principal",
+    manager_email="principal@anytown.example.org",
+    manager_signed_agreement=True,
+    form_reference="NSU-2025-001",
+    received_on=date(2025, 3, 3),
+    nominee_staff_id="E1234",
+    make_primary_contact=True,
+)
+
+
+def case(state: CaseState = S.AWAITING_APPROVAL, **kw: object) -> RecoveryCase:
+    base = RecoveryCase(
+        id=1,
+        organisation_id=ORG,
+        state=state,
+        form=FORM,
+        raised_by="hal.helpdesk",
+        created_at=NOW - timedelta(days=1),
+        link_expires_at=NOW + timedelta(days=6),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def member(name: str, enabled: bool = True, locked: bool = False, su: bool = True) -> Member:
+    roles = frozenset({SUPER_USER}) if su else frozenset({"LRBOnlineUser"})
+    return Member(name, ORG, roles, enabled, locked)
+
+
+# --- the state machine -----------------------------------------------------------------------
+
+LEGAL = [
+    (S.RECEIVED, S.AWAITING_APPROVAL),
+    (S.RECEIVED, S.APPROVED),
+    (S.RECEIVED, S.CANCELLED),
+    (S.AWAITING_APPROVAL, S.APPROVED),
+    (S.AWAITING_APPROVAL, S.REJECTED),
+    (S.AWAITING_APPROVAL, S.EXPIRED),
+    (S.AWAITING_APPROVAL, S.CANCELLED),
+    (S.AWAITING_APPROVAL, S.AWAITING_APPROVAL),
+    (S.APPROVED, S.COMPLETING),
+    (S.APPROVED, S.CANCELLED),
+    (S.COMPLETING, S.COMPLETED),
+    (S.COMPLETING, S.APPROVED),
+    (S.EXPIRED, S.AWAITING_APPROVAL),
+    (S.EXPIRED, S.CANCELLED),
+]
+
+
+@pytest.mark.parametrize(("current", "target"), LEGAL)
+def test_transition_legal(current: CaseState, target: CaseState) -> None:
+    assert check_transition(current, target) is None
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [(c, t) for c in CaseState for t in CaseState if (c, t) not in LEGAL],
+)
+def test_transition_illegal_refused(current: CaseState, target: CaseState) -> None:
+    refused = check_transition(current, target)
+    assert refused is not None
+    with pytest.raises(RuleViolation):
+        require_transition(current, target)
+
+
+def test_final_states_are_completed_rejected_cancelled() -> None:
+    assert {S.COMPLETED, S.REJECTED, S.CANCELLED} == FINAL
+    assert all(not TRANSITIONS[s] for s in FINAL)
+
+
+def test_approval_cannot_skip_to_completed() -> None:
+    for state in (S.RECEIVED, S.AWAITING_APPROVAL, S.REJECTED, S.EXPIRED):
+        assert check_transition(state, S.COMPLETING) is not None
+
+
+# --- the form ------------------------------------------------------------------------------
+
+
+def test_form_valid_has_no_errors() -> None:
+    assert validate_form(FORM, TODAY) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "organisation_id",
+        "nominee_given_name",
+        "nominee_family_name",
+        "nominee_email",
+        "nominee_telephone",
+        "manager_name",
+        "manager_job_title",
+        "manager_email",
+        "form_reference",
+    ],
+)
+def test_form_requires_each_field(field: str) -> None:
+    errors, _ = validate_form(replace(FORM, **{field: "  "}), TODAY)
+    assert [(e.field, e.code) for e in errors] == [(field, "required")]
+
+
+def test_form_invalid_emails_refused() -> None:
+    errors, _ = validate_form(replace(FORM, manager_email="boss at college"), TODAY)
+    assert [e.code for e in errors] == ["invalid-email"]
+
+
+def test_form_manager_cannot_be_the_nominee() -> None:
+    errors, _ = validate_form(replace(FORM, manager_email=FORM.nominee_email.upper()), TODAY)
+    assert [e.code for e in errors] == ["manager-is-nominee"]
+
+
+def test_form_unknown_title_refused() -> None:
+    errors, _ = validate_form(replace(FORM, nominee_title="Captain"), TODAY)
+    assert [e.code for e in errors] == ["unknown-title"]
+
+
+def test_form_bad_telephone_refused() -> None:
+    errors, _ = validate_form(replace(FORM, nominee_telephone="call me"), TODAY)
+    assert [e.code for e in errors] == ["invalid-telephone"]
+
+
+def test_form_received_in_future_refused() -> None:
+    errors, _ = validate_form(replace(FORM, received_on=TODAY + timedelta(days=1)), TODAY)
+    assert [e.code for e in errors] == ["in-the-future"]
+
+
+def test_form_manager_not_agreement_signatory_warns() -> None:
+    errors, warnings = validate_form(replace(FORM, manager_signed_agreement=False), TODAY)
+    assert errors == []
+    assert [w.code for w in warnings] == ["not-agreement-signatory"]
+
+
+def test_form_from_dict_round_trips() -> None:
+    assert NewSuperUserForm.from_dict(FORM.as_dict()) == FORM
+
+
+def test_form_from_dict_names_missing_and_mistyped_fields() -> None:
+    data = FORM.as_dict()
+    del data["manager_email"]
+    data["manager_signed_agreement"] = "yes"
+    data["received_on"] = "03/03/2025"
+    with pytest.raises(RuleViolation) as refused:
+        NewSuperUserForm.from_dict(data)
+    assert {v.field for v in refused.value.violations} == {
+        "manager_email",
+        "manager_signed_agreement",
+        "received_on",
+    }
+
+
+def test_nominee_details_record_form_and_approver() -> None:
+    details = nominee_details(FORM)
+    assert (details.given_name, details.family_name, details.email) == (
+        "Nadia",
+        "Newman",
+        FORM.nominee_email,
+    )
+    assert "NSU-2025-001" in details.verification_provided
+    assert "Priya Principal" in details.verification_provided
+
+
+# --- recovery only when no super user can act -------------------------------------------------
+
+
+def test_recovery_refused_while_a_super_user_can_act_names_whom_to_contact() -> None:
+    refused = check_recovery_allowed([member("sue.super"), member("sid.gone", enabled=False)])
+    assert refused is not None
+    assert refused.code == "super-user-can-act"
+    assert "sue.super" in refused.message and "sid.gone" not in refused.message
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [],
+        [member("sid.suspended", enabled=False)],
+        [member("lou.locked", locked=True)],
+        [member("olive.online", su=False)],
+    ],
+    ids=["none", "suspended", "locked", "only-ordinary-users"],
+)
+def test_recovery_allowed_when_no_super_user_can_act(members: list[Member]) -> None:
+    assert check_recovery_allowed(members) is None
+
+
+# --- approval --------------------------------------------------------------------------------
+
+
+def test_paper_approval_by_raising_agent_refused() -> None:
+    problems = check_paper_approval(case(), "HAL.helpdesk", "SCAN-1")
+    assert [p.code for p in problems] == ["own-case"]
+
+
+def test_paper_approval_needs_scan_reference() -> None:
+    problems = check_paper_approval(case(), "second.agent", " ")
+    assert [p.code for p in problems] == ["scan-reference-required"]
+
+
+def test_paper_approval_by_second_agent_with_scan_allowed() -> None:
+    assert check_paper_approval(case(), "second.agent", "SCAN-1") == []
+    assert check_paper_approval(case(S.RECEIVED), "second.agent", "SCAN-1") == []
+
+
+def test_paper_approval_after_rejection_refused() -> None:
+    problems = check_paper_approval(case(S.REJECTED), "second.agent", "SCAN-1")
+    assert [p.code for p in problems] == ["illegal-transition"]
+
+
+def test_link_decision_while_waiting_allowed() -> None:
+    assert check_link_decision(case(), NOW) is None
+
+
+def test_link_expired_refused() -> None:
+    late = NOW + timedelta(days=7)
+    refused = check_link_decision(case(), late)
+    assert refused is not None and refused.code == "link-expired"
+    assert is_link_expired(case(), late)
+    assert not is_link_expired(case(), NOW)
+
+
+def test_link_reused_refused() -> None:
+    for used in (case(link_used=True), case(S.APPROVED), case(S.REJECTED), case(S.COMPLETED)):
+        refused = check_link_decision(used, NOW)
+        assert refused is not None and refused.code == "link-used"
+
+
+def test_link_on_cancelled_case_refused() -> None:
+    refused = check_link_decision(case(S.CANCELLED), NOW)
+    assert refused is not None and refused.code == "link-invalid"
+
+
+# --- completion ------------------------------------------------------------------------------
+
+
+def approved() -> RecoveryCase:
+    return case(
+        S.APPROVED,
+        approval=Approval("link", True, FORM.manager_email, NOW, ip="192.0.2.1"),
+    )
+
+
+def test_completion_of_approved_case_with_no_super_user_allowed() -> None:
+    assert check_completion(approved(), [member("sid", enabled=False)]) == []
+
+
+def test_completion_refused_when_a_super_user_became_active_again() -> None:
+    problems = check_completion(approved(), [member("sid.reinstated")])
+    assert [p.code for p in problems] == ["super-user-active-again"]
+    assert "sid.reinstated" in problems[0].message
+
+
+def test_completion_twice_refused() -> None:
+    problems = check_completion(case(S.COMPLETED, super_user="nadia.newman"), [])
+    assert [p.code for p in problems] == ["already-completed"]
+
+
+def test_completion_while_another_agent_completes_refused() -> None:
+    problems = check_completion(case(S.COMPLETING), [])
+    assert [p.code for p in problems] == ["completion-in-progress"]
+
+
+@pytest.mark.parametrize("state", [S.RECEIVED, S.AWAITING_APPROVAL, S.REJECTED, S.EXPIRED])
+def test_completion_without_approval_refused(state: CaseState) -> None:
+    problems = check_completion(case(state), [])
+    assert [p.code for p in problems] == ["illegal-transition"]
