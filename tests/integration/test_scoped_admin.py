@@ -1,0 +1,427 @@
+"""Organisation-scoped administration, checked against the live Keycloak as the console does it.
+
+Two organisations in a throwaway realm; their super users and a plain member log in through the
+normal browser login of the realm's `security-admin-console` client (HTTP only: login form, the
+User Agreement accepted, authorization code with PKCE) and call the admin REST API with their
+own tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+import requests
+
+from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.admin_permissions import (
+    PREFIX,
+    SUPER_USER_ADMIN_ROLES,
+    plan_admin_permissions,
+)
+from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, Plan, apply
+from lrs_keycloak.keycloak.sync import plan as sync_plan
+from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+
+from .conftest import gateway_for
+
+PASSWORD = "a long enough passphrase 42"
+ORG_A = Organisation("alder-college", "Alder College", "college", frozenset({"plr"}))
+ORG_B = Organisation("birch-awards", "Birch Awards", "awarding-body", frozenset({"awarding-body"}))
+
+
+def plan(
+    gw: KeycloakGateway, policy: RealmPolicy, organisations: list[Organisation] | None
+) -> Plan:
+    """What `sync` plans, with the admin permissions (until sync.plan() itself calls them)."""
+    first = sync_plan(gw, policy, organisations)
+    if not first.empty:
+        return first  # apply this first; the admin permissions need the groups to exist
+    return Plan(plan_admin_permissions(gw, policy, organisations, exists=True))
+
+
+def sync(gw: KeycloakGateway, policy: RealmPolicy, organisations: list[Organisation]) -> None:
+    """Run sync until nothing is left to do (at most twice while sync.plan() lacks the hook)."""
+    for _ in range(3):
+        the_plan = plan(gw, policy, organisations)
+        if the_plan.empty:
+            return
+        apply(gw, the_plan)
+    raise AssertionError("sync did not converge")
+
+
+_FORM = re.compile(r'<form[^>]*id="(kc-form-login|lrs-agreement-form)"[^>]*action="([^"]+)"')
+
+
+def _insecure_cookies(session: requests.Session) -> None:
+    # Keycloak marks cookies Secure even on http://127.0.0.1; requests would not send them back.
+    for cookie in session.cookies:
+        cookie.secure = False
+
+
+def _follow_keycloak(session: requests.Session, answer: requests.Response) -> requests.Response:
+    while answer.status_code in (302, 303) and answer.headers["Location"].startswith(
+        f"{LOCAL_KEYCLOAK_URL}/realms/"
+    ):
+        answer = session.get(answer.headers["Location"], allow_redirects=False, timeout=30)
+        _insecure_cookies(session)
+    return answer
+
+
+def console_login(realm: str, username: str, password: str = PASSWORD) -> str:
+    """Log in to the realm's admin console as a person would; returns the console's token."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    redirect = f"{LOCAL_KEYCLOAK_URL}/admin/{realm}/console/"
+    url = f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/auth?" + urlencode(
+        {
+            "client_id": "security-admin-console",
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": redirect,
+            "state": secrets.token_urlsafe(8),
+            "code_challenge": challenge.decode(),
+            "code_challenge_method": "S256",
+        }
+    )
+    session = requests.Session()
+    page = session.get(url, timeout=30)
+    _insecure_cookies(session)
+    form = _FORM.search(page.text)
+    assert form is not None, page.text[:300]
+    answer = session.post(
+        html.unescape(form.group(2)),
+        data={"username": username, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    _insecure_cookies(session)
+    answer = _follow_keycloak(session, answer)
+    # Every interactive login shows the User Agreement, which must be accepted first.
+    agreement = _FORM.search(answer.text) if answer.status_code == 200 else None
+    assert agreement is not None and agreement.group(1) == "lrs-agreement-form", answer.text[:300]
+    answer = session.post(
+        html.unescape(agreement.group(2)),
+        data={"accept": "accept"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    _insecure_cookies(session)
+    answer = _follow_keycloak(session, answer)
+    code = parse_qs(urlparse(answer.headers.get("Location", "")).query).get("code")
+    assert answer.status_code == 302 and code, answer.headers.get("Location")
+    token = requests.post(
+        f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": "security-admin-console",
+            "code": code[0],
+            "redirect_uri": redirect,
+            "code_verifier": verifier,
+        },
+        timeout=30,
+    )
+    token.raise_for_status()
+    return str(token.json()["access_token"])
+
+
+@dataclass
+class ConsoleUser:
+    """Someone logged in to the admin console, calling the admin REST API with their token."""
+
+    realm: str
+    token: str
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
+        return requests.request(
+            method,
+            f"{LOCAL_KEYCLOAK_URL}/admin/realms/{self.realm}{path}",
+            json=body,
+            params=params,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+        )
+
+    def usernames(self, path: str = "/users", **params: Any) -> set[str]:
+        answer = self.call("GET", path, **params)
+        assert answer.status_code == 200, answer.text
+        return {u["username"] for u in answer.json()}
+
+
+@dataclass
+class Scene:
+    realm: str
+    gw: KeycloakGateway
+    policy: RealmPolicy
+    organisations: list[Organisation]
+    groups: dict[str, str]
+    ids: dict[str, str]
+    lrs_client: str
+    roles: dict[str, dict[str, Any]]
+    sue: ConsoleUser  # super user of A
+    sam: ConsoleUser  # super user of B
+    pat: ConsoleUser  # plain member of A
+
+    def role(self, name: str) -> list[dict[str, Any]]:
+        return [{"id": self.roles[name]["id"], "name": name}]
+
+    def sync(self) -> KeycloakGateway:
+        gw = gateway_for(self.realm)
+        sync(gw, self.policy, self.organisations)
+        return gw
+
+
+PEOPLE = {
+    "sue.alder": (ORG_A, ["LRBSuperUser"]),
+    "pat.alder": (ORG_A, ["LRBOnlineUser"]),
+    "una.alder": (ORG_A, ["LRBOnlineUser"]),
+    "sam.birch": (ORG_B, ["LRBSuperUser"]),
+    "ulf.birch": (ORG_B, ["LRBOnlineUser"]),
+}
+
+
+def _person(username: str, org: Organisation) -> dict[str, Any]:
+    first, last = username.split(".")
+    return {
+        "username": username,
+        "firstName": first.title(),
+        "lastName": last.title(),
+        "email": f"{username}@example.org",
+        "enabled": True,
+        "attributes": {"title": ["Ms"], "verificationProvided": ["integration test"]},
+        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
+        "groups": [f"/{ORGANISATIONS_GROUP}/{org.id}"],
+    }
+
+
+@pytest.fixture(scope="module")
+def scene(realm_name: str, policy: RealmPolicy) -> Scene:
+    organisations = [ORG_A, ORG_B]
+    gw = gateway_for(realm_name)
+    sync(gw, policy, organisations)
+    client = gw.find_client("lrs-portal")
+    assert client is not None
+    roles = {r["name"]: r for r in gw.list_client_roles(client["id"])}
+    ids: dict[str, str] = {}
+    for username, (org, granted) in PEOPLE.items():
+        gw.call("POST", "/users", _person(username, org))
+        (user,) = gw.call("GET", "/users", params={"username": username, "exact": "true"})
+        ids[username] = user["id"]
+        gw.call(
+            "POST",
+            f"/users/{user['id']}/role-mappings/clients/{client['id']}",
+            [{"id": roles[r]["id"], "name": r} for r in granted],
+        )
+    sync(gw, policy, organisations)  # the members are known now
+    parent = gw.find_top_group(ORGANISATIONS_GROUP)
+    assert parent is not None
+    groups = {g["name"]: g["id"] for g in gw.list_children(parent["id"])}
+    return Scene(
+        realm_name,
+        gw,
+        policy,
+        organisations,
+        groups,
+        ids,
+        client["id"],
+        roles,
+        ConsoleUser(realm_name, console_login(realm_name, "sue.alder")),
+        ConsoleUser(realm_name, console_login(realm_name, "sam.birch")),
+        ConsoleUser(realm_name, console_login(realm_name, "pat.alder")),
+    )
+
+
+def _users_of(org: Organisation) -> set[str]:
+    return {name for name, (o, _) in PEOPLE.items() if o == org}
+
+
+def test_super_user_lists_only_the_users_of_their_organisation(scene: Scene) -> None:
+    assert scene.sue.usernames(max=100) >= _users_of(ORG_A)
+    assert not scene.sue.usernames(max=100) & _users_of(ORG_B)
+    assert scene.sam.usernames(max=100) == _users_of(ORG_B)
+    assert scene.sam.usernames(briefRepresentation="true", first=0, max=100) == _users_of(ORG_B)
+    assert scene.sam.call("GET", "/users/count").json() == len(_users_of(ORG_B))
+
+
+def test_super_user_lists_the_members_of_their_own_group_only(scene: Scene) -> None:
+    a, b = scene.groups[ORG_A.id], scene.groups[ORG_B.id]
+    assert scene.sue.usernames(f"/groups/{a}/members") >= _users_of(ORG_A)
+    assert scene.sue.call("GET", f"/groups/{a}").status_code == 200
+    assert scene.sue.call("GET", f"/groups/{b}/members").status_code == 403
+    assert scene.sue.call("GET", f"/groups/{b}").status_code == 403
+
+
+def test_super_user_cannot_find_open_or_change_a_user_of_another_organisation(
+    scene: Scene,
+) -> None:
+    ulf = scene.ids["ulf.birch"]
+    sue = scene.sue
+    assert sue.usernames(search="ulf") == set()
+    assert sue.usernames(username="ulf.birch", exact="true") == set()
+    assert sue.call("GET", f"/users/{ulf}").status_code == 403
+    assert sue.call("GET", f"/users/{ulf}/groups").status_code == 403
+    assert sue.call("PUT", f"/users/{ulf}", {"firstName": "Changed"}).status_code == 403
+    assert sue.call("PUT", f"/users/{ulf}", {"enabled": False}).status_code == 403
+    reset = {"type": "password", "value": "another long passphrase 1", "temporary": True}
+    assert sue.call("PUT", f"/users/{ulf}/reset-password", reset).status_code == 403
+    mapping = f"/users/{ulf}/role-mappings/clients/{scene.lrs_client}"
+    assert sue.call("POST", mapping, scene.role("LRBBatchUser")).status_code == 403
+    assert sue.call("DELETE", mapping, scene.role("LRBOnlineUser")).status_code == 403
+    assert sue.call("DELETE", f"/users/{ulf}").status_code == 403
+    assert scene.gw.call("GET", f"/users/{ulf}")["firstName"] == "Ulf"
+
+
+def test_super_user_manages_a_user_of_their_organisation(scene: Scene) -> None:
+    una = scene.ids["una.alder"]
+    answer = scene.sue.call("PUT", f"/users/{una}", {"lastName": "Alder-Smith"})
+    assert answer.status_code == 204, answer.text
+    assert scene.gw.call("GET", f"/users/{una}")["lastName"] == "Alder-Smith"
+
+
+def test_super_user_maps_only_roles_their_organisation_is_entitled_to(scene: Scene) -> None:
+    mapping = f"/users/{scene.ids['una.alder']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sue.call("POST", mapping, scene.role("LRBBatchUser")).status_code == 204
+    assert scene.sue.call("POST", mapping, scene.role("LearnerRecord")).status_code == 204  # plr
+    assert scene.sue.call("POST", mapping, scene.role("AwardingBodyUser")).status_code == 403
+    assert scene.sue.call("POST", mapping, scene.role("LearnerPlanUser")).status_code == 403
+    birch = f"/users/{scene.ids['ulf.birch']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sam.call("POST", birch, scene.role("AwardingBodyUser")).status_code == 204
+    assert scene.sam.call("POST", birch, scene.role("LearnerRecord")).status_code == 403
+    held = {r["name"] for r in scene.gw.call("GET", mapping)}
+    assert "AwardingBodyUser" not in held and "LearnerRecord" in held
+
+
+def test_super_user_cannot_map_realm_management_roles(scene: Scene) -> None:
+    management = scene.gw.find_client("realm-management")
+    assert management is not None
+    roles = {r["name"]: r for r in scene.gw.list_client_roles(management["id"])}
+    for target in ("una.alder", "sue.alder"):
+        path = f"/users/{scene.ids[target]}/role-mappings/clients/{management['id']}"
+        for name in ("manage-users", "view-users", "realm-admin", "query-clients"):
+            rep = [{"id": roles[name]["id"], "name": name}]
+            assert scene.sue.call("POST", path, rep).status_code == 403, (target, name)
+
+
+def test_super_user_cannot_make_themselves_an_admin_of_another_organisation(
+    scene: Scene,
+) -> None:
+    sue, b = scene.ids["sue.alder"], scene.groups[ORG_B.id]
+    assert scene.sue.call("PUT", f"/users/{sue}/groups/{b}").status_code == 403
+    assert scene.sue.call("PUT", f"/users/{scene.ids['una.alder']}/groups/{b}").status_code == 403
+    ulf = f"/users/{scene.ids['ulf.birch']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sue.call("POST", ulf, scene.role("LRBSuperUser")).status_code == 403
+    groups = {g["path"] for g in scene.gw.call("GET", f"/users/{sue}/groups")}
+    assert groups == {f"/{ORGANISATIONS_GROUP}/{ORG_A.id}"}
+
+
+def test_super_user_creates_users_only_directly_into_their_organisation(scene: Scene) -> None:
+    person = _person("nia.alder", ORG_A)
+    del person["credentials"]
+    assert scene.sue.call("POST", "/users", person).status_code == 201
+    outside = {**person, "username": "noa.alder", "email": "noa@example.org"}
+    assert scene.sue.call("POST", "/users", {**outside, "groups": []}).status_code == 403
+    into_b = {**outside, "groups": [f"/{ORGANISATIONS_GROUP}/{ORG_B.id}"]}
+    assert scene.sue.call("POST", "/users", into_b).status_code == 403
+    assert scene.gw.call("GET", "/users", params={"username": "noa.alder", "exact": "true"}) == []
+
+
+def test_user_created_by_a_super_user_gets_an_entitled_role_once_sync_knows_the_member(
+    scene: Scene,
+) -> None:
+    person = _person("ivy.alder", ORG_A)
+    del person["credentials"]
+    # Keycloak ignores clientRoles on create; roles are mapped afterwards, as the console does.
+    person["clientRoles"] = {"lrs-portal": ["LRBOnlineUser"]}
+    assert scene.sue.call("POST", "/users", person).status_code == 201
+    (ivy,) = scene.sue.call("GET", "/users", username="ivy.alder", exact="true").json()
+    mapping = f"/users/{ivy['id']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.gw.call("GET", mapping) == []
+    # Keycloak 26.7 has no group-level map-roles scope (keycloak#38806): map-roles is granted on
+    # the organisation's known members, so a new member becomes mappable at the next sync.
+    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 403
+    scene.sync()
+    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 204
+    assert {r["name"] for r in scene.gw.call("GET", mapping)} == {"LRBOnlineUser"}
+
+
+def test_plain_member_of_an_organisation_can_do_nothing_in_the_console(scene: Scene) -> None:
+    pat, a = scene.pat, scene.groups[ORG_A.id]
+    una = scene.ids["una.alder"]
+    assert pat.call("GET", "/users").status_code == 403
+    assert pat.call("GET", "/users/count").status_code == 403
+    assert pat.call("GET", f"/users/{una}").status_code == 403
+    assert pat.call("PUT", f"/users/{una}", {"firstName": "X"}).status_code == 403
+    assert pat.call("GET", f"/groups/{a}/members").status_code == 403
+    assert pat.call("GET", "/groups").status_code == 403
+    person = {**_person("zed.alder", ORG_A), "credentials": []}
+    assert pat.call("POST", "/users", person).status_code == 403
+    mapping = f"/users/{una}/role-mappings/clients/{scene.lrs_client}"
+    assert pat.call("POST", mapping, scene.role("LRBBatchUser")).status_code == 403
+
+
+def test_super_users_get_query_roles_only_from_realm_management(scene: Scene) -> None:
+    management = scene.gw.find_client("realm-management")
+    assert management is not None
+    composites = scene.gw.call("GET", f"/clients/{scene.lrs_client}/roles/LRBSuperUser/composites")
+    held = {r["name"] for r in composites if r.get("containerId") == management["id"]}
+    assert held == set(SUPER_USER_ADMIN_ROLES)
+    assert scene.gw.get_realm()["adminPermissionsEnabled"] is True
+
+
+def _our_objects(gw: KeycloakGateway) -> dict[str, dict[str, Any]]:
+    client = gw.find_client("admin-permissions")
+    assert client is not None
+    path = f"/clients/{client['id']}/authz/resource-server/policy"
+    return {p["name"]: p for p in gw.paged(path) if p["name"].startswith(PREFIX)}
+
+
+def test_second_sync_writes_nothing(scene: Scene) -> None:
+    scene.sync()
+    gw = gateway_for(scene.realm)
+    the_plan = plan(gw, scene.policy, scene.organisations)
+    assert the_plan.empty, the_plan.describe()
+    apply(gw, the_plan)
+    assert gw.writes == 0
+
+
+def test_next_sync_picks_up_added_renamed_and_removed_organisations(scene: Scene) -> None:
+    cedar = Organisation("cedar-school", "Cedar School", "school", frozenset({"plr"}))
+    scene.organisations.append(cedar)
+    scene.sync()
+    objects = _our_objects(scene.gw)
+    assert {"lrs-org-cedar-school-group", "lrs-org-cedar-school-super-users"} <= set(objects)
+    plr = objects["lrs-entitled-plr-members"]["config"]["groups"]
+    cedar_group = {g["name"]: g["id"] for g in scene.gw.list_children(_parent(scene))}[cedar.id]
+    assert cedar_group in plr
+
+    renamed = Organisation(cedar.id, "Cedar Academy", cedar.kind, cedar.entitlements)
+    scene.organisations[-1] = renamed
+    gw = gateway_for(scene.realm)
+    the_plan = plan(gw, scene.policy, scene.organisations)
+    assert [c.resource for c in the_plan.changes] == ["group"]  # the name only; no permission
+    apply(gw, the_plan)
+    assert plan(gw, scene.policy, scene.organisations).empty
+
+    scene.organisations.remove(renamed)
+    scene.sync()
+    left = _our_objects(scene.gw)
+    assert not [name for name in left if cedar.id in name]
+    assert cedar_group not in left["lrs-entitled-plr-members"]["config"]["groups"]
+    assert plan(gateway_for(scene.realm), scene.policy, scene.organisations).empty
+    # The organisations that stayed still work.
+    assert scene.sam.usernames(max=100) == _users_of(ORG_B)
+
+
+def _parent(scene: Scene) -> str:
+    parent = scene.gw.find_top_group(ORGANISATIONS_GROUP)
+    assert parent is not None
+    return str(parent["id"])
