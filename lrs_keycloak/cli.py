@@ -198,6 +198,41 @@ def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
             )
 
 
+# --- enforcement ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--org", "org_id", default=None, help="Only this organisation's flags.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--realm", default=None)
+def audit(org_id: str | None, as_json: bool, realm: str | None) -> None:
+    """Catch up with admin-console changes, then list what is flagged (guide §8 audit)."""
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.store.audit import AuditLog
+    from lrs_keycloak.store.db import make_engine
+    from lrs_keycloak.store.enforcement import EnforcementStore
+
+    with _errors():
+        policy = load_policy(config_dir(), realm=realm)
+        engine = make_engine()
+        store = EnforcementStore(engine)
+        gateway = KeycloakGateway(keycloak_settings(policy.realm))
+        enforcer = Enforcer(UserDirectory(gateway), policy, AuditLog(engine), store)
+        handled = enforcer.poll()
+        disabled = enforcer.sweep()
+        flags = store.open_flags(org_id)
+        if as_json:
+            click.echo(json.dumps([f.as_dict() for f in flags], indent=2))
+            return
+        click.echo(f"Handled {handled} new admin events; disabled {len(disabled)} accounts.")
+        if not flags:
+            click.echo("Nothing flagged.")
+        for f in flags:
+            click.echo(f"  [{f.rule}] {f.organisation_id or '-'} {f.username}: {f.message}")
+
+
 # --- the product --------------------------------------------------------------------------------
 
 
@@ -225,7 +260,8 @@ def serve(host: str, port: int) -> None:
 def serve_app(host: str, port: int) -> None:
     from lrs_keycloak.web import create_app
 
-    app = create_app()
+    # The poller catches what the webhook missed while the app was down (issue 5).
+    app = create_app({"LRS_POLL_SECONDS": 15})
     click.echo(f"Companion app at http://{host}:{port}/ (Ctrl-C to stop)")
     app.run(host=host, port=port, debug=False, use_reloader=False)
 

@@ -83,6 +83,7 @@ class RealmPolicy:
     user_profile: dict[str, Any]
     generic_names: GenericNamePolicy
     agreement: AgreementPolicy | None = None
+    grace_period_hours: int = 24
     source_dir: Path = field(compare=False, default=Path("realm-config"))
 
 
@@ -222,6 +223,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         "client",
         "realm_roles",
         "messages",
+        "enforcement",
     }
     for key in sorted(set(top) - known):
         r.problem(key, f"unknown key; allowed: {', '.join(sorted(known))}")
@@ -254,6 +256,12 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         str(k): str(v) for k, v in r.mapping(top.get("realm_roles"), "realm_roles").items()
     }
     messages = {str(k): str(v) for k, v in r.mapping(top.get("messages"), "messages").items()}
+    enforcement = r.typed_section(
+        top.get("enforcement"), "enforcement", {"grace_period_hours": int}
+    )
+    grace = enforcement.get("grace_period_hours", 24)
+    if grace < 0:
+        r.problem("enforcement.grace_period_hours", "must be 0 or more")
 
     catalogue, kinds = _read_roles(config_dir / "roles.yaml", roles_doc, problems)
     profile = _read_profile(config_dir / "user-profile.yaml", profile_doc, messages, problems)
@@ -277,6 +285,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         user_profile=profile,
         generic_names=generic,
         agreement=agreement,
+        grace_period_hours=grace,
         source_dir=config_dir,
     )
 

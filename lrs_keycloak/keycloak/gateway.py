@@ -112,10 +112,10 @@ class KeycloakGateway:
         url = path if path.startswith("admin/") else f"admin/realms/{_q(self.realm)}{path}"
         raw = getattr(self._connection, f"raw_{method.lower()}")
         try:
-            if method in ("POST", "PUT"):
+            if method in ("POST", "PUT") or (method == "DELETE" and body is not None):
+                # A DELETE with a body matters: without it, removing some role mappings
+                # would remove them all.
                 response = raw(url, data=json.dumps(body), **(params or {}))
-            elif method == "DELETE":
-                response = raw(url, **(params or {}))
             else:
                 response = raw(url, **(params or {}))
         except KeycloakConnectionError as error:

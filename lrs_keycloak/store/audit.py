@@ -36,6 +36,25 @@ EVENTS: tuple[EventType, ...] = (
     EventType(5, "user_reinstated", "A suspended or locked account was reinstated"),
     EventType(6, "user_removed", "A user account was deleted from Keycloak"),
     EventType(7, "organisation_registered", "An operator registered an organisation"),
+    # 100+: the help desk's recovery of a lost Super User (guide §10.2), one per transition.
+    EventType(100, "recovery_opened", "The help desk opened a recovery case from a form"),
+    EventType(101, "recovery_link_sent", "The senior manager was emailed an approval link"),
+    EventType(102, "recovery_approved", "The senior manager approved (by link or on paper)"),
+    EventType(103, "recovery_rejected", "The senior manager rejected the request"),
+    EventType(104, "recovery_expired", "The approval link expired unanswered"),
+    EventType(105, "recovery_completed", "The help desk created the new super user"),
+    EventType(106, "recovery_cancelled", "The help desk cancelled the case"),
+    EventType(107, "primary_contact_changed", "The organisation's primary contact changed"),
+    # 200+: the enforcer's reactions to changes made around the companion app (admin console).
+    EventType(200, "enforcer_flag_raised", "The enforcer flagged a user or organisation"),
+    EventType(
+        201, "enforcer_role_removed", "The enforcer removed a role the org is not entitled to"
+    ),
+    EventType(
+        202, "enforcer_user_disabled", "The enforcer disabled a flagged user after the grace"
+    ),
+    EventType(203, "enforcer_helpdesk_alerted", "An organisation has no active super user left"),
+    EventType(204, "enforcer_flag_resolved", "A flagged problem was put right"),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name: e for e in EVENTS}
 

@@ -26,6 +26,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions.setdefault("lrs_event_handlers", [])
     app.register_blueprint(hooks.bp)
 
+    # Rules held on admin-console changes (off in unit tests unless asked for).
+    if app.config.get("LRS_ENFORCE", not app.testing):
+        from lrs_keycloak.web import enforcement
+
+        enforcement.install(app)
+
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(status="UP", version=__version__)

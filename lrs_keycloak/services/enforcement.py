@@ -1,0 +1,260 @@
+"""The rules held on changes made around the companion app, in the Keycloak admin console.
+
+The console bypasses the services, so the enforcer looks at what changed (an admin event from
+the extension's webhook within a second, or from Keycloak's stored admin events polled with a
+persisted cursor, so nothing is missed while the app was down) and re-checks the users and
+organisations it touched:
+
+- a user with no LRS role, in no organisation or in two → flagged at once to the
+  organisation's super users, disabled if still so after the grace period (§4.1, §10.1);
+- a role the organisation is not entitled to → removed again (§10.3-§10.5);
+- a generic name that slipped past Keycloak's validator → flagged (§4.2);
+- an organisation left with no active super user → the help desk is alerted (§10.2).
+
+Every reaction is one audit event naming the rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.generic_names import check_person_name
+from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.keycloak.errors import NotFound
+from lrs_keycloak.keycloak.events import admin_events_since, user_organisation_ids
+from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.store.audit import AuditEvent, AuditLog
+from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, EnforcementStore, Flag
+
+ENFORCER = "lrs-enforcer"
+CURSOR = "admin-events"
+log = logging.getLogger(__name__)
+
+NO_ROLE = "no-role"
+NO_ORGANISATION = "no-organisation"
+TWO_ORGANISATIONS = "two-organisations"
+GENERIC_NAME = "generic-name"
+NO_SUPER_USER = "no-active-super-user"
+#: Flags that end in the account being disabled when the grace period passes.
+DISABLING = frozenset({NO_ROLE, NO_ORGANISATION, TWO_ORGANISATIONS})
+
+RULES = {
+    NO_ROLE: "guide §4.1: a user must have at least one role",
+    NO_ORGANISATION: "guide §3: every user belongs to one registered organisation",
+    TWO_ORGANISATIONS: "guide §10.1: one logon per organisation, never one account in two",
+    GENERIC_NAME: "guide §4.2: no generic accounts",
+    NO_SUPER_USER: "guide §10.2: an organisation without a super user needs the help desk",
+    "role-not-available": "guide §10.3-§10.5: roles only for entitled organisations",
+}
+
+_USER_PATH = re.compile(r"^users/([0-9a-f-]{36})(?:/|$)")
+_WATCHED = {"USER", "GROUP_MEMBERSHIP", "CLIENT_ROLE_MAPPING"}
+
+
+@dataclass
+class Outcome:
+    """What one check did: flags raised, roles removed, help desk alerts."""
+
+    flags: list[Flag]
+    removed_roles: list[str]
+    alerts: list[str]
+
+
+class Enforcer:
+    def __init__(
+        self,
+        directory: UserDirectory,
+        policy: RealmPolicy,
+        audit: AuditLog,
+        store: EnforcementStore,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.directory = directory
+        self.policy = policy
+        self.audit = audit
+        self.store = store
+        self.now = now
+        self._lock = threading.Lock()  # one check at a time: webhook and poller may race
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    def handle(self, event: dict[str, Any]) -> Outcome:
+        """React to one admin event (from the webhook or the poller)."""
+        outcome = Outcome([], [], [])
+        if event.get("kind", "admin") != "admin" or event.get("resourceType") not in _WATCHED:
+            return outcome
+        match = _USER_PATH.match(str(event.get("resourcePath", "")))
+        if match is None:
+            return outcome
+        user_id = match.group(1)
+        with self._lock:
+            before = self.store.last_membership(user_id)
+            if event.get("resourceType") == "USER" and event.get("operationType") == "DELETE":
+                now_in: list[str] = []
+            else:
+                now_in = self._check_user(user_id, outcome)
+            for org_id in sorted(set(before) | set(now_in)):
+                self._check_organisation(org_id, outcome)
+        return outcome
+
+    def poll(self) -> int:
+        """Handle the stored admin events not seen yet; returns how many were handled."""
+        cursor = self.store.cursor(CURSOR)
+        if cursor is None:
+            # First run: start from now; earlier history was made before the enforcer existed.
+            self.store.save_cursor(CURSOR, int(self.now().timestamp() * 1000), set())
+            return 0
+        since, seen = cursor
+        handled = 0
+        latest, latest_ids = since, set(seen)
+        for event in admin_events_since(self.directory.gw, since):
+            if event["time"] == since and event["id"] in seen:
+                continue
+            self.handle(event)
+            handled += 1
+            if event["time"] > latest:
+                latest, latest_ids = event["time"], set()
+            latest_ids.add(event["id"])
+            self.store.save_cursor(CURSOR, latest, latest_ids)
+        return handled
+
+    def sweep(self) -> list[Flag]:
+        """Disable the users whose disabling flags outlived the grace period."""
+        grace = timedelta(hours=self.policy.grace_period_hours)
+        disabled = []
+        for flag in self.store.open_flags():
+            if (
+                flag.rule not in DISABLING
+                or flag.disabled_at
+                or flag.raised_at + grace > self.now()
+            ):
+                continue
+            try:
+                self.directory.set_enabled(flag.user_id, False)
+            except NotFound:
+                self.store.resolve_except(flag.user_id, set())
+                continue
+            self.store.mark_disabled(flag.id)
+            self._record(
+                "enforcer_user_disabled",
+                flag.organisation_id,
+                flag.username,
+                f"still flagged '{flag.rule}' after {self.policy.grace_period_hours} h",
+                flag.rule,
+            )
+            disabled.append(flag)
+        return disabled
+
+    # --- checks ----------------------------------------------------------------------------------
+
+    def _check_user(self, user_id: str, outcome: Outcome) -> list[str]:
+        try:
+            user = self.directory.get_user(user_id)
+        except NotFound:
+            return []
+        username = user["username"]
+        org_ids = user_organisation_ids(self.directory.gw, user_id)
+        self.store.remember_membership(user_id, org_ids)
+        roles = self.directory.user_roles(user_id)
+        org_id = org_ids[0] if len(org_ids) == 1 else None
+        problems: dict[str, str] = {}
+
+        if not org_ids:
+            problems[NO_ORGANISATION] = f"{username} belongs to no organisation."
+        elif len(org_ids) > 1:
+            problems[TWO_ORGANISATIONS] = (
+                f"{username} is in {', '.join(org_ids)}: an agency worker needs a separate "
+                "logon for each organisation."
+            )
+        if not roles:
+            problems[NO_ROLE] = f"{username} has no LRS role; give one or remove the account."
+
+        organisation = None
+        if org_id is not None:
+            found = self.directory.find_organisation(org_id)
+            organisation = found.organisation if found else None
+        if organisation is not None:
+            eligible = {r.name for r in self.policy.roles.eligible_for(organisation)}
+            not_entitled = sorted(r for r in roles if r not in eligible)
+            if not_entitled:
+                self.directory.remove_roles(user_id, not_entitled)
+                outcome.removed_roles.extend(not_entitled)
+                self._record(
+                    "enforcer_role_removed",
+                    org_id,
+                    username,
+                    f"{organisation.name} is not entitled to {', '.join(not_entitled)}",
+                    "role-not-available",
+                    {"roles": not_entitled},
+                )
+                if not roles - set(not_entitled):
+                    problems[NO_ROLE] = f"{username} has no LRS role left; give one or remove it."
+        names = check_person_name(
+            user.get("firstName") or "",
+            user.get("lastName") or "",
+            policy=self.policy.generic_names,
+            organisation_name=organisation.name if organisation else None,
+            role_names=self.policy.roles.names,
+        )
+        if names:
+            problems[GENERIC_NAME] = " ".join(v.message for v in names)
+
+        for rule, message in problems.items():
+            targets: list[str | None] = list(org_ids) or [None]
+            for target_org in targets:
+                flag = self.store.raise_flag(user_id, username, target_org, rule, message)
+                if flag is not None:
+                    outcome.flags.append(flag)
+                    self._record("enforcer_flag_raised", target_org, username, message, rule)
+        for closed in self.store.resolve_except(user_id, set(problems)):
+            self._record(
+                "enforcer_flag_resolved", closed.organisation_id, username, "put right", closed.rule
+            )
+        return org_ids
+
+    def _check_organisation(self, org_id: str, outcome: Outcome) -> None:
+        group = self.directory.find_organisation(org_id)
+        if group is None:
+            return
+        members = self.directory.members(group, [SUPER_USER], locks=False)
+        active = [m for m in members if SUPER_USER in m.roles and m.enabled]
+        if active:
+            for closed in self.store.resolve_organisation(org_id, NO_SUPER_USER):
+                self._record("enforcer_flag_resolved", org_id, None, "put right", closed.rule)
+            return
+        message = (
+            f"{group.organisation.name} has no active super user: the help desk should contact "
+            "its senior manager about a New Super User Form (guide §10.2)."
+        )
+        flag = self.store.raise_flag(ORGANISATION_TARGET, org_id, org_id, NO_SUPER_USER, message)
+        if flag is not None:
+            outcome.alerts.append(org_id)
+            self._record("enforcer_helpdesk_alerted", org_id, None, message, NO_SUPER_USER)
+
+    def _record(
+        self,
+        action: str,
+        org_id: str | None,
+        target: str | None,
+        reason: str,
+        rule: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.audit.record(
+            AuditEvent(
+                action=action,
+                actor=ENFORCER,
+                organisation_id=org_id,
+                target=target,
+                reason=reason,
+                reference=rule,
+                details={"rule": rule, "guide": RULES.get(rule, ""), **(details or {})},
+            )
+        )

@@ -1,0 +1,90 @@
+"""Wires the enforcer into the companion app: webhook deliveries and a periodic poller."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+class EnforcerRunner:
+    """Builds the enforcer on first use (Keycloak may start after the app) and runs it off the
+    request thread, one event at a time, so a webhook delivery is answered at once."""
+
+    def __init__(self, realm: str, database_url: str | None) -> None:
+        self.realm = realm
+        self.database_url = database_url
+        self._enforcer: Any = None
+        self._realm_id: str | None = None
+        self._build_lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrs-enforcer")
+        self._stop = threading.Event()
+
+    def enforcer(self) -> Any:
+        with self._build_lock:
+            if self._enforcer is None:
+                from lrs_keycloak.config import load_policy
+                from lrs_keycloak.keycloak.gateway import KeycloakGateway
+                from lrs_keycloak.keycloak.users import UserDirectory
+                from lrs_keycloak.services.enforcement import Enforcer
+                from lrs_keycloak.settings import config_dir, keycloak_settings
+                from lrs_keycloak.store.audit import AuditLog
+                from lrs_keycloak.store.db import make_engine
+                from lrs_keycloak.store.enforcement import EnforcementStore
+
+                gateway = KeycloakGateway(keycloak_settings(self.realm))
+                engine = make_engine(self.database_url)
+                self._realm_id = (gateway.get_realm() or {}).get("id")
+                self._enforcer = Enforcer(
+                    UserDirectory(gateway),
+                    load_policy(config_dir(), realm=self.realm),
+                    AuditLog(engine),
+                    EnforcementStore(engine),
+                )
+            return self._enforcer
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == "admin":
+            self._worker.submit(self._handle, event)
+
+    def _handle(self, event: dict[str, Any]) -> None:
+        try:
+            enforcer = self.enforcer()
+            if event.get("realmId") == self._realm_id:
+                enforcer.handle(event)
+        except Exception:  # a bad event must not stop the worker; the poller will retry
+            log.exception("The enforcer could not handle admin event %s", event.get("id"))
+
+    def start_polling(self, every_seconds: float) -> None:
+        def loop() -> None:
+            while not self._stop.wait(every_seconds):
+                self._worker.submit(self._poll).result()
+
+        threading.Thread(target=loop, name="lrs-enforcer-poller", daemon=True).start()
+
+    def _poll(self) -> None:
+        try:
+            enforcer = self.enforcer()
+            enforcer.poll()
+            enforcer.sweep()
+        except Exception:
+            log.exception("The enforcer's poll failed; it will try again")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._worker.shutdown(wait=False)
+
+
+def install(app: Flask) -> EnforcerRunner:
+    runner = EnforcerRunner(app.config["LRS_REALM"], app.config.get("LRS_DATABASE_URL"))
+    app.extensions["lrs_enforcer"] = runner
+    app.extensions.setdefault("lrs_event_handlers", []).append(runner.on_event)
+    seconds = float(app.config.get("LRS_POLL_SECONDS", 0))
+    if seconds > 0:
+        runner.start_polling(seconds)
+    return runner
