@@ -201,10 +201,14 @@ class UserAdmin:
 
     # --- who is asking -----------------------------------------------------------------------
 
-    def actor(self, username: str) -> Actor | None:
-        """The Actor for a Keycloak user (e.g. a bearer token's subject); None if unknown."""
+    def actor(self, username: str, subject: str | None = None) -> Actor | None:
+        """The Actor for a Keycloak user (e.g. a bearer token's subject); None if unknown.
+
+        With ``subject`` (a token's ``sub``), None also when the username now belongs to
+        another account: a removed user's generated name may be given to someone new.
+        """
         user = self.directory.find_user(username)
-        if user is None:
+        if user is None or (subject is not None and user.id != subject):
             return None
         orgs = user.organisation_ids
         if user.enabled and user.roles:

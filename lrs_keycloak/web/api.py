@@ -1,0 +1,452 @@
+"""The JSON API for super users: ``/api/v1``, bearer access tokens issued by the realm.
+
+Thin, as the architecture asks: verify the token, find the actor, parse the body, call the
+``UserAdmin`` use case, render. Errors have one shape, ``{"errors": [{field, code, message}]}``:
+
+* no token, or one that fails verification (signature, issuer, audience/azp, expiry) → 401
+  with ``WWW-Authenticate: Bearer``;
+* another organisation, or a user not in the organisation → 404 (existence never leaks);
+* the caller's own organisation, but not an active super user of it → 403;
+* a body of the wrong shape, or a request a rule of the guide refuses → 422 (rule cited);
+* Keycloak unreachable → 503; anything unexpected → 500 with an id that is in the log.
+
+The OpenAPI document at ``/api/v1/openapi.json`` is written by hand in
+``lrs_keycloak/web/openapi.py``; a test checks it names exactly the routes registered here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import jwt
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.policies import Actor
+from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
+from lrs_keycloak.services.user_admin import EDITABLE, NotPermitted, NotVisible, UserAdmin
+from lrs_keycloak.settings import keycloak_settings
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: The OIDC client whose access tokens this API accepts (config ``LRS_API_CLIENT``).
+API_CLIENT = "lrs-portal"
+#: Seconds the realm's public keys are cached before they are fetched again.
+JWKS_LIFESPAN = 300
+MAX_AUDIT_EVENTS = 500
+
+USER_FIELDS = (
+    "title",
+    "given_name",
+    "family_name",
+    "verification_provided",
+    "email",
+    "telephone",
+    "mobile",
+    "staff_id",
+    "preferred_language",
+)
+REQUIRED_TEXT = ("title", "given_name", "family_name", "verification_provided")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class Unauthorised(Exception):
+    """No usable bearer token (HTTP 401)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class BadInput(Exception):
+    """The request body or query does not have the documented shape (HTTP 422)."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(p["message"] for p in problems))
+        self.problems = problems
+
+
+def _problem(field: str, code: str, message: str) -> dict[str, str]:
+    return {"field": field, "code": code, "message": message}
+
+
+def _violation(v: Violation) -> dict[str, str]:
+    return {"field": v.field, "code": v.code, "message": v.message, "rule": v.rule}
+
+
+def _errors(status: int, problems: list[dict[str, str]], **extra: Any) -> tuple[Response, int]:
+    return jsonify(errors=problems, **extra), status
+
+
+@bp.errorhandler(Unauthorised)
+def _unauthorised(error: Unauthorised) -> Any:
+    response, status = _errors(401, [_problem("Authorization", error.code, error.message)])
+    description = error.message.replace('"', "'")
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer realm="{current_app.config["LRS_REALM"]}", '
+        f'error="invalid_token", error_description="{description}"'
+        if error.code != "token-missing"
+        else f'Bearer realm="{current_app.config["LRS_REALM"]}"'
+    )
+    return response, status
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(error: BadInput) -> Any:
+    return _errors(422, error.problems)
+
+
+@bp.errorhandler(RuleViolation)
+def _refused(error: RuleViolation) -> Any:
+    return _errors(422, [_violation(v) for v in error.violations])
+
+
+@bp.errorhandler(NotVisible)
+def _not_visible(error: NotVisible) -> Any:
+    return _errors(404, [_problem("", "not-found", str(error))])
+
+
+@bp.errorhandler(NotPermitted)
+def _not_permitted(error: NotPermitted) -> Any:
+    return _errors(403, [_problem("", "forbidden", str(error))])
+
+
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException) -> Any:
+    code = error.code or 500
+    return _errors(
+        code,
+        [_problem("", (error.name or "error").lower().replace(" ", "-"), str(error.description))],
+    )
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Any:
+    """The last line of defence: a JSON answer with an id to quote, the trace only in the log."""
+    error_id = uuid.uuid4().hex[:12]
+    if isinstance(error, KeycloakUnavailable | jwt.PyJWKClientConnectionError):
+        log.error("API error %s: Keycloak unavailable: %s", error_id, error)
+        return _errors(
+            503,
+            [
+                _problem(
+                    "", "keycloak-unavailable", f"Keycloak cannot be reached (error {error_id})."
+                )
+            ],
+            error_id=error_id,
+        )
+    kind = "Keycloak answered unexpectedly" if isinstance(error, GatewayError) else "unexpected"
+    log.exception("API error %s (%s) on %s %s", error_id, kind, request.method, request.path)
+    return _errors(
+        500,
+        [
+            _problem(
+                "",
+                "internal-error",
+                f"Something went wrong on our side; quote error {error_id} to the help desk.",
+            )
+        ],
+        error_id=error_id,
+    )
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+
+class TokenVerifier:
+    """Checks a realm's access tokens: RS256 signature by a realm key, issuer, azp/aud, expiry."""
+
+    def __init__(self, keycloak_url: str, realm: str, client_id: str = API_CLIENT) -> None:
+        self.issuer = f"{keycloak_url.rstrip('/')}/realms/{realm}"
+        self.client_id = client_id
+        self.jwks = jwt.PyJWKClient(
+            f"{self.issuer}/protocol/openid-connect/certs",
+            cache_keys=True,
+            lifespan=JWKS_LIFESPAN,
+            timeout=10,
+        )
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims; raises Unauthorised with the reason it is refused."""
+        try:
+            key = self.jwks.get_signing_key_from_jwt(token)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={
+                    "require": ["exp", "iat", "iss", "sub"],
+                    # Keycloak's access tokens name the resource servers in `aud` (often
+                    # "account") and the client they were issued to in `azp`: checked below.
+                    "verify_aud": False,
+                },
+            )
+        except jwt.PyJWKClientConnectionError:
+            raise
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthorised("token-expired", "The access token has expired.") from error
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError) as error:
+            raise Unauthorised(
+                "invalid-token", f"The access token is not valid: {error}"
+            ) from error
+        if claims.get("typ") != "Bearer":
+            raise Unauthorised("invalid-token", "Only access tokens are accepted (typ Bearer).")
+        audience = claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
+        if claims.get("azp") != self.client_id and self.client_id not in audiences:
+            raise Unauthorised(
+                "invalid-token", f"The access token was not issued to {self.client_id}."
+            )
+        if not isinstance(claims.get("preferred_username"), str):
+            raise Unauthorised("invalid-token", "The access token names no user.")
+        return claims
+
+
+# --- the app's services, built once per app -------------------------------------------------------
+
+_build_lock = threading.Lock()
+
+
+def _service(app: Flask) -> UserAdmin:
+    admin: UserAdmin | None = app.extensions.get("lrs_user_admin")
+    if admin is None:
+        with _build_lock:
+            admin = app.extensions.get("lrs_user_admin")
+            if admin is None:
+                from lrs_keycloak.config import load_policy
+                from lrs_keycloak.keycloak.gateway import KeycloakGateway
+                from lrs_keycloak.keycloak.users import UserDirectory
+                from lrs_keycloak.settings import config_dir
+                from lrs_keycloak.store.audit import AuditLog
+                from lrs_keycloak.store.db import make_engine
+
+                realm = app.config["LRS_REALM"]
+                policy = load_policy(config_dir(), realm=realm)
+                gateway = KeycloakGateway(keycloak_settings(realm))
+                audit = AuditLog(make_engine(app.config.get("LRS_DATABASE_URL")))
+                admin = UserAdmin(UserDirectory(gateway), audit, policy)
+                app.extensions["lrs_user_admin"] = admin
+    return admin
+
+
+def _verifier(app: Flask) -> TokenVerifier:
+    verifier: TokenVerifier | None = app.extensions.get("lrs_token_verifier")
+    if verifier is None:
+        with _build_lock:
+            verifier = app.extensions.get("lrs_token_verifier")
+            if verifier is None:
+                verifier = TokenVerifier(
+                    keycloak_settings().url,
+                    app.config["LRS_REALM"],
+                    app.config.get("LRS_API_CLIENT", API_CLIENT),
+                )
+                app.extensions["lrs_token_verifier"] = verifier
+    return verifier
+
+
+def admin() -> UserAdmin:
+    return _service(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def actor() -> Actor:
+    found: Actor = g.lrs_actor
+    return found
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint == "api.openapi":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorised("token-missing", "Send an access token: Authorization: Bearer <token>.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    claims = _verifier(app).verify(token.strip())
+    # The subject must still be the same account: a removed user's name may be given again.
+    found = _service(app).actor(claims["preferred_username"], subject=claims["sub"])
+    if found is None:
+        raise Unauthorised("invalid-token", "The token's user no longer exists.")
+    g.lrs_actor = found
+
+
+# --- request parsing ------------------------------------------------------------------------------
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput([_problem("", "invalid-json", "Send a JSON object as the request body.")])
+    return data
+
+
+def _text(data: dict[str, Any], name: str, problems: list[dict[str, str]]) -> str | None:
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    problems.append(_problem(name, "invalid-type", f"{name} must be a string."))
+    return None
+
+
+def _roles(data: dict[str, Any], problems: list[dict[str, str]]) -> list[str]:
+    value = data.get("roles")
+    if value is None:
+        problems.append(_problem("roles", "required", "Give the user's roles: a list of names."))
+        return []
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        problems.append(_problem("roles", "invalid-type", "roles must be a list of role names."))
+        return []
+    return value
+
+
+def _unknown(data: dict[str, Any], allowed: set[str], problems: list[dict[str, str]]) -> None:
+    for name in sorted(set(data) - allowed):
+        problems.append(_problem(name, "unknown-field", f"{name} is not a field of this request."))
+
+
+def _check(problems: list[dict[str, str]]) -> None:
+    if problems:
+        raise BadInput(problems)
+
+
+def _result(result: Any, status: int = 200) -> tuple[Response, int]:
+    body = result.as_dict()
+    body["warnings"] = [_violation(w) for w in result.warnings]
+    return jsonify(body), status
+
+
+# --- endpoints ------------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    from lrs_keycloak.web.openapi import SPEC
+
+    return jsonify(SPEC)
+
+
+@bp.get("/organisations/<org>/users")
+def list_users(org: str) -> Any:
+    result = admin().list_users(
+        actor(),
+        org,
+        search=request.args.get("search") or None,
+        role=request.args.get("role") or None,
+        status=request.args.get("status") or None,
+    )
+    return _result(result)
+
+
+@bp.post("/organisations/<org>/users")
+def create_user(org: str) -> Any:
+    data = _body()
+    problems: list[dict[str, str]] = []
+    _unknown(data, {*USER_FIELDS, "roles", "reference"}, problems)
+    values = {name: _text(data, name, problems) for name in USER_FIELDS}
+    roles = _roles(data, problems)
+    reference = _text(data, "reference", problems)
+    _check(problems)
+    details = UserDetails(
+        **{k: values[k] or "" for k in REQUIRED_TEXT},
+        email=values["email"],
+        telephone=values["telephone"],
+        mobile=values["mobile"],
+        staff_id=values["staff_id"],
+        preferred_language=values["preferred_language"] or "en",
+    )
+    result = admin().create_user(actor(), org, details, roles, reference)
+    response, status = _result(result, 201)
+    if result.user is not None:
+        response.headers["Location"] = f"{bp.url_prefix}/organisations/{org}/users/" + str(
+            result.user["username"]
+        )
+    return response, status
+
+
+@bp.get("/organisations/<org>/users/<username>")
+def get_user(org: str, username: str) -> Any:
+    return _result(admin().get_user(actor(), org, username))
+
+
+@bp.patch("/organisations/<org>/users/<username>")
+def update_user(org: str, username: str) -> Any:
+    data = _body()
+    problems: list[dict[str, str]] = []
+    changes: dict[str, Any] = {}
+    for name in sorted(set(data) - {"reference"}):
+        # Fields that cannot be edited (roles, username…) go to the service, which refuses
+        # them with the rule; editable ones must be strings (or null to clear an optional one).
+        changes[name] = _text(data, name, problems) if name in EDITABLE else data[name]
+    reference = _text(data, "reference", problems)
+    if not changes:
+        problems.append(_problem("", "nothing-to-change", "Send at least one field to change."))
+    _check(problems)
+    return _result(admin().update_details(actor(), org, username, changes, reference))
+
+
+@bp.put("/organisations/<org>/users/<username>/roles")
+def change_roles(org: str, username: str) -> Any:
+    data = _body()
+    problems: list[dict[str, str]] = []
+    _unknown(data, {"roles", "reference"}, problems)
+    roles = _roles(data, problems)
+    reference = _text(data, "reference", problems)
+    _check(problems)
+    return _result(admin().change_roles(actor(), org, username, roles, reference))
+
+
+def _reason(required: bool) -> str | None:
+    data = _body() if required or request.get_data() else {}
+    problems: list[dict[str, str]] = []
+    _unknown(data, {"reason"}, problems)
+    reason = _text(data, "reason", problems)
+    _check(problems)
+    return reason
+
+
+@bp.post("/organisations/<org>/users/<username>/suspend")
+def suspend(org: str, username: str) -> Any:
+    reason = _reason(required=True)
+    return _result(admin().suspend(actor(), org, username, reason or ""))
+
+
+@bp.post("/organisations/<org>/users/<username>/reinstate")
+def reinstate(org: str, username: str) -> Any:
+    reason = _reason(required=True)
+    return _result(admin().reinstate(actor(), org, username, reason or ""))
+
+
+@bp.delete("/organisations/<org>/users/<username>")
+def remove(org: str, username: str) -> Any:
+    reason = _reason(required=False) or request.args.get("reason") or None
+    return _result(admin().remove(actor(), org, username, reason))
+
+
+@bp.get("/organisations/<org>/audit-events")
+def audit_events(org: str) -> Any:
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_EVENTS:
+        raise BadInput(
+            [
+                _problem(
+                    "limit",
+                    "invalid-limit",
+                    f"limit must be a whole number from 1 to {MAX_AUDIT_EVENTS}.",
+                )
+            ]
+        )
+    events = admin().audit_events(actor(), org, limit=int(raw))
+    return jsonify(events=[e.as_dict() for e in events])

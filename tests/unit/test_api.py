@@ -1,0 +1,98 @@
+"""The API's own rules that need no Keycloak: its OpenAPI document and its error boundary."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from lrs_keycloak.domain.policies import Actor
+from lrs_keycloak.web import create_app
+from lrs_keycloak.web.openapi import SPEC
+from tests.support.openapi import check_response
+
+
+@pytest.fixture
+def app() -> Flask:
+    return create_app({"TESTING": True, "LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://"})
+
+
+def _routes(app: Flask) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+            for method in rule.methods or ():
+                if method not in ("HEAD", "OPTIONS"):
+                    found.add((method.lower(), path))
+    return found
+
+
+def _documented() -> set[tuple[str, str]]:
+    methods = {"get", "put", "post", "delete", "patch"}
+    return {(m, path) for path, item in SPEC["paths"].items() for m in item if m in methods}
+
+
+def test_every_api_route_is_documented_and_every_documented_route_exists(app: Flask) -> None:
+    assert _routes(app) == _documented()
+
+
+def test_openapi_document_is_valid_openapi_3_1() -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(SPEC)
+    assert SPEC["openapi"] == "3.1.0"
+
+
+def test_openapi_document_is_served(app: Flask) -> None:
+    answer = app.test_client().get("/api/v1/openapi.json")
+    assert answer.status_code == 200 and answer.get_json() == SPEC
+
+
+def test_every_operation_documents_401_and_500() -> None:
+    for path, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters" or path.endswith("openapi.json"):
+                continue
+            assert {"401", "500"} <= operation["responses"].keys(), f"{method} {path}"
+
+
+class _Verifier:
+    def verify(self, token: str) -> dict[str, Any]:
+        return {"preferred_username": "sue.super", "sub": "id-1"}
+
+
+class _Broken:
+    """A UserAdmin whose listing fails in a way nobody expected."""
+
+    def actor(self, username: str, subject: str | None = None) -> Actor:
+        return Actor(username, "anytown-college", frozenset({"LRBSuperUser"}))
+
+    def list_users(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals /srv/db password=hunter2")
+
+
+def test_unexpected_error_is_a_json_500_with_an_id_that_is_logged(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.extensions["lrs_token_verifier"] = _Verifier()
+    app.extensions["lrs_user_admin"] = _Broken()
+    path = "/api/v1/organisations/anytown-college/users"
+    with caplog.at_level(logging.ERROR, logger="lrs_keycloak.web.api"):
+        answer = app.test_client().get(path, headers={"Authorization": "Bearer x"})
+    assert answer.status_code == 500
+    body = answer.get_json()
+    check_response("GET", path, 500, body)
+    assert "hunter2" not in answer.get_data(as_text=True)
+    assert "Traceback" not in answer.get_data(as_text=True)
+    assert body["error_id"] in body["errors"][0]["message"]
+    assert body["error_id"] in caplog.text and "hunter2" in caplog.text  # the detail is logged
+
+
+def test_no_token_is_401_before_any_keycloak_call(app: Flask) -> None:
+    app.extensions["lrs_user_admin"] = _Broken()
+    answer = app.test_client().get("/api/v1/organisations/x/users")
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == 'Bearer realm="lrs-unit"'
