@@ -19,13 +19,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config.setdefault("LRS_WEBHOOK_SECRET", webhook_secret())
 
-    from lrs_keycloak.web import api, hooks
+    from lrs_keycloak.web import api, hooks, recovery
 
     app.extensions["lrs_replay_guard"] = hooks.ReplayGuard()
     app.extensions["lrs_events"] = deque(maxlen=1000)  # the latest deliveries, for operators
     app.extensions.setdefault("lrs_event_handlers", [])
     app.register_blueprint(hooks.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(recovery.bp)
 
     # Rules held on admin-console changes (off in unit tests unless asked for).
     if app.config.get("LRS_ENFORCE", not app.testing):

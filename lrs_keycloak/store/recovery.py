@@ -1,0 +1,262 @@
+"""Recovery cases (guide §10.2): the New Super User Form, its state, approval and outcome.
+
+Every state change is a conditional UPDATE (``… WHERE id = ? AND state IN (…)``): of two
+agents (or two clicks) racing, exactly one moves the case and the other is told it lost. That
+is how "a case cannot be completed twice" holds across processes, on SQLite and PostgreSQL
+alike: completion first claims the case (approved → completing) and only the claimant talks
+to Keycloak.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from lrs_keycloak.domain.recovery import (
+    Approval,
+    CaseState,
+    NewSuperUserForm,
+    RecoveryCase,
+)
+from lrs_keycloak.store.models import Base
+
+
+class RecoveryCaseRow(Base):
+    """One request for a new super user, from the form received to the account created."""
+
+    __tablename__ = "recovery_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(String(63), nullable=False)
+    state: Mapped[str] = mapped_column(String(32), nullable=False)
+    form: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    form_reference: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    raised_by: Mapped[str] = mapped_column(String(255), nullable=False)
+
+    # The approval link: only its hash is kept, so a database reader cannot approve.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    link_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    link_sent_to: Mapped[str | None] = mapped_column(String(255))
+    link_sent_by: Mapped[str | None] = mapped_column(String(255))
+    link_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    link_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # The senior manager's answer, by link or on paper.
+    decision_method: Mapped[str | None] = mapped_column(String(16))
+    decision_approved: Mapped[bool | None] = mapped_column(Boolean)
+    decided_by: Mapped[str | None] = mapped_column(String(255))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_ip: Mapped[str | None] = mapped_column(String(64))
+    decision_reference: Mapped[str | None] = mapped_column(String(255))
+
+    # The outcome.
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_by: Mapped[str | None] = mapped_column(String(255))
+    super_user_username: Mapped[str | None] = mapped_column(String(255))
+    primary_contact_updated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(255))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_recovery_org_state", "organisation_id", "state"),
+        Index("ix_recovery_state", "state"),
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The case for the help desk (never the token hash)."""
+
+        def iso(value: datetime | None) -> str | None:
+            return _aware(value).isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "organisation_id": self.organisation_id,
+            "state": self.state,
+            "form": dict(self.form),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "raised_by": self.raised_by,
+            "approval_link": {
+                "sent_at": iso(self.link_sent_at),
+                "sent_to": self.link_sent_to,
+                "sent_by": self.link_sent_by,
+                "expires_at": iso(self.link_expires_at),
+                "used_at": iso(self.link_used_at),
+            }
+            if self.link_sent_at
+            else None,
+            "decision": {
+                "method": self.decision_method,
+                "approved": self.decision_approved,
+                "by": self.decided_by,
+                "at": iso(self.decided_at),
+                "ip": self.decision_ip,
+                "reference": self.decision_reference,
+            }
+            if self.decided_at
+            else None,
+            "completed_at": iso(self.completed_at),
+            "completed_by": self.completed_by,
+            "super_user": self.super_user_username,
+            "primary_contact_updated": self.primary_contact_updated,
+            "closed_at": iso(self.closed_at),
+            "closed_by": self.closed_by,
+            "close_reason": self.close_reason,
+        }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone
+
+
+def to_case(row: RecoveryCaseRow) -> RecoveryCase:
+    """The domain's view of a stored case."""
+    approval = None
+    if row.decided_at is not None and row.decision_method and row.decided_by:
+        approval = Approval(
+            method=row.decision_method,
+            approved=bool(row.decision_approved),
+            by=row.decided_by,
+            at=_aware(row.decided_at),
+            ip=row.decision_ip,
+            reference=row.decision_reference,
+        )
+    return RecoveryCase(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        state=CaseState(row.state),
+        form=NewSuperUserForm.from_dict(dict(row.form)),
+        raised_by=row.raised_by,
+        created_at=_aware(row.created_at),
+        approval=approval,
+        link_expires_at=_aware(row.link_expires_at) if row.link_expires_at else None,
+        link_used=row.link_used_at is not None,
+        super_user=row.super_user_username,
+        completed_by=row.completed_by,
+    )
+
+
+class RecoveryStore:
+    """Repository of recovery cases on any SQLAlchemy engine (creates its table if missing)."""
+
+    def __init__(self, engine: Engine) -> None:
+        Base.metadata.create_all(engine, tables=[RecoveryCaseRow.__table__])  # type: ignore[list-item]
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite: one writer at a time in this process (as the audit log does).
+        self._lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Session]:
+        with self._lock, self._sessions.begin() as session:
+            yield session
+
+    def create(
+        self, form: NewSuperUserForm, raised_by: str, now: datetime | None = None
+    ) -> RecoveryCaseRow:
+        now = now or datetime.now(UTC)
+        row = RecoveryCaseRow(
+            organisation_id=form.organisation_id,
+            state=CaseState.RECEIVED.value,
+            form=form.as_dict(),
+            form_reference=form.form_reference,
+            created_at=now,
+            updated_at=now,
+            raised_by=raised_by,
+            primary_contact_updated=False,
+        )
+        with self._begin() as session:
+            session.add(row)
+            session.flush()
+            return row
+
+    def get(self, case_id: int) -> RecoveryCaseRow | None:
+        with self._begin() as session:
+            return session.get(RecoveryCaseRow, case_id)
+
+    def by_token_hash(self, token_hash: str) -> RecoveryCaseRow | None:
+        with self._begin() as session:
+            return session.scalars(
+                select(RecoveryCaseRow).where(RecoveryCaseRow.token_hash == token_hash)
+            ).first()
+
+    def cases(
+        self,
+        state: str | None = None,
+        organisation_id: str | None = None,
+        states: Collection[str] | None = None,
+        limit: int = 500,
+    ) -> list[RecoveryCaseRow]:
+        """Newest first."""
+        query = select(RecoveryCaseRow)
+        if state is not None:
+            query = query.where(RecoveryCaseRow.state == state)
+        if states is not None:
+            query = query.where(RecoveryCaseRow.state.in_(list(states)))
+        if organisation_id is not None:
+            query = query.where(RecoveryCaseRow.organisation_id == organisation_id)
+        query = query.order_by(RecoveryCaseRow.id.desc()).limit(limit)
+        with self._begin() as session:
+            return list(session.scalars(query).all())
+
+    def move(
+        self,
+        case_id: int,
+        from_states: Collection[CaseState],
+        to_state: CaseState,
+        now: datetime | None = None,
+        extra_where: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> RecoveryCaseRow | None:
+        """Move the case only if it is still in one of ``from_states`` (and matches
+        ``extra_where``); the updated row, or None when another caller moved it first."""
+        now = now or datetime.now(UTC)
+        statement = (
+            update(RecoveryCaseRow)
+            .where(RecoveryCaseRow.id == case_id)
+            .where(RecoveryCaseRow.state.in_([s.value for s in from_states]))
+        )
+        for column, value in (extra_where or {}).items():
+            attribute = getattr(RecoveryCaseRow, column)
+            statement = statement.where(
+                attribute.is_(None) if value is None else attribute == value
+            )
+        statement = statement.values(state=to_state.value, updated_at=now, **values)
+        with self._begin() as session:
+            moved = session.execute(statement.execution_options(synchronize_session=False))
+            if getattr(moved, "rowcount", 0) != 1:
+                return None
+            row = session.get(RecoveryCaseRow, case_id, populate_existing=True)
+            return row
+
+    def set_values(self, case_id: int, **values: Any) -> None:
+        """Record facts that do not change the state (e.g. the primary contact was updated)."""
+        with self._begin() as session:
+            session.execute(
+                update(RecoveryCaseRow).where(RecoveryCaseRow.id == case_id).values(**values)
+            )
+
+
+__all__ = ["RecoveryCaseRow", "RecoveryStore", "to_case"]

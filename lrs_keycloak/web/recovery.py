@@ -1,0 +1,378 @@
+"""Recovery of a lost Super User over HTTP (guide §10.2): the help desk's JSON API and the
+senior manager's approval page.
+
+* ``/api/v1/recovery-cases…`` — help desk agents only: a bearer access token of the realm whose
+  holder, as Keycloak knows them now, is active and holds the realm role ``lrs-helpdesk``.
+  Errors: ``{"errors": [{field, code, message, rule}]}``; 401 no/invalid token, 403 not a help
+  desk agent, 404 no such case, 409 the case's state forbids it (already completed, being
+  completed, illegal move, another case open), 422 a rule of the guide or a malformed body,
+  502 the approval email could not be sent, 503 Keycloak unreachable.
+* ``/recovery/approve/<token>`` — a plain page outside the API for the senior manager named on
+  the form. GET shows the request and changes nothing (mail scanners prefetch links); POST
+  approves or rejects once. The unguessable token in the URL is what makes the POST safe from
+  cross-site forgery: a forger would need the token itself.
+
+Bearer tokens are checked by the super users' API's ``TokenVerifier`` (one instance per app).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from typing import Any
+
+import jwt
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template_string,
+    request,
+)
+
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.policies import Actor
+from lrs_keycloak.domain.recovery import NewSuperUserForm
+from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
+from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
+from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
+from lrs_keycloak.settings import keycloak_settings
+from lrs_keycloak.web.api import API_CLIENT, TokenVerifier, Unauthorised
+
+log = logging.getLogger(__name__)
+bp = Blueprint("recovery", __name__)
+
+API = "/api/v1/recovery-cases"
+#: Refusals caused by the case's current state rather than by the request: HTTP 409.
+STATE_CODES = frozenset(
+    {
+        "already-completed",
+        "completion-in-progress",
+        "illegal-transition",
+        "changed",
+        "case-already-open",
+    }
+)
+
+
+# --- building the service once per app -----------------------------------------------------------
+
+_build_lock = threading.Lock()
+
+
+def service() -> RecoveryService:
+    """The app's RecoveryService (``app.extensions["lrs_recovery"]``, built on first use)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    found: RecoveryService | None = app.extensions.get("lrs_recovery")
+    if found is None:
+        with _build_lock:
+            found = app.extensions.get("lrs_recovery")
+            if found is None:
+                found = _build(app)
+                app.extensions["lrs_recovery"] = found
+    return found
+
+
+def _build(app: Flask) -> RecoveryService:
+    from lrs_keycloak.config import load_policy
+    from lrs_keycloak.keycloak.contacts import OrganisationContacts
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.services.recovery import ApprovalLinks, SmtpMailer, secret_key
+    from lrs_keycloak.services.user_admin import UserAdmin
+    from lrs_keycloak.settings import config_dir
+    from lrs_keycloak.store.audit import AuditLog
+    from lrs_keycloak.store.db import make_engine
+    from lrs_keycloak.store.recovery import RecoveryStore
+
+    realm = app.config["LRS_REALM"]
+    gateway = KeycloakGateway(keycloak_settings(realm))
+    engine = make_engine(app.config.get("LRS_DATABASE_URL"))
+    admin = UserAdmin(UserDirectory(gateway), AuditLog(engine), load_policy(config_dir(), realm))
+    return RecoveryService(
+        admin,
+        RecoveryStore(engine),
+        OrganisationContacts(gateway),
+        SmtpMailer(),
+        ApprovalLinks(app.config.get("LRS_SECRET_KEY") or secret_key()),
+        app.config.get("LRS_PUBLIC_URL")
+        or os.environ.get("LRS_PUBLIC_URL")
+        or "http://127.0.0.1:5000",
+    )
+
+
+def _tokens(app: Flask) -> TokenVerifier:
+    """The super users' API's verifier (one per app, shared with it)."""
+    found: TokenVerifier | None = app.extensions.get("lrs_token_verifier")
+    if found is None:
+        with _build_lock:
+            found = app.extensions.get("lrs_token_verifier")
+            if found is None:
+                found = TokenVerifier(
+                    keycloak_settings().url,
+                    app.config["LRS_REALM"],
+                    app.config.get("LRS_API_CLIENT", API_CLIENT),
+                )
+                app.extensions["lrs_token_verifier"] = found
+    return found
+
+
+def agent() -> Actor:
+    found: Actor = g.lrs_agent
+    return found
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if not request.path.startswith("/api/"):
+        return  # the senior manager's page: the token in the URL is the credential
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorised("token-missing", "Send an access token: Authorization: Bearer <token>.")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        claims = _tokens(app).verify(token.strip())
+    except jwt.PyJWKClientConnectionError as error:
+        raise KeycloakUnavailable(f"cannot fetch the realm's keys: {error}") from error
+    # The same account still (a removed user's name may be given again), as Keycloak knows it
+    # now: active and holding the help desk role.
+    found = service().admin.actor(claims["preferred_username"], subject=claims["sub"])
+    if found is None:
+        raise Unauthorised("invalid-token", "The token's user no longer exists.")
+    if not found.is_helpdesk:
+        raise NotPermitted("only active MIAP help desk agents (realm role lrs-helpdesk) may")
+    g.lrs_agent = found
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def _errors(status: int, problems: list[dict[str, Any]], **headers: str) -> Response:
+    answer = jsonify(errors=problems)
+    answer.status_code = status
+    answer.headers.update(headers)
+    return answer
+
+
+def _problem(field: str, code: str, message: str, rule: str | None = None) -> dict[str, Any]:
+    out = {"field": field, "code": code, "message": message}
+    if rule:
+        out["rule"] = rule
+    return out
+
+
+@bp.errorhandler(Unauthorised)
+def _unauthorised(error: Unauthorised) -> Response:
+    return _errors(
+        401,
+        [_problem("", error.code, error.message)],
+        **{"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{error.code}"'},
+    )
+
+
+@bp.errorhandler(NotPermitted)
+def _forbidden(error: NotPermitted) -> Response:
+    return _errors(403, [_problem("", "forbidden", str(error))])
+
+
+@bp.errorhandler(NotVisible)
+def _not_found(error: NotVisible) -> Response:
+    return _errors(404, [_problem("", "not-found", str(error))])
+
+
+@bp.errorhandler(RuleViolation)
+def _refused(error: RuleViolation) -> Response:
+    status = 409 if any(v.code in STATE_CODES for v in error.violations) else 422
+    return _errors(status, [_problem(v.field, v.code, v.message, v.rule) for v in error.violations])
+
+
+@bp.errorhandler(MailFailed)
+def _mail_failed(error: MailFailed) -> Response:
+    return _errors(502, [_problem("", "email-failed", str(error))])
+
+
+@bp.errorhandler(GatewayError)
+def _gateway(error: GatewayError) -> Response:
+    error_id = uuid.uuid4().hex[:12]
+    log.error("recovery: Keycloak error %s: %s", error_id, error)
+    return _errors(503, [_problem("", "keycloak-unavailable", f"Keycloak failed ({error_id}).")])
+
+
+# --- the help desk's API -------------------------------------------------------------------------
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise _bad("", "invalid-json", "Send a JSON object as the request body.")
+    return data
+
+
+def _bad(field: str, code: str, message: str) -> RuleViolation:
+    return RuleViolation([Violation(field, code, message, "API request shape")])
+
+
+@bp.post(API)
+def open_case() -> Any:
+    data = _body()
+    send_link = data.pop("send_link", True)
+    if not isinstance(send_link, bool):
+        raise _bad("send_link", "invalid-type", "send_link must be true or false.")
+    form = NewSuperUserForm.from_dict(data)
+    outcome = service().open(agent(), form, send_link=send_link)
+    answer = jsonify(outcome.as_dict())
+    answer.status_code = 201
+    answer.headers["Location"] = f"{API}/{outcome.case['id']}"
+    return answer
+
+
+@bp.get(API)
+def list_cases() -> Any:
+    cases = service().list_cases(
+        agent(), state=request.args.get("state"), organisation_id=request.args.get("organisation")
+    )
+    return jsonify(cases=cases)
+
+
+@bp.get(f"{API}/<int:case_id>")
+def show_case(case_id: int) -> Any:
+    return jsonify(case=service().show(agent(), case_id))
+
+
+@bp.post(f"{API}/<int:case_id>/approval")
+def paper_approval(case_id: int) -> Any:
+    data = _body()
+    scan = data.get("scan_reference")
+    if not isinstance(scan, str):
+        raise _bad(
+            "scan_reference", "required", "Give the reference of the scanned, signed approval."
+        )
+    outcome = service().record_paper_approval(agent(), case_id, scan, ip=request.remote_addr)
+    return jsonify(outcome.as_dict())
+
+
+@bp.post(f"{API}/<int:case_id>/approval-link")
+def resend_link(case_id: int) -> Any:
+    return jsonify(service().send_link(agent(), case_id).as_dict())
+
+
+@bp.post(f"{API}/<int:case_id>/complete")
+def complete_case(case_id: int) -> Any:
+    return jsonify(service().complete(agent(), case_id).as_dict())
+
+
+@bp.post(f"{API}/<int:case_id>/cancel")
+def cancel_case(case_id: int) -> Any:
+    reason = _body().get("reason")
+    return jsonify(
+        service().cancel(agent(), case_id, reason if isinstance(reason, str) else "").as_dict()
+    )
+
+
+@bp.get("/api/v1/helpdesk/organisations/<org_id>")
+def organisation(org_id: str) -> Any:
+    return jsonify(service().organisation_view(agent(), org_id))
+
+
+# --- the senior manager's page -------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} — Learner Registration Service</title>
+<style>body{font-family:sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+dt{font-weight:bold}dd{margin:0 0 .5rem 0}
+button{font-size:1rem;padding:.5rem 1.2rem;margin-right:1rem}
+.refused{border-left:4px solid #b00;padding-left:1rem}</style></head><body>
+<h1>{{ title }}</h1>
+{% if case %}
+<p>MIAP has received a New Super User Form for <strong>{{ case.organisation_name }}</strong>
+naming you as the senior manager who approves it. As MIAP is taking responsibility for granting
+someone Super User access for your organisation, it needs your approval.</p>
+<dl>
+<dt>Organisation</dt><dd>{{ case.organisation_name }} ({{ case.organisation_id }})</dd>
+<dt>Proposed Super User</dt><dd>{{ form.nominee_title }} {{ form.nominee_given_name }}
+{{ form.nominee_family_name }}</dd>
+<dt>Their email and telephone</dt><dd>{{ form.nominee_email }}, {{ form.nominee_telephone }}</dd>
+{% if form.nominee_staff_id %}<dt>Staff ID</dt><dd>{{ form.nominee_staff_id }}</dd>{% endif %}
+<dt>Approving senior manager</dt><dd>{{ form.manager_name }}, {{ form.manager_job_title }}</dd>
+<dt>Form reference</dt><dd>{{ form.form_reference }} (received {{ form.received_on }})</dd>
+<dt>This link expires</dt><dd>{{ case.approval_link.expires_at }}</dd>
+</dl>
+<form method="post">
+<p>This link works once. Your answer is recorded with the time and your IP address.</p>
+<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="reject">Reject</button>
+</form>
+{% else %}
+<p class="{{ 'refused' if refused else '' }}">{{ message }}</p>
+{% if refused %}<p>If a new Super User is still needed, contact the MIAP Help Desk.</p>{% endif %}
+{% endif %}
+</body></html>"""
+
+REFUSED_STATUS = {"link-expired": 410, "link-used": 410, "link-invalid": 404}
+
+
+def _page(status: int, title: str, **context: Any) -> Response:
+    answer = Response(render_template_string(PAGE, title=title, **context), status=status)
+    # The token is in the URL: never cache it, never send it on as a referrer, never frame it.
+    answer.headers["Cache-Control"] = "no-store"
+    answer.headers["Referrer-Policy"] = "no-referrer"
+    answer.headers["X-Frame-Options"] = "DENY"
+    answer.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return answer
+
+
+def _refused_page(refused: LinkRefused) -> Response:
+    titles = {
+        "link-expired": "This approval link has expired",
+        "link-used": "This approval link has already been used",
+    }
+    return _page(
+        REFUSED_STATUS.get(refused.code, 404),
+        titles.get(refused.code, "This approval link is not valid"),
+        message=refused.violation.message,
+        refused=True,
+    )
+
+
+@bp.get("/recovery/approve/<token>")
+def approval_page(token: str) -> Response:
+    try:
+        case = service().view_link(token)
+    except LinkRefused as refused:
+        return _refused_page(refused)
+    return _page(200, "Approve a new Super User", case=case, form=case["form"])
+
+
+@bp.post("/recovery/approve/<token>")
+def approval_decision(token: str) -> Response:
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return _page(400, "Choose Approve or Reject", message="Go back and choose a button.")
+    try:
+        service().decide_by_link(token, decision == "approve", request.remote_addr)
+    except LinkRefused as refused:
+        return _refused_page(refused)
+    if decision == "approve":
+        return _page(
+            200,
+            "Thank you: approved",
+            message="Your approval is recorded. The MIAP Help Desk will now create the Super "
+            "User account; the new Super User receives an email to choose their password.",
+        )
+    return _page(
+        200,
+        "Thank you: rejected",
+        message="Your rejection is recorded. No Super User account will be created from this form.",
+    )
+
+
+__all__ = ["bp", "service"]

@@ -1,0 +1,559 @@
+"""Recovering a lost Super User (guide §10.2) against the real Keycloak and a real SMTP server.
+
+The senior manager's approval link is taken from the email the SMTP server captured and opened
+with Flask's test client; the help desk's API is called with real access tokens of agents who
+hold the realm role ``lrs-helpdesk``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.errors import RuleViolation
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.policies import SUPER_USER, Actor
+from lrs_keycloak.domain.recovery import NewSuperUserForm
+from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.keycloak.contacts import PRIMARY_CONTACT, OrganisationContacts
+from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.services.recovery import (
+    ApprovalLinks,
+    RecoveryService,
+    SmtpMailer,
+    SmtpSettings,
+    helpdesk_agent,
+)
+from lrs_keycloak.services.user_admin import NotPermitted, Operator, UserAdmin
+from lrs_keycloak.store.audit import AuditLog
+from lrs_keycloak.store.db import make_engine
+from lrs_keycloak.store.recovery import RecoveryStore
+from lrs_keycloak.web import create_app
+from tests.support.oidc import tokens
+from tests.support.smtp import Inbox, body, smtp_server
+
+PASSWORD = "a long enough passphrase 42"
+PUBLIC_URL = "http://lrs.example.test"
+LINK = re.compile(re.escape(PUBLIC_URL) + r"(/recovery/approve/[A-Za-z0-9_.\-]+)")
+MANAGER_IP = "203.0.113.7"
+_numbers = itertools.count(1)
+_names = (
+    f"{first}{last}"
+    for last in ("ley", "wood", "field", "ford", "more", "ton")
+    for first in ("Ash", "Brook", "Cole", "Dun", "Elm", "Fair", "Gold", "Hart", "Kings", "Lang")
+)
+
+
+class Clock:
+    """The service's clock, moved forward by tests that need a link to expire."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@dataclass
+class World:
+    gw: KeycloakGateway
+    admin: UserAdmin
+    service: RecoveryService
+    clock: Clock
+    inbox: Inbox
+    app: Flask
+    hal: Actor  # the agent who raises cases
+    ida: Actor  # a second agent
+
+
+@pytest.fixture(scope="module")
+def inbox(synced_gateway: KeycloakGateway) -> Iterator[Inbox]:
+    with smtp_server() as box:
+        synced_gateway.update_realm(
+            {"smtpServer": {"host": "127.0.0.1", "port": str(box.port), "from": "lrs@localhost"}}
+        )
+        yield box
+
+
+def make_agent(gw: KeycloakGateway, given: str, family: str) -> str:
+    """A MIAP help desk agent: a realm user with the realm role lrs-helpdesk and a password."""
+    username = f"{given}.{family}".lower()
+    gw.call(
+        "POST",
+        "/users",
+        {
+            "username": username,
+            "enabled": True,
+            "firstName": given,
+            "lastName": family,
+            "email": f"{username}@miap.example.org",
+            "emailVerified": True,
+            "attributes": {"title": ["Mr"], "verificationProvided": ["MIAP staff list"]},
+            "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
+        },
+    )
+    user = UserDirectory(gw).find_user(username)
+    assert user is not None
+    role = gw.call("GET", "/roles/lrs-helpdesk")
+    gw.call("POST", f"/users/{user.id}/role-mappings/realm", [role])
+    return username
+
+
+@pytest.fixture(scope="module")
+def world(
+    synced_gateway: KeycloakGateway,
+    policy: RealmPolicy,
+    realm_name: str,
+    inbox: Inbox,
+    tmp_path_factory: Any,
+) -> World:
+    db: Path = tmp_path_factory.mktemp("recovery") / "recovery.sqlite"
+    engine = make_engine(f"sqlite:///{db}")
+    admin = UserAdmin(UserDirectory(synced_gateway), AuditLog(engine), policy)
+    clock = Clock()
+    service = RecoveryService(
+        admin,
+        RecoveryStore(engine),
+        OrganisationContacts(synced_gateway),
+        SmtpMailer(SmtpSettings(host="127.0.0.1", port=inbox.port)),
+        ApprovalLinks("integration-test-secret"),
+        PUBLIC_URL,
+        clock=clock,
+    )
+    app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
+    app.extensions["lrs_recovery"] = service
+    hal = helpdesk_agent(admin, make_agent(synced_gateway, "Hal", "Desk"))
+    ida = helpdesk_agent(admin, make_agent(synced_gateway, "Ida", "Second"))
+    return World(synced_gateway, admin, service, clock, inbox, app, hal, ida)
+
+
+@pytest.fixture(autouse=True)
+def _clock_back(world: World) -> Iterator[None]:
+    yield
+    world.clock.offset = timedelta()
+
+
+def organisation(world: World, lost: bool = True) -> tuple[Organisation, str]:
+    """A newly registered organisation and its super user (suspended when ``lost``)."""
+    n = next(_numbers)
+    org = Organisation(f"college-{n}", f"College Number {n}", "college", frozenset())
+    family = next(_names)
+    details = UserDetails(
+        "Ms", "Sue", family, "MIAP sign-up form", email=f"sue{n}@c{n}.example.org"
+    )
+    result = world.admin.register_organisation(Operator("recovery-tests"), org, details)
+    assert result.user is not None
+    username = result.user["username"]
+    if lost:
+        user = world.admin.directory.find_user(username)
+        assert user is not None
+        world.admin.directory.set_enabled(user.id, False)  # the holder left
+    return org, username
+
+
+def form(org: Organisation, **changes: Any) -> NewSuperUserForm:
+    n = org.id.split("-")[-1]
+    values: dict[str, Any] = {
+        "organisation_id": org.id,
+        "nominee_title": "Mr",
+        "nominee_given_name": "Neil",
+        "nominee_family_name": next(_names),
+        "nominee_email": f"neil@c{n}.example.org",
+        "nominee_telephone": "01632 960 123",
+        "nominee_staff_id": f"E{n}",
+        "manager_name": "Priya Principal",
+        "manager_job_title": "Principal",
+        "manager_email": f"principal@c{n}.example.org",
+        "manager_signed_agreement": True,
+        "form_reference": f"NSU-{n}",
+        "received_on": date.today(),
+        "make_primary_contact": True,
+    }
+    values.update(changes)
+    return NewSuperUserForm(**values)
+
+
+def link_from_email(world: World, manager_email: str, count: int = 1) -> str:
+    message = world.inbox.wait_for(manager_email, count=count)
+    found = LINK.search(body(message))
+    assert found, body(message)
+    return found.group(1)
+
+
+def super_users_named(world: World, org: Organisation, family: str) -> list[str]:
+    group = world.admin.directory.find_organisation(org.id)
+    assert group is not None
+    return [
+        u.username
+        for u in world.admin.directory.members(group, [SUPER_USER], locks=False)
+        if SUPER_USER in u.roles and u.last_name == family
+    ]
+
+
+def events(world: World, org: Organisation) -> list[tuple[str, str]]:
+    """(action, actor), oldest first; each event has its time."""
+    found = world.admin.audit.events(org.id)[::-1]
+    assert all(e.at is not None for e in found)
+    return [(e.action, e.actor) for e in found]
+
+
+# --- the happy path, end to end through the API, the email and the approval page -------------
+
+
+def api(world: World, username: str) -> tuple[FlaskClient, dict[str, str]]:
+    token = tokens(world.gw.realm, username, PASSWORD)["access_token"]
+    return world.app.test_client(), {"Authorization": f"Bearer {token}"}
+
+
+def test_happy_path_approval_link_from_email_then_completion_creates_super_user(
+    world: World,
+) -> None:
+    org, lost = organisation(world)
+    client, hal = api(world, world.hal.username)
+    nsu = form(org)
+
+    opened = client.post("/api/v1/recovery-cases", json=nsu.as_dict(), headers=hal)
+    assert opened.status_code == 201, opened.get_json()
+    case = opened.get_json()["case"]
+    assert case["state"] == "awaiting_approval"
+    assert case["approval_link"]["sent_to"] == nsu.manager_email
+    assert "token" not in str(case).lower() or "token_hash" not in case
+
+    path = link_from_email(world, nsu.manager_email)
+    page = client.get(path)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert nsu.nominee_family_name in text and org.name in text and "Approve" in text
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    shown = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
+    assert shown["state"] == "awaiting_approval"  # looking at the page changes nothing
+
+    answer = client.post(
+        path, data={"decision": "approve"}, environ_base={"REMOTE_ADDR": MANAGER_IP}
+    )
+    assert answer.status_code == 200 and "approved" in answer.get_data(as_text=True)
+    shown = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
+    assert shown["state"] == "approved"
+    assert shown["decision"]["method"] == "link"
+    assert shown["decision"]["ip"] == MANAGER_IP
+    assert shown["decision"]["by"] == nsu.manager_email
+    assert shown["decision"]["at"]
+
+    done = client.post(f"/api/v1/recovery-cases/{case['id']}/complete", headers=hal)
+    assert done.status_code == 200, done.get_json()
+    result = done.get_json()
+    username = result["user"]["username"]
+    assert result["case"]["state"] == "completed"
+    assert result["case"]["super_user"] == username
+    assert result["case"]["primary_contact_updated"] is True
+    assert username.startswith("neil.")  # generated from the names, never chosen by the agent
+    assert "password" not in str(result).lower()
+
+    created = world.admin.directory.find_user(username)
+    assert created is not None and created.enabled
+    assert SUPER_USER in created.roles and created.organisation_ids == (org.id,)
+    assert nsu.form_reference in created.attributes["verificationProvided"]
+    set_password = world.inbox.wait_for(nsu.nominee_email)  # Keycloak's own email
+    assert set_password is not None
+    group = world.admin.directory.find_organisation(org.id)
+    assert group is not None
+    assert OrganisationContacts(world.gw).primary_contact(group.group_id) == username
+    raw = world.gw.call("GET", f"/groups/{group.group_id}")
+    assert raw["attributes"][PRIMARY_CONTACT] == [username]
+    assert raw["attributes"]["lrsOrgName"] == [org.name]  # the other attributes are kept
+
+    hal_name = world.hal.username
+    assert events(world, org)[1:] == [  # [0] is the organisation's registration
+        ("recovery_opened", hal_name),
+        ("recovery_link_sent", hal_name),
+        ("recovery_approved", nsu.manager_email),
+        ("user_created", hal_name),
+        ("recovery_completed", hal_name),
+        ("primary_contact_changed", hal_name),
+    ]
+    trail = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
+    assert [e["action"] for e in trail["audit"]] == [
+        "recovery_opened",
+        "recovery_link_sent",
+        "recovery_approved",
+        "recovery_completed",
+        "primary_contact_changed",
+    ]
+    assert all(e["at"] and e["actor"] and e["details"]["case_id"] == case["id"]
+               for e in trail["audit"])  # fmt: skip
+    approved = next(e for e in trail["audit"] if e["action"] == "recovery_approved")
+    assert approved["details"]["ip"] == MANAGER_IP
+
+    view = client.get(f"/api/v1/helpdesk/organisations/{org.id}", headers=hal).get_json()
+    assert view["primary_contact"] == username
+    assert {(s["username"], s["status"]) for s in view["super_users"]} == {
+        (lost, "suspended"),
+        (username, "active"),
+    }
+    assert view["counts"]["active_super_users"] == 1
+    assert view["counts"]["suspended_super_users"] == 1
+    assert view["recovery_allowed"] is False and view["contact_instead"] == [username]
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+
+def test_open_refused_while_a_super_user_can_act_names_whom_to_contact(world: World) -> None:
+    org, sue = organisation(world, lost=False)
+    with pytest.raises(RuleViolation) as refused:
+        world.service.open(world.hal, form(org))
+    assert [v.code for v in refused.value.violations] == ["super-user-can-act"]
+    assert sue in refused.value.violations[0].message
+    assert world.service.store.cases(organisation_id=org.id) == []
+    assert world.inbox.to(form(org).manager_email) == []
+
+
+def test_open_allowed_when_the_only_super_user_is_locked(world: World) -> None:
+    org, sue = organisation(world, lost=False)
+    user = world.admin.directory.find_user(sue)
+    assert user is not None
+    world.gw.update_realm({"bruteForceProtected": True, "permanentLockout": True})
+    try:
+        for _ in range(40):  # fail logons until Keycloak locks the account
+            if world.admin.directory.is_locked(user.id):
+                break
+            with contextlib.suppress(AssertionError):
+                tokens(world.gw.realm, sue, "wrong password")
+        assert world.admin.directory.is_locked(user.id)
+        outcome = world.service.open(world.hal, form(org), send_link=False)
+        assert outcome.case["state"] == "received"
+    finally:
+        world.admin.directory.clear_lock(user.id)
+
+
+def test_completion_refused_when_a_super_user_is_reinstated_before_completion(
+    world: World,
+) -> None:
+    org, lost = organisation(world)
+    nsu = form(org)
+    case = world.service.open(world.hal, nsu, send_link=False).case
+    world.service.record_paper_approval(world.ida, case["id"], "SCAN-0042")
+    old = world.admin.directory.find_user(lost)
+    assert old is not None
+    world.admin.directory.set_enabled(old.id, True)  # the super user is back
+
+    with pytest.raises(RuleViolation) as refused:
+        world.service.complete(world.hal, case["id"])
+    assert [v.code for v in refused.value.violations] == ["super-user-active-again"]
+    assert lost in refused.value.violations[0].message
+    assert world.service.store.get(case["id"]).state == "approved"  # type: ignore[union-attr]
+    assert super_users_named(world, org, nsu.nominee_family_name) == []
+    assert "recovery_completed" not in dict(events(world, org))
+
+
+def test_expired_link_refused_and_the_case_expires(world: World) -> None:
+    org, _ = organisation(world)
+    nsu = form(org)
+    case = world.service.open(world.hal, nsu).case
+    path = link_from_email(world, nsu.manager_email)
+    client = world.app.test_client()
+
+    world.clock.offset = timedelta(days=8)
+    page = client.get(path)
+    assert page.status_code == 410
+    assert "expired" in page.get_data(as_text=True)
+    answer = client.post(path, data={"decision": "approve"})
+    assert answer.status_code == 410
+    row = world.service.store.get(case["id"])
+    assert row is not None and row.state == "expired" and row.decided_at is None
+    assert ("recovery_expired", "system") in events(world, org)
+    with pytest.raises(RuleViolation) as refused:
+        world.service.complete(world.hal, case["id"])
+    assert [v.code for v in refused.value.violations] == ["illegal-transition"]
+
+    # A new link may be sent for an expired case; it works, the old one still does not.
+    world.clock.offset = timedelta()
+    world.service.send_link(world.hal, case["id"])
+    fresh = link_from_email(world, nsu.manager_email, count=2)
+    assert fresh != path
+    assert client.get(path).status_code == 404
+    assert client.get(fresh).status_code == 200
+
+
+def test_reused_link_refused(world: World) -> None:
+    org, _ = organisation(world)
+    nsu = form(org)
+    world.service.open(world.hal, nsu)
+    path = link_from_email(world, nsu.manager_email)
+    client = world.app.test_client()
+    assert client.post(path, data={"decision": "approve"}).status_code == 200
+
+    again = client.post(path, data={"decision": "reject"})
+    assert again.status_code == 410
+    assert "already been used" in again.get_data(as_text=True)
+    assert client.get(path).status_code == 410
+    actions = [a for a, _ in events(world, org)]
+    assert actions.count("recovery_approved") == 1 and "recovery_rejected" not in actions
+
+
+def test_rejection_by_link_closes_the_case(world: World) -> None:
+    org, _ = organisation(world)
+    nsu = form(org)
+    case = world.service.open(world.hal, nsu).case
+    path = link_from_email(world, nsu.manager_email)
+    answer = world.app.test_client().post(path, data={"decision": "reject"})
+    assert answer.status_code == 200
+    row = world.service.store.get(case["id"])
+    assert row is not None and row.state == "rejected" and row.decision_approved is False
+    with pytest.raises(RuleViolation):
+        world.service.complete(world.hal, case["id"])
+    assert ("recovery_rejected", nsu.manager_email) in events(world, org)
+
+
+def test_forged_link_refused(world: World) -> None:
+    client = world.app.test_client()
+    assert client.get("/recovery/approve/not-a-token").status_code == 404
+    forged = ApprovalLinks("another-secret").issue(1)
+    assert (
+        client.post(f"/recovery/approve/{forged}", data={"decision": "approve"}).status_code == 404
+    )
+
+
+def test_same_agent_paper_approval_refused(world: World) -> None:
+    org, _ = organisation(world)
+    case = world.service.open(world.hal, form(org), send_link=False).case
+    with pytest.raises(RuleViolation) as refused:
+        world.service.record_paper_approval(world.hal, case["id"], "SCAN-1")
+    assert [v.code for v in refused.value.violations] == ["own-case"]
+    row = world.service.store.get(case["id"])
+    assert row is not None and row.state == "received"
+
+    approved = world.service.record_paper_approval(world.ida, case["id"], "SCAN-1").case
+    assert approved["state"] == "approved"
+    assert approved["decision"] == {
+        "method": "paper",
+        "approved": True,
+        "by": world.ida.username,
+        "at": approved["decision"]["at"],
+        "ip": None,
+        "reference": "SCAN-1",
+    }
+
+
+def test_double_completion_creates_one_user(world: World) -> None:
+    org, _ = organisation(world)
+    nsu = form(org, make_primary_contact=False)
+    case = world.service.open(world.hal, nsu, send_link=False).case
+    world.service.record_paper_approval(world.ida, case["id"], "SCAN-2")
+
+    start = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def complete(agent: Actor) -> None:
+        start.wait()
+        try:
+            outcomes.append(world.service.complete(agent, case["id"]))
+        except RuleViolation as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=complete, args=(a,)) for a in (world.hal, world.ida)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    done = [o for o in outcomes if not isinstance(o, RuleViolation)]
+    refused = [o for o in outcomes if isinstance(o, RuleViolation)]
+    assert len(done) == 1 and len(refused) == 1
+    assert refused[0].violations[0].code in ("completion-in-progress", "already-completed")
+    assert super_users_named(world, org, nsu.nominee_family_name) == [done[0].user["username"]]
+    actions = [a for a, _ in events(world, org)]
+    assert actions.count("user_created") == 1 and actions.count("recovery_completed") == 1
+
+    with pytest.raises(RuleViolation) as again:
+        world.service.complete(world.hal, case["id"])
+    assert [v.code for v in again.value.violations] == ["already-completed"]
+
+
+def test_cancel_needs_a_reason_and_is_recorded(world: World) -> None:
+    org, _ = organisation(world)
+    case = world.service.open(world.hal, form(org), send_link=False).case
+    with pytest.raises(RuleViolation):
+        world.service.cancel(world.ida, case["id"], " ")
+    cancelled = world.service.cancel(world.ida, case["id"], "organisation withdrew the form")
+    assert cancelled.case["state"] == "cancelled"
+    assert cancelled.case["close_reason"] == "organisation withdrew the form"
+    assert ("recovery_cancelled", world.ida.username) in events(world, org)
+    # Once closed, a new case may be opened for the organisation.
+    assert world.service.open(world.hal, form(org), send_link=False).case["state"] == "received"
+
+
+def test_second_open_case_for_the_organisation_refused(world: World) -> None:
+    org, _ = organisation(world)
+    world.service.open(world.hal, form(org), send_link=False)
+    with pytest.raises(RuleViolation) as refused:
+        world.service.open(world.ida, form(org), send_link=False)
+    assert [v.code for v in refused.value.violations] == ["case-already-open"]
+
+
+def test_generic_nominee_name_refused(world: World) -> None:
+    org, _ = organisation(world)
+    with pytest.raises(RuleViolation) as refused:
+        world.service.open(
+            world.hal, form(org, nominee_given_name="Help", nominee_family_name="Desk")
+        )
+    assert refused.value.violations[0].field.startswith("nominee_")
+
+
+# --- the API's door ---------------------------------------------------------------------------
+
+
+def test_api_refuses_a_non_helpdesk_user_and_no_token(world: World) -> None:
+    _, sue = organisation(world, lost=False)
+    user = world.admin.directory.find_user(sue)
+    assert user is not None
+    world.gw.call(
+        "PUT",
+        f"/users/{user.id}/reset-password",
+        {"type": "password", "value": PASSWORD, "temporary": False},
+    )
+    client, headers = api(world, sue)
+    assert client.get("/api/v1/recovery-cases", headers=headers).status_code == 403
+    assert client.get("/api/v1/recovery-cases").status_code == 401
+    with pytest.raises(NotPermitted):
+        helpdesk_agent(world.admin, sue)
+
+
+def test_api_paper_approval_by_raiser_is_422_and_state_conflicts_are_409(world: World) -> None:
+    org, _ = organisation(world)
+    client, hal = api(world, world.hal.username)
+    nsu = form(org)
+    body_ = {**nsu.as_dict(), "send_link": False}
+    case = client.post("/api/v1/recovery-cases", json=body_, headers=hal).get_json()["case"]
+    own = client.post(
+        f"/api/v1/recovery-cases/{case['id']}/approval",
+        json={"scan_reference": "SCAN-9"},
+        headers=hal,
+    )
+    assert own.status_code == 422
+    assert own.get_json()["errors"][0]["code"] == "own-case"
+    early = client.post(f"/api/v1/recovery-cases/{case['id']}/complete", headers=hal)
+    assert early.status_code == 409
+    listed = client.get("/api/v1/recovery-cases?state=received", headers=hal).get_json()["cases"]
+    assert case["id"] in [c["id"] for c in listed]
+    assert client.get("/api/v1/recovery-cases?state=nonsense", headers=hal).status_code == 422
+    assert client.get("/api/v1/recovery-cases/999999", headers=hal).status_code == 404
+    bad = client.post("/api/v1/recovery-cases", json={"organisation_id": org.id}, headers=hal)
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.get_json()["errors"]} >= {"manager_email", "received_on"}
+    cancelled = client.post(
+        f"/api/v1/recovery-cases/{case['id']}/cancel", json={"reason": "duplicate"}, headers=hal
+    )
+    assert cancelled.status_code == 200 and cancelled.get_json()["case"]["state"] == "cancelled"
