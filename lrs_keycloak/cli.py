@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from lrs_keycloak import local_keycloak
+from lrs_keycloak.cli_users import organisations, users
 from lrs_keycloak.config import ConfigError, load_organisations, load_policy
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.keycloak.errors import GatewayError
@@ -53,6 +54,10 @@ def _errors() -> Iterator[None]:
 @click.group()
 def main() -> None:
     """Identity and user administration for the Learner Registration Service, on Keycloak."""
+
+
+main.add_command(organisations)
+main.add_command(users)
 
 
 # --- keycloak ---------------------------------------------------------------------------------

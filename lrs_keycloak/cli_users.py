@@ -1,0 +1,333 @@
+"""`lrs-keycloak organisations …` and `lrs-keycloak users …`: the operator's user administration.
+
+The operator acts with the admin credentials, as an ``Operator`` (named by ``--actor`` or the
+OS user) in every audit event. Thin like the rest of the CLI: parse, call the ``UserAdmin``
+use case, print. Exit codes: 0 done, 1 error, 3 refused by a rule (each violation's message
+and the rule that refused it are printed).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
+
+EXIT_ERROR = 1
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def _boundary() -> Iterator[None]:
+    """The CLI's error boundary (cli._errors) plus the user-admin services' own refusals."""
+    from lrs_keycloak.cli import _errors  # at call time: cli imports this module
+
+    with _errors():
+        try:
+            yield
+        except (NotVisible, NotPermitted) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def _service(realm: str | None) -> UserAdmin:
+    from lrs_keycloak.config import load_policy
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.settings import config_dir, keycloak_settings
+    from lrs_keycloak.store.audit import AuditLog
+    from lrs_keycloak.store.db import make_engine
+
+    policy = load_policy(config_dir(), realm=realm)
+    gateway = KeycloakGateway(keycloak_settings(policy.realm))
+    return UserAdmin(UserDirectory(gateway), AuditLog(make_engine()), policy)
+
+
+def _operator(actor: str | None) -> Operator:
+    return Operator(actor or getpass.getuser())
+
+
+def _warning(w: Violation) -> dict[str, str]:
+    return {"field": w.field, "code": w.code, "message": w.message, "rule": w.rule}
+
+
+def _print(result: Result, as_json: bool, headline: str) -> None:
+    if as_json:
+        body = result.as_dict()
+        body["warnings"] = [_warning(w) for w in result.warnings]
+        click.echo(json.dumps(body, indent=2, default=str))
+        return
+    click.echo(headline)
+    for w in result.warnings:
+        click.echo(f"Warning: {w.message} ({w.rule})")
+
+
+def _common(f: F) -> F:
+    """--realm, --actor and --json, on every command."""
+    f = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(f)
+    f = click.option(
+        "--actor", default=None, help="Operator name for the audit log (default: OS user)."
+    )(f)
+    f = click.option("--realm", default=None, help="Realm name (default: realm.yaml/LRS_REALM).")(f)
+    return f
+
+
+def _details(f: F, required: bool) -> F:
+    """The person's details (guide §4.2) as options."""
+    for name, flag, text, needed in reversed(
+        [
+            ("title", "--title", "Mr, Mrs, Miss, Ms, Mx, Dr, Prof, …", True),
+            ("given_name", "--given-name", "The person's given name.", True),
+            ("family_name", "--family-name", "The person's family name.", True),
+            (
+                "verification_provided",
+                "--verification",
+                "How the person's identity and authorisation were checked.",
+                True,
+            ),
+            ("email", "--email", "Strongly recommended: the set-password link goes there.", False),
+            ("telephone", "--telephone", "Optional telephone number.", False),
+            ("mobile", "--mobile", "Optional mobile number.", False),
+            ("staff_id", "--staff-id", "Optional staff ID.", False),
+            ("preferred_language", "--language", "Preferred language (en only today).", False),
+        ]
+    ):
+        f = click.option(flag, name, default=None, required=required and needed, help=text)(f)
+    return f
+
+
+def _details_required(f: F) -> F:
+    return _details(f, required=True)
+
+
+def _details_optional(f: F) -> F:
+    return _details(f, required=False)
+
+
+def _user_details(values: dict[str, str | None]) -> UserDetails:
+    return UserDetails(
+        title=values["title"] or "",
+        given_name=values["given_name"] or "",
+        family_name=values["family_name"] or "",
+        verification_provided=values["verification_provided"] or "",
+        email=values["email"],
+        telephone=values["telephone"],
+        mobile=values["mobile"],
+        staff_id=values["staff_id"],
+        preferred_language=values["preferred_language"] or "en",
+    )
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+@click.group()
+def organisations() -> None:
+    """Registered organisations (the operator's job at sign-up, guide §1.1)."""
+
+
+@organisations.command("register")
+@click.option("--id", "org_id", required=True, help="Organisation id, e.g. riverside-college.")
+@click.option("--name", required=True, help="The organisation's registered name.")
+@click.option("--kind", required=True, help="Its kind (realm-config/roles.yaml), e.g. college.")
+@click.option(
+    "--entitlement", "entitlements", multiple=True, help="An approved entitlement (repeatable)."
+)
+@_details_required
+@_common
+def organisations_register(
+    org_id: str,
+    name: str,
+    kind: str,
+    entitlements: tuple[str, ...],
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+    **details: str | None,
+) -> None:
+    """Register an organisation with its initial Super User (who gets the set-password email)."""
+    with _boundary():
+        org = Organisation(org_id, name, kind, frozenset(entitlements))
+        result = _service(realm).register_organisation(
+            _operator(actor), org, _user_details(details)
+        )
+        username = (result.user or {}).get("username")
+        _print(result, as_json, f"Registered {org_id} ({name}); its Super User is {username}.")
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@click.group()
+def users() -> None:
+    """An organisation's user accounts (guide §4-§8)."""
+
+
+_org = click.option("--org", "org_id", required=True, help="Organisation id.")
+
+
+@users.command("create")
+@_org
+@click.option("--role", "roles", multiple=True, help="An LRS role (repeatable; at least one).")
+@click.option("--reference", default=None, help="Authorisation reference for the audit log.")
+@_details_required
+@_common
+def users_create(
+    org_id: str,
+    roles: tuple[str, ...],
+    reference: str | None,
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+    **details: str | None,
+) -> None:
+    """Create a named person's account; the username is generated from their names."""
+    with _boundary():
+        result = _service(realm).create_user(
+            _operator(actor), org_id, _user_details(details), list(roles), reference
+        )
+        user = result.user or {}
+        _print(
+            result,
+            as_json,
+            f"Created {user.get('username')} in {org_id} with {', '.join(user.get('roles', []))}.",
+        )
+
+
+@users.command("update")
+@_org
+@click.argument("username")
+@click.option("--reference", default=None, help="Reference for the audit log.")
+@_details_optional
+@_common
+def users_update(
+    org_id: str,
+    username: str,
+    reference: str | None,
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+    **details: str | None,
+) -> None:
+    """Change the details given (an empty value clears an optional one)."""
+    changes = {k: v for k, v in details.items() if v is not None}
+    if not changes:
+        raise click.UsageError("Give at least one detail to change, e.g. --telephone.")
+    with _boundary():
+        result = _service(realm).update_details(
+            _operator(actor), org_id, username, changes, reference
+        )
+        _print(result, as_json, f"Updated {username}: {', '.join(sorted(changes))}.")
+
+
+@users.command("roles")
+@_org
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, help="The user's roles from now on (repeatable).")
+@click.option("--reference", default=None, help="Who authorised it (required for more access).")
+@_common
+def users_roles(
+    org_id: str,
+    username: str,
+    roles: tuple[str, ...],
+    reference: str | None,
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Replace the user's roles (guide §5)."""
+    with _boundary():
+        result = _service(realm).change_roles(
+            _operator(actor), org_id, username, list(roles), reference
+        )
+        _print(result, as_json, f"{username} now has {', '.join(sorted(roles))}.")
+
+
+@users.command("suspend")
+@_org
+@click.argument("username")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+@_common
+def users_suspend(
+    org_id: str, username: str, reason: str, realm: str | None, actor: str | None, as_json: bool
+) -> None:
+    """Disable the account and end its sessions at once (guide §6)."""
+    with _boundary():
+        result = _service(realm).suspend(_operator(actor), org_id, username, reason)
+        _print(result, as_json, f"Suspended {username}; their sessions have ended.")
+
+
+@users.command("reinstate")
+@_org
+@click.argument("username")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+@_common
+def users_reinstate(
+    org_id: str, username: str, reason: str, realm: str | None, actor: str | None, as_json: bool
+) -> None:
+    """Re-enable the account and clear a lock (guide §6.1)."""
+    with _boundary():
+        result = _service(realm).reinstate(_operator(actor), org_id, username, reason)
+        _print(result, as_json, f"Reinstated {username}.")
+
+
+@users.command("remove")
+@_org
+@click.argument("username")
+@click.option("--reason", default=None, help="Why; kept in the audit log.")
+@_common
+def users_remove(
+    org_id: str,
+    username: str,
+    reason: str | None,
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Delete the account from Keycloak (guide §7); its audit trail stays."""
+    with _boundary():
+        result = _service(realm).remove(_operator(actor), org_id, username, reason)
+        _print(result, as_json, f"Removed {username} from {org_id}.")
+
+
+@users.command("list")
+@_org
+@click.option("--search", default=None, help="Part of a name, username, email or staff ID.")
+@click.option("--role", default=None, help="Only users holding this role.")
+@click.option("--status", type=click.Choice(["active", "suspended", "locked"]), default=None)
+@_common
+def users_list(
+    org_id: str,
+    search: str | None,
+    role: str | None,
+    status: str | None,
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """The organisation's users with roles and status (guide §8)."""
+    with _boundary():
+        result = _service(realm).list_users(
+            _operator(actor), org_id, search=search, role=role, status=status
+        )
+        rows = result.users or []
+        if as_json:
+            _print(result, True, "")
+            return
+        click.echo(f"{org_id}: {len(rows)} users")
+        for u in rows:
+            click.echo(
+                f"  {u['username']:<28} {u['status']:<10} {', '.join(u['roles']):<40} "
+                f"{u.get('email') or '-'}"
+            )
+        for w in result.warnings:
+            click.echo(f"Warning: {w.message} ({w.rule})")
