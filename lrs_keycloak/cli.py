@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from lrs_keycloak import local_keycloak
+from lrs_keycloak.cli_recovery import recovery
 from lrs_keycloak.cli_users import organisations, users
 from lrs_keycloak.config import ConfigError, load_organisations, load_policy
 from lrs_keycloak.domain.errors import RuleViolation
@@ -58,6 +59,7 @@ def main() -> None:
 
 main.add_command(organisations)
 main.add_command(users)
+main.add_command(recovery)
 
 
 # --- keycloak ---------------------------------------------------------------------------------

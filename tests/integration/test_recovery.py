@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -557,3 +558,59 @@ def test_api_paper_approval_by_raiser_is_422_and_state_conflicts_are_409(world: 
         f"/api/v1/recovery-cases/{case['id']}/cancel", json={"reason": "duplicate"}, headers=hal
     )
     assert cancelled.status_code == 200 and cancelled.get_json()["case"]["state"] == "cancelled"
+
+
+# --- the CLI, as named help desk agents ----------------------------------------------------------
+
+
+def test_cli_open_approve_complete_as_named_agents(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from lrs_keycloak.cli import main
+
+    monkeypatch.setenv("LRS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("LRS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LRS_SMTP_PORT", str(world.inbox.port))
+    monkeypatch.setenv("LRS_SECRET_KEY", "cli-test-secret")
+    monkeypatch.setenv("LRS_PUBLIC_URL", PUBLIC_URL)
+    org, lost = organisation(world)
+    nsu = form(org)
+    form_file = tmp_path / "form.yaml"
+    form_file.write_text(json.dumps(nsu.as_dict()))
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(main, ["recovery", *args, "--realm", world.gw.realm])
+
+    opened = run("open", "--form", str(form_file), "--agent", world.hal.username, "--json")
+    assert opened.exit_code == 0, opened.output
+    case_id = json.loads(opened.output)["case"]["id"]
+    assert link_from_email(world, nsu.manager_email)
+
+    own = run("approve", str(case_id), "--scan-reference", "SCAN-7", "--agent", world.hal.username)
+    assert own.exit_code == 3
+    assert "second help desk agent" in own.output
+    second = run(
+        "approve", str(case_id), "--scan-reference", "SCAN-7", "--agent", world.ida.username
+    )
+    assert second.exit_code == 0, second.output
+    assert "approved paper by ida.second" in second.output
+
+    done = run("complete", str(case_id), "--agent", world.hal.username)
+    assert done.exit_code == 0, done.output
+    assert "Created super user neil." in done.output
+    again = run("complete", str(case_id), "--agent", world.ida.username)
+    assert again.exit_code == 3 and "already completed" in again.output
+
+    listed = run("list", "--state", "completed", "--agent", world.ida.username)
+    assert listed.exit_code == 0 and f"{case_id}" in listed.output
+    shown = run("show", str(case_id), "--agent", world.ida.username)
+    assert shown.exit_code == 0
+    for action in ("recovery_opened", "recovery_link_sent", "recovery_approved"):
+        assert action in shown.output
+    assert "recovery_completed" in shown.output and "primary_contact_changed" in shown.output
+
+    not_agent = run("list", "--agent", lost)
+    assert not_agent.exit_code == 1
+    assert "not an active MIAP help desk agent" in not_agent.output

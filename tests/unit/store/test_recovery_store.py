@@ -1,0 +1,98 @@
+"""Recovery cases in the store: conditional moves, so one of two racing callers wins."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm
+from lrs_keycloak.store.db import make_engine
+from lrs_keycloak.store.recovery import RecoveryStore, to_case
+
+S = CaseState
+FORM = NewSuperUserForm(
+    organisation_id="anytown-college",
+    nominee_title="Ms",
+    nominee_given_name="Nadia",
+    nominee_family_name="Newman",
+    nominee_email="nadia@anytown.example.org",
+    nominee_telephone="01632 960 123",
+    manager_name="Priya Principal",
+    manager_job_title="Principal",
+    manager_email="principal@anytown.example.org",
+    manager_signed_agreement=True,
+    form_reference="NSU-1",
+    received_on=date(2025, 3, 3),
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecoveryStore]:
+    """On SQLite, and on PostgreSQL when the test command provides one."""
+    url = f"sqlite:///{tmp_path / 'cases.sqlite'}"
+    if request.param == "postgresql":
+        url = os.environ.get("LRS_TEST_POSTGRES_URL", "")
+        if not url:
+            pytest.skip("LRS_TEST_POSTGRES_URL not set")
+    engine = make_engine(url)
+    yield RecoveryStore(engine)
+    engine.dispose()
+
+
+def test_created_case_is_received_with_its_form(store: RecoveryStore) -> None:
+    row = store.create(FORM, "hal.helpdesk")
+    case = to_case(row)
+    assert case.state == S.RECEIVED and case.form == FORM and case.raised_by == "hal.helpdesk"
+    assert "token_hash" not in row.as_dict()
+
+
+def test_move_only_from_the_expected_state(store: RecoveryStore) -> None:
+    row = store.create(FORM, "hal.helpdesk")
+    assert store.move(row.id, [S.APPROVED], S.COMPLETING) is None
+    moved = store.move(row.id, [S.RECEIVED], S.APPROVED, decided_by="ida")
+    assert moved is not None and moved.state == "approved" and moved.decided_by == "ida"
+
+
+def test_two_racing_claims_one_wins(store: RecoveryStore) -> None:
+    row = store.create(FORM, "hal.helpdesk")
+    store.move(row.id, [S.RECEIVED], S.APPROVED)
+    start = threading.Barrier(8)
+    wins: list[bool] = []
+
+    def claim(agent: str) -> None:
+        start.wait()
+        wins.append(store.move(row.id, [S.APPROVED], S.COMPLETING, claimed_by=agent) is not None)
+
+    threads = [threading.Thread(target=claim, args=(f"agent{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(wins) == [False] * 7 + [True]
+
+
+def test_move_with_extra_condition_on_the_token(store: RecoveryStore) -> None:
+    mine, other = uuid.uuid4().hex, uuid.uuid4().hex  # the database may outlive this test
+    row = store.create(FORM, "hal.helpdesk")
+    store.move(row.id, [S.RECEIVED], S.AWAITING_APPROVAL, token_hash=mine)
+    assert (
+        store.move(row.id, [S.AWAITING_APPROVAL], S.APPROVED, extra_where={"token_hash": other})
+        is None
+    )
+    assert (
+        store.move(
+            row.id,
+            [S.AWAITING_APPROVAL],
+            S.APPROVED,
+            extra_where={"token_hash": mine, "link_used_at": None},
+        )
+        is not None
+    )
+    found = store.by_token_hash(mine)
+    assert found is not None and found.id == row.id
