@@ -12,7 +12,8 @@ A recovery case holds the New Super User Form and moves through fixed states::
         │              │   └─────► expired ─► awaiting_approval (a new link)
         └──────────────┴──────────► cancelled (also from approved and expired)
 
-``received ─► approved`` is an approval received on paper before any link was sent.
+``received ─► approved`` and ``expired ─► approved`` are an approval received on paper (before
+any link was sent, or after the link ran out).
 ``completing`` is a short claim between approved and completed: whoever moves the case there
 creates the user, so two agents clicking at once create one user.
 
@@ -55,7 +56,7 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     ),
     S.APPROVED: frozenset({S.COMPLETING, S.CANCELLED}),
     S.COMPLETING: frozenset({S.COMPLETED, S.APPROVED}),
-    S.EXPIRED: frozenset({S.AWAITING_APPROVAL, S.CANCELLED}),
+    S.EXPIRED: frozenset({S.AWAITING_APPROVAL, S.APPROVED, S.CANCELLED}),
     S.REJECTED: frozenset(),
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -204,6 +205,11 @@ def validate_form(form: NewSuperUserForm, today: date) -> tuple[list[Violation],
             errors.append(_v(name, "required", f"Give {label} as written on the form."))
         elif len(getattr(form, name)) > MAX_TEXT:
             errors.append(_v(name, "too-long", f"Shorten {label} to {MAX_TEXT} characters."))
+        elif not getattr(form, name).isprintable():
+            # Line breaks and control characters would reach the approval email's headers.
+            errors.append(
+                _v(name, "invalid-characters", f"Give {label} on one line, as plain text.")
+            )
     if form.nominee_title not in TITLES:
         errors.append(
             _v("nominee_title", "unknown-title", f"Choose the title from {', '.join(TITLES)}.")

@@ -554,7 +554,7 @@ class RecoveryService:
         moved = self._moved(
             self.store.move(
                 case_id,
-                [S.RECEIVED, S.AWAITING_APPROVAL],
+                [S.RECEIVED, S.AWAITING_APPROVAL, S.EXPIRED],
                 S.APPROVED,
                 now=now,
                 decision_method=APPROVAL_ON_PAPER,

@@ -84,6 +84,7 @@ LEGAL = [
     (S.COMPLETING, S.COMPLETED),
     (S.COMPLETING, S.APPROVED),
     (S.EXPIRED, S.AWAITING_APPROVAL),
+    (S.EXPIRED, S.APPROVED),
     (S.EXPIRED, S.CANCELLED),
 ]
 
@@ -143,6 +144,11 @@ def test_form_requires_each_field(field: str) -> None:
 def test_form_invalid_emails_refused() -> None:
     errors, _ = validate_form(replace(FORM, manager_email="boss at college"), TODAY)
     assert [e.code for e in errors] == ["invalid-email"]
+
+
+def test_form_text_with_line_breaks_refused() -> None:
+    errors, _ = validate_form(replace(FORM, form_reference="NSU-1\nBcc: x@example.org"), TODAY)
+    assert [(e.field, e.code) for e in errors] == [("form_reference", "invalid-characters")]
 
 
 def test_form_manager_cannot_be_the_nominee() -> None:
@@ -240,6 +246,7 @@ def test_paper_approval_needs_scan_reference() -> None:
 def test_paper_approval_by_second_agent_with_scan_allowed() -> None:
     assert check_paper_approval(case(), "second.agent", "SCAN-1") == []
     assert check_paper_approval(case(S.RECEIVED), "second.agent", "SCAN-1") == []
+    assert check_paper_approval(case(S.EXPIRED), "second.agent", "SCAN-1") == []
 
 
 def test_paper_approval_after_rejection_refused() -> None:
