@@ -1,9 +1,11 @@
 """Users, organisation groups and LRS role mappings in Keycloak, for the user-admin services.
 
 Listing is built from bulk calls only: the organisation group's members, paged, and one paged
-``/clients/{id}/roles/{role}/users`` per LRS role, never one GET per user for roles. Keycloak
-26 does not mark a permanently locked-out user as disabled, so "locked" comes from the
-brute-force status, asked only for the users whose lock matters.
+``/clients/{id}/roles/{role}/users`` per LRS role, never one GET per user. Keycloak 26.7
+disables a permanently locked-out user and records why (attribute ``disabledReason`` =
+``permanentLockout``, removed again when the account is enabled), so "locked" is read from the
+listing itself; the brute-force status (one GET per user, ``fill_locks``) is asked only where
+precision matters.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ ATTRIBUTES = (
     "verificationProvided",
     "staffId",
 )
+#: How Keycloak marks a user its brute-force protection disabled for good (checked on 26.7.3).
+DISABLED_REASON = "disabledReason"
+PERMANENT_LOCKOUT = "permanentLockout"
 SET_PASSWORD = "UPDATE_PASSWORD"
 #: How long the set-password link in the email stays valid (seconds): three days.
 SET_PASSWORD_LIFESPAN = 3 * 24 * 3600
@@ -99,14 +104,16 @@ class UserRecord:
 
 def _record(rep: dict[str, Any]) -> UserRecord:
     attrs = {k: v[0] for k, v in (rep.get("attributes") or {}).items() if isinstance(v, list) and v}
+    enabled = bool(rep.get("enabled", False))
     return UserRecord(
         id=rep["id"],
         username=rep["username"],
         first_name=rep.get("firstName") or "",
         last_name=rep.get("lastName") or "",
         email=rep.get("email") or None,
-        enabled=bool(rep.get("enabled", False)),
+        enabled=enabled,
         attributes=attrs,
+        locked=not enabled and attrs.get(DISABLED_REASON) == PERMANENT_LOCKOUT,
         created_ms=rep.get("createdTimestamp"),
     )
 
@@ -233,7 +240,12 @@ class UserDirectory:
     def members(
         self, group: OrgGroup, roles: Iterable[str], locks: bool = True
     ) -> list[UserRecord]:
-        """The organisation's users with their LRS roles (and lock status when asked)."""
+        """The organisation's users with their LRS roles and lock status.
+
+        ``locked`` comes from the listing itself (see the module docstring), whatever
+        ``locks`` says: the flag stays for callers written when it cost one GET per user.
+        Callers that need the brute-force status to the second use ``fill_locks``.
+        """
         reps = list(
             self.gw.paged(f"/groups/{_q(group.group_id)}/members", {"briefRepresentation": "false"})
         )
@@ -246,10 +258,6 @@ class UserDirectory:
         for u in users:
             u.roles = frozenset(held[u.id])
             u.organisation_ids = (group.organisation.id,)
-        if locks:
-            # Disabled users too: a suspended account may also be locked, and Keycloak shows
-            # some permanently locked-out users as disabled in listings.
-            self.fill_locks(users)
         return users
 
     def fill_locks(self, users: Sequence[UserRecord]) -> None:

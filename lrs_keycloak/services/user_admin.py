@@ -284,11 +284,14 @@ class UserAdmin:
         rep["enabled"] = True
         rep["groups"] = [organisation_path(org.id)]
         base = base_username(details.given_name, details.family_name)
-        taken = self.directory.usernames_starting(base)
+        # Optimistic: most names are free, so try the plain one first; only after a clash ask
+        # Keycloak which names with this prefix are taken (a search that grows with the realm)
+        # and skip them.
+        taken: set[str] | None = None
         user_id = username = None
         attempts = 0
         for candidate in candidate_usernames(details.given_name, details.family_name):
-            if candidate in taken:
+            if taken is not None and candidate in taken:
                 continue
             attempts += 1
             if attempts > MAX_USERNAME_ATTEMPTS:
@@ -300,6 +303,8 @@ class UserAdmin:
                 # concurrent creates surfaces as "same username or email": try the next name.
                 if "username" not in str(conflict).lower():
                     raise
+                if taken is None:
+                    taken = self.directory.usernames_starting(base)
                 continue
             except Rejected as error:
                 raise _keycloak_refusal(error) from error
