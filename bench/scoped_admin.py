@@ -25,13 +25,14 @@ import requests
 
 from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.keycloak.admin_permissions import plan_admin_permissions
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, Plan, apply, plan
+from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, apply, plan
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL, config_dir, keycloak_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.integration.test_scoped_admin import PASSWORD, console_login
+from tests.support.oidc import console_token
+
+PASSWORD = "a long enough passphrase 42"
 
 MEASURED_MEMBERS = 150
 PAGE = 100
@@ -47,16 +48,10 @@ def organisations(count: int) -> list[Organisation]:
 
 
 def sync(gw: KeycloakGateway, policy: RealmPolicy, orgs: list[Organisation]) -> tuple[float, int]:
-    """Sync until nothing is left; returns (seconds, writes)."""
+    """One sync (plan and apply, admin permissions included); returns (seconds, writes)."""
     gw.writes = 0
     start = time.perf_counter()
-    for _ in range(3):
-        the_plan = plan(gw, policy, orgs)
-        if the_plan.empty:
-            the_plan = Plan(plan_admin_permissions(gw, policy, orgs, exists=True))
-        if the_plan.empty:
-            break
-        apply(gw, the_plan)
+    apply(gw, plan(gw, policy, orgs))
     return time.perf_counter() - start, gw.writes
 
 
@@ -149,8 +144,8 @@ def list_all(realm: str, token: str, session: requests.Session) -> tuple[list[fl
 
 def measure(realm: str, rounds: int) -> dict[str, tuple[list[float], int]]:
     tokens = {
-        "super user": console_login(realm, "super.org0000"),
-        "realm admin": console_login(realm, "rita.okafor"),
+        "super user": console_token(realm, "super.org0000", PASSWORD),
+        "realm admin": console_token(realm, "rita.okafor", PASSWORD),
     }
     session = requests.Session()
     result: dict[str, tuple[list[float], int]] = {name: ([], 0) for name in tokens}

@@ -84,6 +84,7 @@ class RealmPolicy:
     generic_names: GenericNamePolicy
     agreement: AgreementPolicy | None = None
     grace_period_hours: int = 24
+    admin_console_scoped: bool = True
     source_dir: Path = field(compare=False, default=Path("realm-config"))
 
 
@@ -224,6 +225,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         "realm_roles",
         "messages",
         "enforcement",
+        "admin_console",
     }
     for key in sorted(set(top) - known):
         r.problem(key, f"unknown key; allowed: {', '.join(sorted(known))}")
@@ -259,6 +261,9 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
     enforcement = r.typed_section(
         top.get("enforcement"), "enforcement", {"grace_period_hours": int}
     )
+    admin_console = r.typed_section(
+        top.get("admin_console"), "admin_console", {"organisation_scoped": bool}
+    )
     grace = enforcement.get("grace_period_hours", 24)
     if grace < 0:
         r.problem("enforcement.grace_period_hours", "must be 0 or more")
@@ -286,6 +291,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         generic_names=generic,
         agreement=agreement,
         grace_period_hours=grace,
+        admin_console_scoped=admin_console.get("organisation_scoped", True),
         source_dir=config_dir,
     )
 

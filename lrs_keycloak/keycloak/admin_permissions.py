@@ -24,7 +24,7 @@ policies tells what is missing, stale or orphaned and an unchanged realm costs n
 `LRBSuperUser` is given the realm-management roles `query-users` and `query-groups` as
 composites: they open the console's Users and Groups sections and the listings, and grant no
 access to any user or group by themselves. Why it is built this way, and the Keycloak behaviours
-it works around, is in docs/adr/0003-organisation-scoped-admin-console.md.
+it works around, is in docs/adr/0005-organisation-scoped-admin-console.md.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.usernames import keycloak_username_pattern
+from lrs_keycloak.keycloak.admin_permissions import plan_admin_permissions
 from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
 
@@ -220,6 +221,9 @@ def plan(
     changes.extend(_plan_required_actions(gw, policy, exists))
     changes.extend(_plan_client(gw, policy, exists))
     changes.extend(_plan_organisations(gw, policy, organisations, exists))
+    if policy.admin_console_scoped:
+        # After the groups: permissions name them (docs/adr/0005).
+        changes.extend(plan_admin_permissions(gw, policy, organisations, exists))
     return Plan(changes)
 
 

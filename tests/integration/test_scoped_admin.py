@@ -8,14 +8,8 @@ own tokens.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
@@ -25,12 +19,12 @@ from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.keycloak.admin_permissions import (
     PREFIX,
     SUPER_USER_ADMIN_ROLES,
-    plan_admin_permissions,
 )
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, Plan, apply
 from lrs_keycloak.keycloak.sync import plan as sync_plan
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from tests.support.oidc import console_token
 
 from .conftest import gateway_for
 
@@ -42,96 +36,20 @@ ORG_B = Organisation("birch-awards", "Birch Awards", "awarding-body", frozenset(
 def plan(
     gw: KeycloakGateway, policy: RealmPolicy, organisations: list[Organisation] | None
 ) -> Plan:
-    """What `sync` plans, with the admin permissions (until sync.plan() itself calls them)."""
-    first = sync_plan(gw, policy, organisations)
-    if not first.empty:
-        return first  # apply this first; the admin permissions need the groups to exist
-    return Plan(plan_admin_permissions(gw, policy, organisations, exists=True))
+    """What `sync` plans (admin permissions included)."""
+    return sync_plan(gw, policy, organisations)
 
 
 def sync(gw: KeycloakGateway, policy: RealmPolicy, organisations: list[Organisation]) -> None:
-    """Run sync until nothing is left to do (at most twice while sync.plan() lacks the hook)."""
-    for _ in range(3):
-        the_plan = plan(gw, policy, organisations)
-        if the_plan.empty:
-            return
-        apply(gw, the_plan)
-    raise AssertionError("sync did not converge")
-
-
-_FORM = re.compile(r'<form[^>]*id="(kc-form-login|lrs-agreement-form)"[^>]*action="([^"]+)"')
-
-
-def _insecure_cookies(session: requests.Session) -> None:
-    # Keycloak marks cookies Secure even on http://127.0.0.1; requests would not send them back.
-    for cookie in session.cookies:
-        cookie.secure = False
-
-
-def _follow_keycloak(session: requests.Session, answer: requests.Response) -> requests.Response:
-    while answer.status_code in (302, 303) and answer.headers["Location"].startswith(
-        f"{LOCAL_KEYCLOAK_URL}/realms/"
-    ):
-        answer = session.get(answer.headers["Location"], allow_redirects=False, timeout=30)
-        _insecure_cookies(session)
-    return answer
+    """Run sync; one apply must leave nothing to do."""
+    apply(gw, plan(gw, policy, organisations))
+    left = plan(gw, policy, organisations)
+    assert left.empty, left.describe()
 
 
 def console_login(realm: str, username: str, password: str = PASSWORD) -> str:
-    """Log in to the realm's admin console as a person would; returns the console's token."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    redirect = f"{LOCAL_KEYCLOAK_URL}/admin/{realm}/console/"
-    url = f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/auth?" + urlencode(
-        {
-            "client_id": "security-admin-console",
-            "response_type": "code",
-            "scope": "openid",
-            "redirect_uri": redirect,
-            "state": secrets.token_urlsafe(8),
-            "code_challenge": challenge.decode(),
-            "code_challenge_method": "S256",
-        }
-    )
-    session = requests.Session()
-    page = session.get(url, timeout=30)
-    _insecure_cookies(session)
-    form = _FORM.search(page.text)
-    assert form is not None, page.text[:300]
-    answer = session.post(
-        html.unescape(form.group(2)),
-        data={"username": username, "password": password},
-        allow_redirects=False,
-        timeout=30,
-    )
-    _insecure_cookies(session)
-    answer = _follow_keycloak(session, answer)
-    # Every interactive login shows the User Agreement, which must be accepted first.
-    agreement = _FORM.search(answer.text) if answer.status_code == 200 else None
-    assert agreement is not None and agreement.group(1) == "lrs-agreement-form", answer.text[:300]
-    answer = session.post(
-        html.unescape(agreement.group(2)),
-        data={"accept": "accept"},
-        allow_redirects=False,
-        timeout=30,
-    )
-    _insecure_cookies(session)
-    answer = _follow_keycloak(session, answer)
-    code = parse_qs(urlparse(answer.headers.get("Location", "")).query).get("code")
-    assert answer.status_code == 302 and code, answer.headers.get("Location")
-    token = requests.post(
-        f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": "security-admin-console",
-            "code": code[0],
-            "redirect_uri": redirect,
-            "code_verifier": verifier,
-        },
-        timeout=30,
-    )
-    token.raise_for_status()
-    return str(token.json()["access_token"])
+    """Log in to the realm's admin console as a person would (agreement accepted)."""
+    return console_token(realm, username, password)
 
 
 @dataclass

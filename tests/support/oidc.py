@@ -44,9 +44,10 @@ def _insecure_cookies(session: requests.Session) -> None:
 
 
 def _follow_keycloak(session: requests.Session, answer: requests.Response) -> requests.Response:
-    """Follow redirects that stay inside Keycloak (e.g. to the required-action page)."""
+    """Follow redirects to Keycloak's login pages (e.g. the required-action page), but not to
+    the client, even when the client lives on Keycloak's host (the admin console)."""
     while answer.status_code in (302, 303) and answer.headers["Location"].startswith(
-        LOCAL_KEYCLOAK_URL
+        f"{LOCAL_KEYCLOAK_URL}/realms/"
     ):
         answer = session.get(answer.headers["Location"], allow_redirects=False, timeout=30)
         _insecure_cookies(session)
@@ -129,3 +130,15 @@ def tokens(
     answer.raise_for_status()
     result: dict[str, Any] = answer.json()
     return result
+
+
+def console_token(realm: str, username: str, password: str) -> str:
+    """Log in to the realm's admin console as a person would; the console's access token."""
+    result = tokens(
+        realm,
+        username,
+        password,
+        client_id="security-admin-console",
+        redirect_uri=f"{LOCAL_KEYCLOAK_URL}/admin/{realm}/console/",
+    )
+    return str(result["access_token"])

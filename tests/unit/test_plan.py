@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from lrs_keycloak.keycloak.sync import (
 )
 from lrs_keycloak.settings import config_dir
 
-POLICY = load_policy(config_dir())
+# Admin-console scoping has its own tests against the live server (test_scoped_admin.py).
+POLICY = dataclasses.replace(load_policy(config_dir()), admin_console_scoped=False)
 
 
 class FakeGateway:
@@ -103,7 +105,7 @@ def test_a_realm_that_matches_plans_nothing() -> None:
 
 
 def test_a_stored_smtp_password_keycloak_hides_is_not_drift() -> None:
-    policy = load_policy(config_dir())
+    policy = dataclasses.replace(POLICY, smtp=dict(POLICY.smtp))
     policy.smtp["password"] = "secret"
     realm = desired_realm(policy)
     realm["smtpServer"] = {**realm["smtpServer"], "password": MASKED_SECRET}
