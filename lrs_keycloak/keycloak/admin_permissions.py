@@ -520,3 +520,43 @@ def _parallel(function: Callable[[Any], None], items: Sequence[Any]) -> None:
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         for future in [pool.submit(function, item) for item in items]:
             future.result()
+
+
+def refresh_member_roles_permission(gw: KeycloakGateway, policy: RealmPolicy, org_id: str) -> bool:
+    """Bring one organisation's map-roles permission up to its current members.
+
+    Keycloak has no group-level map-roles scope (keycloak#38806), so the permission names the
+    members; a user a super user has just created in the console joins it here, within the
+    enforcer's reaction time, instead of at the next sync. True when something was written.
+    """
+    realm = gw.get_realm()
+    if not realm or not realm.get("adminPermissionsEnabled"):
+        return False
+    resolver = _Resolver(gw, policy)
+    authz = resolver.authz()
+    try:
+        group = gw.call("GET", f"/group-by-path/{ORGANISATIONS_GROUP}/{org_id}")
+    except NotFound:
+        return False
+    members = sorted(
+        u["id"] for u in gw.paged(f"/groups/{group['id']}/members", {"briefRepresentation": "true"})
+    )
+    name = org_user_roles_permission(org_id)
+    found = gw.call("GET", f"{authz}/policy", params={"name": name, "first": 0, "max": 10})
+    current = next((p for p in found or [] if p.get("name") == name), None)
+    if not members:
+        # Never a Users permission without resources: it would cover every user.
+        if current is not None and _is_ours(current):
+            gw.call("DELETE", f"{authz}/policy/{current['id']}")
+            return True
+        return False
+    item = _permission(name, "Users", members, ["map-roles"], org_super_users_policy(org_id))
+    fingerprint = FINGERPRINT + _fingerprint(item.kind, item.body)
+    if current is not None and current.get("description") == fingerprint:
+        return False
+    rep = {"name": name, "description": fingerprint, "type": item.kind, **item.body}
+    if current is None:
+        gw.call("POST", f"{authz}/permission/scope", rep)
+    else:
+        gw.call("PUT", f"{authz}/permission/scope/{current['id']}", {**rep, "id": current["id"]})
+    return True

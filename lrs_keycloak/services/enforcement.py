@@ -27,6 +27,7 @@ from typing import Any
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.generic_names import check_person_name
 from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.keycloak.admin_permissions import refresh_member_roles_permission
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.events import admin_events_since, user_organisation_ids
 from lrs_keycloak.keycloak.users import UserDirectory
@@ -164,6 +165,9 @@ class Enforcer:
         self.store.remember_membership(user_id, org_ids)
         roles = self.directory.user_roles(user_id)
         org_id = org_ids[0] if len(org_ids) == 1 else None
+        if org_id is not None and self.policy.admin_console_scoped:
+            # A member created in the console becomes role-mappable by its super users now.
+            refresh_member_roles_permission(self.directory.gw, self.policy, org_id)
         problems: dict[str, str] = {}
 
         if not org_ids:

@@ -8,7 +8,9 @@ own tokens.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -269,6 +271,34 @@ def test_user_created_by_a_super_user_gets_an_entitled_role_once_sync_knows_the_
     scene.sync()
     assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 204
     assert {r["name"] for r in scene.gw.call("GET", mapping)} == {"LRBOnlineUser"}
+
+
+def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_seen_it(
+    scene: Scene, tmp_path: Path
+) -> None:
+    from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.store.audit import AuditLog
+    from lrs_keycloak.store.db import make_engine
+    from lrs_keycloak.store.enforcement import EnforcementStore
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'enforcer.sqlite'}")
+    enforcer = Enforcer(
+        UserDirectory(scene.gw), scene.policy, AuditLog(engine), EnforcementStore(engine)
+    )
+    enforcer.poll()  # the cursor starts now
+    time.sleep(0.05)
+    person = _person("jay.alder", ORG_A)
+    del person["credentials"]
+    assert scene.sue.call("POST", "/users", person).status_code == 201
+    (jay,) = scene.sue.call("GET", "/users", username="jay.alder", exact="true").json()
+    mapping = f"/users/{jay['id']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 403
+    enforcer.poll()  # what the webhook triggers within a fraction of a second
+    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 204
+    birch = f"/users/{scene.ids['ulf.birch']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sue.call("POST", birch, scene.role("LRBBatchUser")).status_code == 403
+    assert plan(scene.gw, scene.policy, scene.organisations).empty  # sync agrees: no writes
 
 
 def test_plain_member_of_an_organisation_can_do_nothing_in_the_console(scene: Scene) -> None:
