@@ -7,7 +7,8 @@ later step fails, the earlier ones are undone (a created account is deleted agai
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -330,7 +331,49 @@ class UserAdmin:
     ) -> Result:
         """Guide §4: a named person's account in the organisation, with at least one role."""
         group = self._organisation(caller, org_id, "create")
+        result = self._create_in(caller, group, details, roles, reference)
+        if SUPER_USER in roles:
+            result.warnings += self._deputy(group)
+        return result
+
+    def onboard(
+        self,
+        caller: Caller,
+        org_id: str,
+        people: Sequence[tuple[UserDetails, Collection[str]]],
+        reference: str | None = None,
+        workers: int = 8,
+    ) -> list[Result | RuleViolation]:
+        """Many people at once (an organisation's first users, a spreadsheet): the organisation
+        is looked up and the caller authorised once, then each person goes through exactly the
+        rules of `create_user`. One answer per person, in order: a Result or the refusal."""
+        group = self._organisation(caller, org_id, "create")
+
+        def one(person: tuple[UserDetails, Collection[str]]) -> Result | RuleViolation:
+            try:
+                return self._create_in(caller, group, person[0], person[1], reference)
+            except RuleViolation as refused:
+                return refused
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, people))
+        if any(SUPER_USER in roles for _, roles in people):
+            deputies = self._deputy(group)
+            for result in results:
+                if isinstance(result, Result):
+                    result.warnings += deputies
+        return results
+
+    def _create_in(
+        self,
+        caller: Caller,
+        group: OrgGroup,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None,
+    ) -> Result:
         org = group.organisation
+        org_id = org.id
         warnings = self._check_new_user(org, details, roles)
         user_id, username = self._create_account(org, details, roles)
         try:
@@ -345,8 +388,6 @@ class UserAdmin:
         except BaseException:
             self.directory.delete_user(user_id)
             raise
-        if SUPER_USER in roles:
-            warnings += self._deputy(group)
         user = {**representation(details), "username": username, "roles": sorted(roles)}
         return Result(user=_public(user), warnings=warnings, event=event)
 

@@ -44,6 +44,12 @@ def make_engine(url: str | None = None) -> Engine:
             # Concurrent writers (20 parallel creations) wait instead of failing "locked".
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA busy_timeout = 10000")
+            if url not in ("sqlite://", "sqlite:///:memory:"):
+                # WAL: readers never block the writer, and a commit appends to the log instead
+                # of rewriting pages; NORMAL syncs at checkpoints, which in WAL mode cannot
+                # corrupt the file (a power cut may lose the last commits, never the database).
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
     Base.metadata.create_all(engine)

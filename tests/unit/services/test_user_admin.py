@@ -346,3 +346,25 @@ def test_actor_is_built_from_the_directory(admin: UserAdmin) -> None:
     actor = admin.actor("sue.super")
     assert actor is not None and actor.is_super_user_of(COLLEGE.id)
     assert admin.actor("nobody.here") is None
+
+
+def test_onboarding_many_people_applies_the_same_rules_to_each_and_answers_in_order(
+    admin: UserAdmin, directory: FakeDirectory, audit: AuditLog, sue: Actor
+) -> None:
+    guest = UserDetails("Mr", "Guest", "User", "ref")
+    people = [(JANE, ["LRBOnlineUser"]), (guest, ["LRBOnlineUser"]), (JANE, ["LRBBatchUser"])]
+    results = admin.onboard(sue, COLLEGE.id, people, workers=1)
+    assert [type(r).__name__ for r in results] == ["Result", "RuleViolation", "Result"]
+    assert "generic-name" in {v.code for v in results[1].violations}  # type: ignore[union-attr]
+    created = sorted(r.user["username"] for r in results if hasattr(r, "user") and r.user)
+    assert created == ["jane.doe", "jane.doe2"]
+    assert [e.action for e in audit.events(COLLEGE.id)] == ["user_created", "user_created"]
+
+
+def test_onboarding_into_another_organisation_is_refused_before_anyone_is_created(
+    admin: UserAdmin, directory: FakeDirectory, otto: Actor
+) -> None:
+    before = set(directory.users)
+    with pytest.raises(NotVisible):
+        admin.onboard(otto, COLLEGE.id, [(JANE, ["LRBOnlineUser"])])
+    assert set(directory.users) == before
