@@ -17,6 +17,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.domain.organisations import Organisation
@@ -47,9 +48,9 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
-def run(n: int, repeat: int) -> dict[str, float]:
+def run(n: int, repeat: int, scoped: bool) -> dict[str, float]:
     realm = f"lrs-bench-{uuid.uuid4().hex[:8]}"
-    policy = load_policy(config_dir(), realm=realm)
+    policy = replace(load_policy(config_dir(), realm=realm), admin_console_scoped=scoped)
     gw = KeycloakGateway(keycloak_settings(realm))
     orgs = organisations(n)
     try:
@@ -60,9 +61,16 @@ def run(n: int, repeat: int) -> dict[str, float]:
         parent_id = gw.find_top_group(ORGANISATIONS_GROUP)["id"]
         client_uuid = gw.find_client(policy.client["clientId"])["id"]
 
+        authz = None
+        if scoped:
+            admin_client = gw.find_client("admin-permissions")["id"]
+            authz = f"/clients/{admin_client}/authz/resource-server/policy"
+
         def floor() -> None:
             list(gw.paged(f"/groups/{parent_id}/children", {"briefRepresentation": "true"}))
             list(gw.paged(f"/clients/{client_uuid}/roles", {"briefRepresentation": "true"}))
+            if authz:  # with the console scoped, sync must also read the admin permissions
+                list(gw.paged(authz, page=1000))
 
         def noop() -> None:
             the_plan = plan(gw, policy, orgs)
@@ -97,9 +105,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orgs", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--scoped",
+        choices=["off", "on", "both"],
+        default="both",
+        help="admin-console scoping (realm.yaml admin_console.organisation_scoped)",
+    )
     args = parser.parse_args()
-    small = run(args.orgs, args.repeat)
-    large = run(2 * args.orgs, args.repeat)
+    for scoped in {"off": [False], "on": [True], "both": [False, True]}[args.scoped]:
+        report(args.orgs, args.repeat, scoped)
+
+
+def report(orgs: int, repeat: int, scoped: bool) -> None:
+    print(f"--- admin-console scoping {'on' if scoped else 'off'}")
+    small = run(orgs, repeat, scoped)
+    large = run(2 * orgs, repeat, scoped)
     for row in (small, large):
         print(
             f"{row['orgs']:>6} orgs: first apply {row['first_apply_s']:.2f} s; "
@@ -110,7 +130,7 @@ def main() -> None:
             f"admin events {row['noop_admin_events']:.0f} (goal 0)"
         )
     print(
-        f"first apply {2 * args.orgs} vs {args.orgs}: "
+        f"first apply {2 * orgs} vs {orgs}: "
         f"{large['first_apply_s'] / small['first_apply_s']:.2f}x (goal <= 2.3x); "
         f"no-op {large['noop_s'] / small['noop_s']:.2f}x"
     )
