@@ -188,21 +188,36 @@ def agreement_list(as_json: bool, config: Path | None) -> None:
 def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
     """Which of the organisation's users accepted which version, and when."""
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
-    from lrs_keycloak.services.agreement import report
+    from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.services.user_admin import NotVisible, Operator, UserAdmin
+    from lrs_keycloak.store.audit import AuditLog
+    from lrs_keycloak.store.db import make_engine
 
     with _errors():
         policy = load_policy(config_dir(), realm=realm)
-        rows = report(KeycloakGateway(keycloak_settings(policy.realm)), policy, org_id)
+        admin = UserAdmin(
+            UserDirectory(KeycloakGateway(keycloak_settings(policy.realm))),
+            AuditLog(make_engine()),
+            policy,
+        )
+        try:
+            rows = admin.agreement_report(Operator("operator"), org_id)
+        except NotVisible as missing:
+            click.echo(f"Error: {missing}", err=True)
+            sys.exit(EXIT_ERROR)
         if as_json:
-            click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+            click.echo(json.dumps(rows, indent=2))
             return
         current = policy.agreement.current if policy.agreement else "-"
         click.echo(f"{org_id}: current version {current}; {len(rows)} users")
         for r in rows:
-            state = "current" if r.current else ("older" if r.version else "never")
-            click.echo(
-                f"  {r.username:<30} {r.version or '-':<8} {r.accepted_at or '-':<22} {state}"
+            state = (
+                "current"
+                if r["accepted_current_version"]
+                else ("older" if r["accepted_version"] else "never")
             )
+            version, at = r["accepted_version"] or "-", r["accepted_at"] or "-"
+            click.echo(f"  {r['username']:<30} {version:<8} {at:<22} {state}")
 
 
 # --- enforcement ------------------------------------------------------------------------------

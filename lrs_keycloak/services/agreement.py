@@ -25,12 +25,7 @@ from lrs_keycloak.config import (
     load_policy,
 )
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import (
-    AGREEMENT_VERSION,
-    ORGANISATIONS_GROUP,
-    apply,
-    plan,
-)
+from lrs_keycloak.keycloak.sync import AGREEMENT_VERSION, apply, plan
 
 ACCEPTED_AT = "lrsAgreementAcceptedAt"
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
@@ -128,35 +123,15 @@ class Acceptance:
         }
 
 
-def report(gateway: KeycloakGateway, policy: RealmPolicy, org_id: str) -> list[Acceptance]:
-    """Which of the organisation's users accepted which version, and when (last acceptance)."""
-    from lrs_keycloak.keycloak.errors import NotFound
-
-    parent = gateway.find_top_group(ORGANISATIONS_GROUP)
-    group = None
-    if parent is not None:
-        found = gateway.call(
-            "GET",
-            f"/groups/{parent['id']}/children",
-            params={"search": org_id, "exact": "true", "first": 0, "max": 5},
-        )
-        group = next((g for g in found or [] if g.get("name") == org_id), None)
-    if group is None:
-        raise NotFound(f"organisation {org_id} not found", 404)
-    current = policy.agreement.current if policy.agreement else None
-    rows = []
-    for user in gateway.paged(
-        f"/groups/{group['id']}/members", {"briefRepresentation": "false"}, page=200
-    ):
-        attributes = user.get("attributes") or {}
-        version = (attributes.get(AGREEMENT_VERSION) or [None])[0]
-        rows.append(
-            Acceptance(
-                username=user["username"],
-                name=f"{user.get('firstName', '')} {user.get('lastName', '')}".strip(),
-                version=version,
-                accepted_at=(attributes.get(ACCEPTED_AT) or [None])[0],
-                current=version is not None and version == current,
-            )
-        )
-    return sorted(rows, key=lambda r: r.username)
+def acceptance(
+    username: str, name: str, attributes: dict[str, str], current: str | None
+) -> Acceptance:
+    """What the user's attributes (written by the extension at Accept) say of the agreement."""
+    version = attributes.get(AGREEMENT_VERSION)
+    return Acceptance(
+        username=username,
+        name=name,
+        version=version,
+        accepted_at=attributes.get(ACCEPTED_AT),
+        current=version is not None and version == current,
+    )

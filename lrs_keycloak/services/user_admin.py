@@ -30,6 +30,7 @@ from lrs_keycloak.domain.usernames import base_username, candidate_usernames
 from lrs_keycloak.domain.users import UserDetails, validate_details
 from lrs_keycloak.keycloak.errors import Conflict, Rejected
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, organisation_path
+from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 
 #: Username candidates tried before giving up (each refused one was taken by a concurrent create).
@@ -392,6 +393,18 @@ class UserAdmin:
         return Result(user=_public(user), warnings=warnings, event=event)
 
     # --- read --------------------------------------------------------------------------------
+
+    def agreement_report(self, caller: Caller, org_id: str) -> list[dict[str, Any]]:
+        """Guide §4.3: which of the organisation's users accepted which version of the User
+        Agreement, and when (their last acceptance)."""
+        group = self._organisation(caller, org_id, "view")
+        current = self.policy.agreement.current if self.policy.agreement else None
+        users = self.directory.members(group, self.policy.roles.names, locks=False)
+        rows = [
+            acceptance(u.username, f"{u.first_name} {u.last_name}".strip(), u.attributes, current)
+            for u in sorted(users, key=lambda u: u.username)
+        ]
+        return [r.as_dict() for r in rows]
 
     def list_users(
         self,

@@ -450,3 +450,9 @@ def audit_events(org: str) -> Any:
         )
     events = admin().audit_events(actor(), org, limit=int(raw))
     return jsonify(events=[e.as_dict() for e in events])
+
+
+@bp.get("/organisations/<org>/agreement-report")
+def agreement_report(org: str) -> Any:
+    """Guide §4.3: who accepted which User Agreement version, and when."""
+    return jsonify(users=admin().agreement_report(actor(), org))

@@ -197,6 +197,28 @@ SCHEMAS: dict[str, Any] = {
         "required": ["events"],
         "properties": {"events": {"type": "array", "items": _ref("AuditEvent")}},
     },
+    "Acceptance": {
+        "type": "object",
+        "required": [
+            "username",
+            "name",
+            "accepted_version",
+            "accepted_at",
+            "accepted_current_version",
+        ],
+        "properties": {
+            "username": {"type": "string"},
+            "name": {"type": "string"},
+            "accepted_version": {"type": ["string", "null"]},
+            "accepted_at": {"type": ["string", "null"], "description": "ISO-8601, UTC"},
+            "accepted_current_version": {"type": "boolean"},
+        },
+    },
+    "AgreementReport": {
+        "type": "object",
+        "required": ["users"],
+        "properties": {"users": {"type": "array", "items": _ref("Acceptance")}},
+    },
 }
 
 
@@ -330,6 +352,17 @@ SPEC: dict[str, Any] = {
                     "200": _json(_ref("AuditEvents"), "The events."),
                     **_IN_ORG,
                     "422": {"$ref": "#/components/responses/Refused"},
+                },
+            },
+        },
+        "/api/v1/organisations/{org}/agreement-report": {
+            "parameters": [_ORG],
+            "get": {
+                "operationId": "agreementReport",
+                "summary": "Which users accepted which User Agreement version, and when (§4.3).",
+                "responses": {
+                    "200": _json(_ref("AgreementReport"), "One row per user of the organisation."),
+                    **_IN_ORG,
                 },
             },
         },

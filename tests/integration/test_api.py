@@ -532,6 +532,7 @@ def _every_endpoint(org: str, username: str) -> list[tuple[str, str, Any]]:
         ("POST", f"{users}/{username}/reinstate", {"reason": "cross-organisation attempt"}),
         ("DELETE", f"{users}/{username}", {"reason": "cross-organisation attempt"}),
         ("GET", f"/api/v1/organisations/{org}/audit-events", None),
+        ("GET", f"/api/v1/organisations/{org}/agreement-report", None),
     ]
 
 
@@ -545,6 +546,7 @@ ENDPOINT_IDS = [
     "reinstate",
     "delete",
     "audit-events",
+    "agreement-report",
 ]
 
 
@@ -583,3 +585,15 @@ def test_openapi_document_is_served_without_a_token(as_user: Any) -> None:
     answer = as_user(None)("GET", "/api/v1/openapi.json")
     assert answer.status_code == 200
     assert answer.get_json()["openapi"].startswith("3.1")
+
+
+def test_agreement_report_shows_who_accepted_which_version_and_when(
+    as_user: Any, people: dict[str, str]
+) -> None:
+    """Sue logged on through the browser flow (tokens), so she accepted the current version."""
+    answer = as_user(people["sue"])("GET", f"/api/v1/organisations/{ORG_A.id}/agreement-report")
+    assert answer.status_code == 200, answer.get_json()
+    rows = {r["username"]: r for r in answer.get_json()["users"]}
+    sue = rows[people["sue"]]
+    assert sue["accepted_version"] == "1" and sue["accepted_current_version"] is True
+    assert sue["accepted_at"].endswith("Z")
