@@ -649,6 +649,9 @@ class UserAdmin:
         """Guide §1.1: the operator registers an organisation with its initial Super User."""
         if not isinstance(caller, Operator):
             raise NotPermitted("only the MIAP operator registers organisations")
+        kind = self.policy.kinds.get(org.kind)
+        if kind is not None:  # an awarding body is always entitled to its role (§10.3)
+            org = replace(org, entitlements=org.entitlements | kind.entitlements)
         errors = check_organisation(org, self.policy.kinds)
         if not errors and self.directory.find_organisation(org.id) is not None:
             errors.append(

@@ -36,8 +36,10 @@ from flask import (
 )
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import NewSuperUserForm
+from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
@@ -277,6 +279,49 @@ def cancel_case(case_id: int) -> Any:
 @bp.get("/api/v1/helpdesk/organisations/<org_id>")
 def organisation(org_id: str) -> Any:
     return jsonify(service().organisation_view(agent(), org_id))
+
+
+_PERSON_FIELDS = {
+    "title": "title",
+    "given_name": "given_name",
+    "family_name": "family_name",
+    "verification_provided": "verification_provided",
+    "email": "email",
+    "telephone": "telephone",
+    "mobile": "mobile",
+    "staff_id": "staff_id",
+}
+
+
+@bp.post("/api/v1/helpdesk/organisations")
+def register_organisation() -> Any:
+    """Guide §1.1: the help desk registers an organisation with its first Super User."""
+    data = _body()
+    person = data.get("super_user")
+    if not isinstance(person, dict):
+        raise _bad("super_user", "required", "Give the first Super User's details.")
+    entitlements = data.get("entitlements", [])
+    if not isinstance(entitlements, list) or not all(isinstance(e, str) for e in entitlements):
+        raise _bad("entitlements", "invalid-type", "entitlements must be a list of names.")
+    texts = {k: data.get(k) for k in ("id", "name", "kind")}
+    for key, value in texts.items():
+        if not isinstance(value, str):
+            raise _bad(key, "required", f"{key} is required.")
+    details = {
+        attr: person[key]
+        for key, attr in _PERSON_FIELDS.items()
+        if isinstance(person.get(key), str)
+    }
+    for key in ("title", "given_name", "family_name", "verification_provided"):
+        if key not in details:
+            raise _bad(f"super_user.{key}", "required", f"super_user.{key} is required.")
+    org = Organisation(
+        str(texts["id"]), str(texts["name"]), str(texts["kind"]), frozenset(entitlements)
+    )
+    result = service().register_organisation(agent(), org, UserDetails(**details))
+    answer = jsonify(result.as_dict())
+    answer.status_code = 201
+    return answer
 
 
 # --- the senior manager's page -------------------------------------------------------------------

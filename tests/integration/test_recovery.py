@@ -614,3 +614,37 @@ def test_cli_open_approve_complete_as_named_agents(
     not_agent = run("list", "--agent", lost)
     assert not_agent.exit_code == 1
     assert "not an active MIAP help desk agent" in not_agent.output
+
+
+def test_the_help_desk_registers_an_organisation_with_its_first_super_user(world: World) -> None:
+    client, headers = api(world, world.hal.username)
+    body = {
+        "id": "fresh-awards",
+        "name": "Fresh Awarding Body",
+        "kind": "awarding-body",
+        "super_user": {
+            "title": "Dr",
+            "given_name": "Ada",
+            "family_name": next(_names),
+            "verification_provided": "Organisation Registration Form ORF-77",
+            "email": "ada@fresh.example.org",
+        },
+    }
+    answer = client.post("/api/v1/helpdesk/organisations", json=body, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    group = world.admin.directory.find_organisation("fresh-awards")
+    assert group is not None
+    assert "awarding-body" in group.organisation.entitlements  # the kind's own entitlement
+    assert ("organisation_registered", "hal.desk") in events(world, group.organisation)
+    # Not for anyone else: a super user of another organisation is refused.
+    org, username = organisation(world, lost=False)
+    other = world.admin.directory.find_user(username)
+    assert other is not None
+    world.gw.call(
+        "PUT", f"/users/{other.id}/reset-password", {"type": "password", "value": PASSWORD}
+    )
+    client, headers = api(world, username)
+    body["id"] = "another-awards"
+    refused = client.post("/api/v1/helpdesk/organisations", json=body, headers=headers)
+    assert refused.status_code in (401, 403)
+    assert world.admin.directory.find_organisation("another-awards") is None
