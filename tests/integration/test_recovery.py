@@ -637,7 +637,7 @@ def test_the_help_desk_registers_an_organisation_with_its_first_super_user(world
     assert "awarding-body" in group.organisation.entitlements  # the kind's own entitlement
     assert ("organisation_registered", "hal.desk") in events(world, group.organisation)
     # Not for anyone else: a super user of another organisation is refused.
-    org, username = organisation(world, lost=False)
+    _, username = organisation(world, lost=False)
     other = world.admin.directory.find_user(username)
     assert other is not None
     world.gw.call(
