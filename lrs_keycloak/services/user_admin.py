@@ -89,6 +89,7 @@ class Directory(Protocol):
         self, group: OrgGroup, roles: Collection[str], locks: bool = True
     ) -> list[UserRecord]: ...
     def fill_locks(self, users: list[UserRecord]) -> None: ...
+    def last_logins(self, user_ids: Collection[str]) -> dict[str, int]: ...
     def find_user(self, username: str) -> UserRecord | None: ...
     def usernames_starting(self, prefix: str) -> set[str]: ...
     def create_user(self, representation: dict[str, Any]) -> str: ...
@@ -417,7 +418,11 @@ class UserAdmin:
         """Guide §8: the organisation's users, with role, status (incl. locked), email, staff ID."""
         group = self._organisation(caller, org_id, "view")
         users = self._members(group, all_locks=True)
-        shown = [u.as_dict() for u in sorted(users, key=lambda u: u.username)]
+        logins = self.directory.last_logins([u.id for u in users])
+        shown = [
+            {**u.as_dict(), "last_login_ms": logins.get(u.id)}
+            for u in sorted(users, key=lambda u: u.username)
+        ]
         if search:
             needle = search.casefold()
             shown = [

@@ -113,6 +113,10 @@ SCHEMAS: dict[str, Any] = {
             "enabled": {"type": "boolean"},
             "locked": {"type": "boolean"},
             "created_at_ms": {"type": ["integer", "null"]},
+            "last_login_ms": {
+                "type": ["integer", "null"],
+                "description": "Last logon (epoch ms) from Keycloak's stored login events.",
+            },
         },
     },
     "NewUser": {

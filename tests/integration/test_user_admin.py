@@ -295,3 +295,22 @@ def test_last_super_user_cannot_be_suspended_removed_or_demoted(
 
 def test_super_user_listing_warns_of_missing_deputies(admin: UserAdmin, sue: Actor) -> None:
     assert "too-few-super-users" in {w.code for w in admin.list_users(sue, ORG.id).warnings}
+
+
+def test_listing_shows_when_each_user_last_logged_on(
+    admin: UserAdmin, sue: Actor, synced_gateway: KeycloakGateway, realm_name: str
+) -> None:
+    """Guide §8: an audit of the user community checks the users are still using the system."""
+    from tests.support.oidc import log_on
+
+    used = admin.create_user(sue, ORG.id, person("Lola", "Loggedon"), ["LRBOnlineUser"])
+    idle = admin.create_user(sue, ORG.id, person("Ivan", "Idle"), ["LRBOnlineUser"])
+    assert used.user is not None and idle.user is not None
+    user = UserDirectory(synced_gateway).find_user(used.user["username"])
+    assert user is not None
+    set_password(synced_gateway, user.id)
+    before = int(time.time() * 1000) - 5000
+    log_on(realm_name, user.username, PASSWORD)
+    listed = {u["username"]: u for u in admin.list_users(sue, ORG.id).users or []}
+    assert listed[used.user["username"]]["last_login_ms"] >= before
+    assert listed[idle.user["username"]]["last_login_ms"] is None

@@ -20,6 +20,7 @@ class FakeDirectory:
         self.locked: set[str] = set()
         self.logged_out: list[str] = []
         self.emails: list[str] = []
+        self.logins: dict[str, int] = {}  # user id -> last LOGIN event time (ms)
         self.fail: set[str] = set()  # names of methods that raise GatewayError
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -76,6 +77,9 @@ class FakeDirectory:
         if locks:
             self.fill_locks(out)
         return out
+
+    def last_logins(self, user_ids: Collection[str]) -> dict[str, int]:
+        return {u: t for u, t in self.logins.items() if u in set(user_ids)}
 
     def fill_locks(self, users: list[UserRecord]) -> None:
         for u in users:
