@@ -7,13 +7,15 @@ through ``LRS_DATABASE_URL``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import sessionmaker
 
 from lrs_keycloak.settings import cache_dir
-from lrs_keycloak.store.models import Base
 
 
 def database_url() -> str:
@@ -25,8 +27,26 @@ def database_url() -> str:
     return f"sqlite:///{folder / 'lrs.sqlite'}"
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The revision whose tables `create_all` made before the store had migrations.
+FIRST_REVISION = "0001"
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema with Alembic (the migrations are the schema)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" not in tables and "audit_events" in tables:
+            # Made by create_all before migrations existed: it is the first revision's schema.
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, "head")
+
+
 def make_engine(url: str | None = None) -> Engine:
-    """An engine with the tables created (create_all is idempotent)."""
+    """An engine on a database migrated to the newest schema."""
     url = url or database_url()
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -52,7 +72,7 @@ def make_engine(url: str | None = None) -> Engine:
                 cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
-    Base.metadata.create_all(engine)
+    migrate(engine)
     return engine
 
 

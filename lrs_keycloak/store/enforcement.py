@@ -92,10 +92,6 @@ def _flag(row: FlagRow) -> Flag:
 
 class EnforcementStore:
     def __init__(self, engine: Engine) -> None:
-        Base.metadata.create_all(
-            engine,
-            tables=[FlagRow.__table__, MembershipRow.__table__, CursorRow.__table__],  # type: ignore[list-item]
-        )
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._lock = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()

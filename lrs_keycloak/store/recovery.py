@@ -161,7 +161,6 @@ class RecoveryStore:
     """Repository of recovery cases on any SQLAlchemy engine (creates its table if missing)."""
 
     def __init__(self, engine: Engine) -> None:
-        Base.metadata.create_all(engine, tables=[RecoveryCaseRow.__table__])  # type: ignore[list-item]
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # SQLite: one writer at a time in this process (as the audit log does).
         self._lock: contextlib.AbstractContextManager[Any] = (
