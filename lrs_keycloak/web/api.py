@@ -17,13 +17,12 @@ The OpenAPI document at ``/api/v1/openapi.json`` is written by hand in
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import jwt
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
@@ -31,7 +30,7 @@ from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.user_admin import EDITABLE, NotPermitted, NotVisible, UserAdmin
-from lrs_keycloak.settings import keycloak_settings
+from lrs_keycloak.web import context
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -217,48 +216,9 @@ class TokenVerifier:
 
 # --- the app's services, built once per app -------------------------------------------------------
 
-_build_lock = threading.Lock()
-
-
-def _service(app: Flask) -> UserAdmin:
-    admin: UserAdmin | None = app.extensions.get("lrs_user_admin")
-    if admin is None:
-        with _build_lock:
-            admin = app.extensions.get("lrs_user_admin")
-            if admin is None:
-                from lrs_keycloak.config import load_policy
-                from lrs_keycloak.keycloak.gateway import KeycloakGateway
-                from lrs_keycloak.keycloak.users import UserDirectory
-                from lrs_keycloak.settings import config_dir
-                from lrs_keycloak.store.audit import AuditLog
-                from lrs_keycloak.store.db import make_engine
-
-                realm = app.config["LRS_REALM"]
-                policy = load_policy(config_dir(), realm=realm)
-                gateway = KeycloakGateway(keycloak_settings(realm))
-                audit = AuditLog(make_engine(app.config.get("LRS_DATABASE_URL")))
-                admin = UserAdmin(UserDirectory(gateway), audit, policy)
-                app.extensions["lrs_user_admin"] = admin
-    return admin
-
-
-def _verifier(app: Flask) -> TokenVerifier:
-    verifier: TokenVerifier | None = app.extensions.get("lrs_token_verifier")
-    if verifier is None:
-        with _build_lock:
-            verifier = app.extensions.get("lrs_token_verifier")
-            if verifier is None:
-                verifier = TokenVerifier(
-                    keycloak_settings().url,
-                    app.config["LRS_REALM"],
-                    app.config.get("LRS_API_CLIENT", API_CLIENT),
-                )
-                app.extensions["lrs_token_verifier"] = verifier
-    return verifier
-
 
 def admin() -> UserAdmin:
-    return _service(current_app._get_current_object())  # type: ignore[attr-defined]
+    return context.user_admin(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def actor() -> Actor:
@@ -275,9 +235,9 @@ def _authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorised("token-missing", "Send an access token: Authorization: Bearer <token>.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    claims = _verifier(app).verify(token.strip())
+    claims = context.token_verifier(app).verify(token.strip())
     # The subject must still be the same account: a removed user's name may be given again.
-    found = _service(app).actor(claims["preferred_username"], subject=claims["sub"])
+    found = context.user_admin(app).actor(claims["preferred_username"], subject=claims["sub"])
     if found is None:
         raise Unauthorised("invalid-token", "The token's user no longer exists.")
     g.lrs_actor = found

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import uuid
 from typing import Any
 
@@ -43,8 +42,8 @@ from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
-from lrs_keycloak.settings import keycloak_settings
-from lrs_keycloak.web.api import API_CLIENT, TokenVerifier, Unauthorised
+from lrs_keycloak.web import context
+from lrs_keycloak.web.api import Unauthorised
 
 log = logging.getLogger(__name__)
 bp = Blueprint("recovery", __name__)
@@ -64,64 +63,30 @@ STATE_CODES = frozenset(
 
 # --- building the service once per app -----------------------------------------------------------
 
-_build_lock = threading.Lock()
 
 
 def service() -> RecoveryService:
     """The app's RecoveryService (``app.extensions["lrs_recovery"]``, built on first use)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    found: RecoveryService | None = app.extensions.get("lrs_recovery")
-    if found is None:
-        with _build_lock:
-            found = app.extensions.get("lrs_recovery")
-            if found is None:
-                found = _build(app)
-                app.extensions["lrs_recovery"] = found
-    return found
+    return context.shared(app, "lrs_recovery", lambda: _build(app))
 
 
 def _build(app: Flask) -> RecoveryService:
-    from lrs_keycloak.config import load_policy
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
-    from lrs_keycloak.keycloak.users import UserDirectory
     from lrs_keycloak.services.recovery import ApprovalLinks, SmtpMailer, secret_key
-    from lrs_keycloak.services.user_admin import UserAdmin
-    from lrs_keycloak.settings import config_dir
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
     from lrs_keycloak.store.recovery import RecoveryStore
 
-    realm = app.config["LRS_REALM"]
-    gateway = KeycloakGateway(keycloak_settings(realm))
-    engine = make_engine(app.config.get("LRS_DATABASE_URL"))
-    admin = UserAdmin(UserDirectory(gateway), AuditLog(engine), load_policy(config_dir(), realm))
+    admin = context.user_admin(app)
     return RecoveryService(
         admin,
-        RecoveryStore(engine),
-        OrganisationContacts(gateway),
+        RecoveryStore(context.engine(app)),
+        OrganisationContacts(context.gateway(app)),
         SmtpMailer(),
         ApprovalLinks(app.config.get("LRS_SECRET_KEY") or secret_key()),
         app.config.get("LRS_PUBLIC_URL")
         or os.environ.get("LRS_PUBLIC_URL")
         or "http://127.0.0.1:5000",
     )
-
-
-def _tokens(app: Flask) -> TokenVerifier:
-    """The super users' API's verifier (one per app, shared with it)."""
-    found: TokenVerifier | None = app.extensions.get("lrs_token_verifier")
-    if found is None:
-        with _build_lock:
-            found = app.extensions.get("lrs_token_verifier")
-            if found is None:
-                found = TokenVerifier(
-                    keycloak_settings().url,
-                    app.config["LRS_REALM"],
-                    app.config.get("LRS_API_CLIENT", API_CLIENT),
-                )
-                app.extensions["lrs_token_verifier"] = found
-    return found
 
 
 def agent() -> Actor:
@@ -138,7 +103,7 @@ def _authenticate() -> None:
         raise Unauthorised("token-missing", "Send an access token: Authorization: Bearer <token>.")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        claims = _tokens(app).verify(token.strip())
+        claims = context.token_verifier(app).verify(token.strip())
     except jwt.PyJWKClientConnectionError as error:
         raise KeycloakUnavailable(f"cannot fetch the realm's keys: {error}") from error
     # The same account still (a removed user's name may be given again), as Keycloak knows it

@@ -30,7 +30,7 @@ from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.web import create_app
-from lrs_keycloak.web.api import _service
+from lrs_keycloak.web.context import user_admin
 from tests.support.oidc import tokens
 from tests.support.openapi import check_response
 
@@ -80,7 +80,7 @@ def app(realm_name: str, smtp: _Sink, realm_key: Any, tmp_path_factory: Any) -> 
 
 @pytest.fixture(scope="module")
 def admin(app: Flask) -> UserAdmin:
-    return _service(app)
+    return user_admin(app)
 
 
 def _with_password(gw: KeycloakGateway, username: str) -> str:

@@ -29,6 +29,10 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final Thread worker;
     private volatile boolean running = true;
+    /** When a delivery last failed for good; while recent, later events are not retried. */
+    private volatile long lastFailureMillis = Long.MIN_VALUE / 2;
+    /** How long after a failed delivery the endpoint counts as down (no retry, no waiting). */
+    static final long DOWN_FOR_MILLIS = 30_000;
 
     public WebhookDispatcher(int capacity, Sender sender, long retryDelayMillis, String threadName) {
         if (capacity < 1) {
@@ -87,8 +91,12 @@ public final class WebhookDispatcher implements AutoCloseable {
                 failed.incrementAndGet();
                 return;
             } catch (Exception e) {
-                if (attempt == 2 || !running) {
+                // While the companion app is down, fail fast: a retry pause per event would let
+                // the queue fall minutes behind, and the app's poller catches up on what it missed.
+                boolean down = System.currentTimeMillis() - lastFailureMillis < DOWN_FOR_MILLIS;
+                if (attempt == 2 || !running || down) {
                     failed.incrementAndGet();
+                    lastFailureMillis = System.currentTimeMillis();
                     LOG.warnf("lrs-webhook: delivery failed, event dropped: %s", describe(e));
                     return;
                 }

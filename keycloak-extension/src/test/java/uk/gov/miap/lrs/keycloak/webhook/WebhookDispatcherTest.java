@@ -61,6 +61,26 @@ class WebhookDispatcherTest {
     }
 
     @Test
+    void whileTheEndpointIsDownLaterEventsFailFastInsteadOfWaitingToRetry() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        WebhookDispatcher d = new WebhookDispatcher(10, body -> {
+            calls.incrementAndGet();
+            throw new java.io.IOException("down");
+        }, 300, "test-sender").start();
+        try {
+            long start = System.currentTimeMillis();
+            for (int i = 0; i < 5; i++) {
+                assertTrue(d.enqueue("x" + i));
+            }
+            waitFor(() -> d.failedCount() == 5);
+            assertEquals(6, calls.get()); // the first event retried once, the rest did not wait
+            assertTrue(System.currentTimeMillis() - start < 5 * 300, "the queue did not stall");
+        } finally {
+            d.close();
+        }
+    }
+
+    @Test
     void secondAttemptCanSucceed() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         WebhookDispatcher d = new WebhookDispatcher(10, body -> {

@@ -1,0 +1,77 @@
+"""What the app's blueprints share, built once per app on first use: the store's engine, the
+user-administration service, and the access-token verifier."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask
+
+from lrs_keycloak.settings import keycloak_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.services.user_admin import UserAdmin
+    from lrs_keycloak.web.api import TokenVerifier
+
+T = TypeVar("T")
+_lock = threading.RLock()
+
+
+def shared(app: Flask, key: str, build: Callable[[], T]) -> T:
+    """`app.extensions[key]`, built by `build` the first time (once, even under threads)."""
+    found: Any = app.extensions.get(key)
+    if found is None:
+        with _lock:
+            found = app.extensions.get(key)
+            if found is None:
+                found = build()
+                app.extensions[key] = found
+    result: T = found
+    return result
+
+
+def engine(app: Flask) -> Engine:
+    from lrs_keycloak.store.db import make_engine
+
+    return shared(app, "lrs_engine", lambda: make_engine(app.config.get("LRS_DATABASE_URL")))
+
+
+def gateway(app: Flask) -> KeycloakGateway:
+    def build() -> KeycloakGateway:
+        from lrs_keycloak.keycloak.gateway import KeycloakGateway
+
+        return KeycloakGateway(keycloak_settings(app.config["LRS_REALM"]))
+
+    return shared(app, "lrs_gateway", build)
+
+
+def user_admin(app: Flask) -> UserAdmin:
+    def build() -> UserAdmin:
+        from lrs_keycloak.config import load_policy
+        from lrs_keycloak.keycloak.users import UserDirectory
+        from lrs_keycloak.services.user_admin import UserAdmin
+        from lrs_keycloak.settings import config_dir
+        from lrs_keycloak.store.audit import AuditLog
+
+        policy = load_policy(config_dir(), realm=app.config["LRS_REALM"])
+        return UserAdmin(UserDirectory(gateway(app)), AuditLog(engine(app)), policy)
+
+    return shared(app, "lrs_user_admin", build)
+
+
+def token_verifier(app: Flask) -> TokenVerifier:
+    def build() -> TokenVerifier:
+        from lrs_keycloak.web.api import API_CLIENT, TokenVerifier
+
+        return TokenVerifier(
+            keycloak_settings().url,
+            app.config["LRS_REALM"],
+            app.config.get("LRS_API_CLIENT", API_CLIENT),
+        )
+
+    return shared(app, "lrs_token_verifier", build)
