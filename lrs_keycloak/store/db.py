@@ -28,8 +28,15 @@ def database_url() -> str:
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-#: The revision whose tables `create_all` made before the store had migrations.
+#: The revision whose tables `create_all` made before the store had migrations, and its tables.
 FIRST_REVISION = "0001"
+FIRST_REVISION_TABLES = (
+    "audit_events",
+    "enforcement_cursors",
+    "enforcement_flags",
+    "enforcement_memberships",
+    "recovery_cases",
+)
 
 
 def migrate(engine: Engine) -> None:
@@ -39,8 +46,15 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
-        if "alembic_version" not in tables and "audit_events" in tables:
-            # Made by create_all before migrations existed: it is the first revision's schema.
+        if "alembic_version" not in tables and tables & set(FIRST_REVISION_TABLES):
+            # Made by create_all before migrations existed, perhaps only partly (each store
+            # created its own tables): complete the first revision's tables, then adopt it.
+            import lrs_keycloak.store.enforcement
+            import lrs_keycloak.store.recovery  # noqa: F401  (their tables join the metadata)
+            from lrs_keycloak.store.models import Base
+
+            wanted = [Base.metadata.tables[name] for name in FIRST_REVISION_TABLES]
+            Base.metadata.create_all(connection, tables=wanted)
             command.stamp(config, FIRST_REVISION)
         command.upgrade(config, "head")
 

@@ -64,7 +64,6 @@ STATE_CODES = frozenset(
 # --- building the service once per app -----------------------------------------------------------
 
 
-
 def service() -> RecoveryService:
     """The app's RecoveryService (``app.extensions["lrs_recovery"]``, built on first use)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
