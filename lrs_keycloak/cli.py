@@ -263,11 +263,16 @@ def audit(org_id: str | None, as_json: bool, realm: str | None) -> None:
 @click.option("--port", default=5000, type=int)
 def run(host: str, port: int) -> None:
     """Everything: Keycloak with the extension, the realm synced with demo data, the app."""
+    from lrs_keycloak.dev_mail import start_if_needed
+
     with _errors():
         click.echo(local_keycloak.start())
         code = _sync(None, DEMO_ORGANISATIONS, "apply", None)
         if code != 0:
             sys.exit(code)
+    catcher = start_if_needed(local_keycloak.paths().run / "mail.log")
+    if catcher:
+        click.echo(catcher)
     serve_app(host, port)
 
 
