@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from lrs_keycloak import __version__
 from lrs_keycloak.local_keycloak import webhook_secret
@@ -33,6 +33,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from lrs_keycloak.web import enforcement
 
         enforcement.install(app)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _api_routing_error(error: Any) -> Any:
+        # Routing fails before any blueprint is chosen: keep the API's JSON error shape there.
+        if request.path.startswith("/api/"):
+            code = "not-found" if error.code == 404 else "method-not-allowed"
+            problem = {"field": "", "code": code, "message": str(error.description)}
+            return jsonify(errors=[problem]), error.code
+        return error
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -96,3 +96,16 @@ def test_no_token_is_401_before_any_keycloak_call(app: Flask) -> None:
     answer = app.test_client().get("/api/v1/organisations/x/users")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == 'Bearer realm="lrs-unit"'
+
+
+def test_an_unknown_api_route_or_method_answers_in_the_apis_json_error_shape() -> None:
+    from lrs_keycloak.web import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.get_json()["errors"][0]["code"] == "not-found"
+    wrong = client.delete("/api/v1/openapi.json")
+    assert wrong.status_code == 405
+    assert wrong.get_json()["errors"][0]["code"] == "method-not-allowed"
+    assert client.get("/no-such-page").status_code == 404  # outside the API: Flask's own page
