@@ -10,8 +10,8 @@ carries a description with a fingerprint of its content, so that one paginated l
 policies tells what is missing, stale or orphaned and an unchanged realm costs no write):
 
   lrs-super-user                    role policy: holds LRBSuperUser
-  lrs-org-<id>-members              group policy: member of the organisation's group
-  lrs-org-<id>-super-users          aggregate (UNANIMOUS) of the two above
+  lrs-org-<id>-admins               user policy: the organisation's super users by id (none
+                                    while it has none: then nothing below exists for it)
   lrs-org-<id>-group                Groups permission on the group: view, view-members,
                                     manage-members, manage-membership,
                                     manage-membership-of-members
@@ -24,7 +24,8 @@ policies tells what is missing, stale or orphaned and an unchanged realm costs n
 `LRBSuperUser` is given the realm-management roles `query-users` and `query-groups` as
 composites: they open the console's Users and Groups sections and the listings, and grant no
 access to any user or group by themselves. Why it is built this way, and the Keycloak behaviours
-it works around, is in docs/adr/0005-organisation-scoped-admin-console.md.
+it works around, is in docs/adr/0005-organisation-scoped-admin-console.md. Between syncs the
+enforcer keeps each organisation's objects current (`refresh_organisation`).
 """
 
 from __future__ import annotations
@@ -67,12 +68,10 @@ _WORKERS = 8
 _STAGES = ("policies", "aggregate policies", "permissions")
 
 
-def org_members_policy(org_id: str) -> str:
-    return f"lrs-org-{org_id}-members"
-
-
 def org_super_users_policy(org_id: str) -> str:
-    return f"lrs-org-{org_id}-super-users"
+    # A user policy naming the organisation's super users (docs/adr/0005: an aggregate with the
+    # shared LRBSuperUser role policy made every listing evaluate every organisation).
+    return f"lrs-org-{org_id}-admins"
 
 
 def org_group_permission(org_id: str) -> str:
@@ -169,6 +168,7 @@ class _Resolver:
 #: Where each kind of object is created and updated, and the order it must exist in.
 _KINDS: dict[str, tuple[str, int]] = {
     "role": ("/policy/role", 0),
+    "user": ("/policy/user", 0),
     "group": ("/policy/group", 0),
     "aggregate": ("/policy/aggregate", 1),
     "scope": ("/permission/scope", 2),
@@ -230,12 +230,35 @@ def _permission(
     )
 
 
+def org_objects(org_id: str, members: Sequence[str], super_users: Sequence[str]) -> list[Desired]:
+    """One organisation's policy and permissions; none while it has no super user (only the
+    help desk route can give it one, guide §10.2)."""
+    admins = sorted(super_users)
+    if not admins:
+        return []
+    name = org_super_users_policy(org_id)
+    wanted = [
+        Desired(name, "user", {"logic": "POSITIVE", "users": admins}, {"users": len(admins)}),
+        _permission(org_group_permission(org_id), "Groups", [GroupRef(org_id)], GROUP_SCOPES, name),
+    ]
+    ids = sorted(members)
+    if ids:
+        # Never with no resources: a Users permission without resources covers ALL users.
+        wanted.append(
+            _permission(org_user_roles_permission(org_id), "Users", ids, ["map-roles"], name)
+        )
+    return wanted
+
+
 def desired_objects(
     policy: RealmPolicy,
     organisations: Sequence[Organisation],
     members: dict[str, list[str]],
+    super_users: dict[str, list[str]] | None = None,
 ) -> list[Desired]:
-    """Every policy and permission the organisations need; `members` maps org id to user ids."""
+    """Every policy and permission the organisations need; `members` maps org id to user ids,
+    `super_users` to the ids of its members holding LRBSuperUser."""
+    super_users = super_users or {}
     wanted: list[Desired] = [
         Desired(
             SUPER_USER_POLICY,
@@ -245,34 +268,7 @@ def desired_objects(
         )
     ]
     for org in sorted(organisations, key=lambda o: o.id):
-        group = GroupRef(org.id)
-        wanted.append(_group_policy(org_members_policy(org.id), [group]))
-        wanted.append(
-            _aggregate(
-                org_super_users_policy(org.id), [org_members_policy(org.id), SUPER_USER_POLICY]
-            )
-        )
-        wanted.append(
-            _permission(
-                org_group_permission(org.id),
-                "Groups",
-                [group],
-                GROUP_SCOPES,
-                org_super_users_policy(org.id),
-            )
-        )
-        ids = sorted(members.get(org.id, []))
-        if ids:
-            # Never with no resources: a Users permission without resources covers ALL users.
-            wanted.append(
-                _permission(
-                    org_user_roles_permission(org.id),
-                    "Users",
-                    list(ids),
-                    ["map-roles"],
-                    org_super_users_policy(org.id),
-                )
-            )
+        wanted.extend(org_objects(org.id, members.get(org.id, []), super_users.get(org.id, [])))
     for entitlement in sorted({r.requires for r in policy.roles.roles if r.requires}):
         holders = [GroupRef(o.id) for o in organisations if entitlement in o.entitlements]
         if not holders:
@@ -333,6 +329,18 @@ def _resolved_now(value: Any, groups: dict[str, str], roles: dict[str, str]) -> 
     return value
 
 
+def _super_user_ids(gw: KeycloakGateway, policy: RealmPolicy) -> set[str]:
+    """Everyone holding LRBSuperUser directly: one paged listing."""
+    client = gw.find_client(policy.client["clientId"])
+    if client is None:
+        return set()
+    path = f"/clients/{client['id']}/roles/{SUPER_USER_ROLE}/users"
+    try:
+        return {u["id"] for u in gw.paged(path, {"briefRepresentation": "true"})}
+    except NotFound:
+        return set()
+
+
 def _org_members(
     gw: KeycloakGateway, organisations: Sequence[Organisation], groups: dict[str, str]
 ) -> dict[str, list[str]]:
@@ -376,12 +384,14 @@ def plan_admin_permissions(
 
     groups, roles = _known_ids(gw, policy) if exists else ({}, {})
     members = _org_members(gw, organisations, groups) if exists else {}
+    holders = _super_user_ids(gw, policy) if exists else set()
+    super_users = {org: [u for u in ids if u in holders] for org, ids in members.items()}
     current: dict[str, Json] = {}
     if enabled:
         authz = resolver.authz()
         current = {p["name"]: p for p in gw.paged(f"{authz}/policy", page=1000)}
 
-    wanted = desired_objects(policy, organisations, members)
+    wanted = desired_objects(policy, organisations, members, super_users)
     to_write: list[tuple[Action, Desired]] = []
     for item in wanted:
         have = current.get(item.name)
@@ -522,41 +532,52 @@ def _parallel(function: Callable[[Any], None], items: Sequence[Any]) -> None:
             future.result()
 
 
-def refresh_member_roles_permission(gw: KeycloakGateway, policy: RealmPolicy, org_id: str) -> bool:
-    """Bring one organisation's map-roles permission up to its current members.
+def refresh_organisation(gw: KeycloakGateway, policy: RealmPolicy, org_id: str) -> bool:
+    """Bring one organisation's policy and permissions up to its current members and super
+    users, as sync would (same names and fingerprints, so the next sync writes nothing).
 
-    Keycloak has no group-level map-roles scope (keycloak#38806), so the permission names the
-    members; a user a super user has just created in the console joins it here, within the
-    enforcer's reaction time, instead of at the next sync. True when something was written.
-    """
+    Called by the enforcer on every user, role or membership change in the organisation: a user
+    created in the console becomes role-mappable, a new super user can administer, and a
+    demoted or suspended one no longer can, within the enforcer's reaction time. True when
+    something was written."""
     realm = gw.get_realm()
     if not realm or not realm.get("adminPermissionsEnabled"):
         return False
-    resolver = _Resolver(gw, policy)
-    authz = resolver.authz()
     try:
         group = gw.call("GET", f"/group-by-path/{ORGANISATIONS_GROUP}/{org_id}")
     except NotFound:
         return False
-    members = sorted(
+    members = [
         u["id"] for u in gw.paged(f"/groups/{group['id']}/members", {"briefRepresentation": "true"})
+    ]
+    holders = _super_user_ids(gw, policy)
+    wanted = org_objects(org_id, members, [u for u in members if u in holders])
+    resolver = _Resolver(gw, policy)
+    authz = resolver.authz()
+    names = (
+        org_super_users_policy(org_id),
+        org_group_permission(org_id),
+        org_user_roles_permission(org_id),
     )
-    name = org_user_roles_permission(org_id)
-    found = gw.call("GET", f"{authz}/policy", params={"name": name, "first": 0, "max": 10})
-    current = next((p for p in found or [] if p.get("name") == name), None)
-    if not members:
-        # Never a Users permission without resources: it would cover every user.
-        if current is not None and _is_ours(current):
-            gw.call("DELETE", f"{authz}/policy/{current['id']}")
-            return True
-        return False
-    item = _permission(name, "Users", members, ["map-roles"], org_super_users_policy(org_id))
-    fingerprint = FINGERPRINT + _fingerprint(item.kind, item.body)
-    if current is not None and current.get("description") == fingerprint:
-        return False
-    rep = {"name": name, "description": fingerprint, "type": item.kind, **item.body}
-    if current is None:
-        gw.call("POST", f"{authz}/permission/scope", rep)
-    else:
-        gw.call("PUT", f"{authz}/permission/scope/{current['id']}", {**rep, "id": current["id"]})
-    return True
+    current: dict[str, Json] = {}
+    for name in names:
+        found = gw.call("GET", f"{authz}/policy", params={"name": name, "first": 0, "max": 10})
+        for rep in found or []:
+            if rep.get("name") == name and _is_ours(rep):
+                current[name] = rep
+    writes: list[tuple[Action, Desired]] = []
+    for item in wanted:
+        body = resolver.resolve(item.body)
+        have = current.get(item.name)
+        if have is None:
+            writes.append(("create", item))
+        elif have.get("description") != FINGERPRINT + _fingerprint(item.kind, body):
+            writes.append(("update", item))
+    for stage in (0, 1, 2):
+        batch = [(a, i) for a, i in writes if i.stage == stage]
+        if batch:
+            _write(resolver, batch, current)
+    stale = [rep for name, rep in current.items() if name not in {i.name for i in wanted}]
+    order = {"scope": 0, "resource": 0, "aggregate": 1}
+    _delete(resolver, sorted(stale, key=lambda p: order.get(p.get("type", ""), 2)))
+    return bool(writes or stale)

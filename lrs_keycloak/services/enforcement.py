@@ -27,7 +27,7 @@ from typing import Any
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.generic_names import check_person_name
 from lrs_keycloak.domain.policies import SUPER_USER
-from lrs_keycloak.keycloak.admin_permissions import refresh_member_roles_permission
+from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.events import admin_events_since, user_organisation_ids
 from lrs_keycloak.keycloak.users import UserDirectory
@@ -102,6 +102,10 @@ class Enforcer:
             else:
                 now_in = self._check_user(user_id, outcome)
             for org_id in sorted(set(before) | set(now_in)):
+                if self.policy.admin_console_scoped:
+                    # Who administers the organisation in the console, and which of its members
+                    # they may give roles to, follow the change now, not at the next sync.
+                    refresh_organisation(self.directory.gw, self.policy, org_id)
                 self._check_organisation(org_id, outcome)
         return outcome
 
@@ -165,9 +169,6 @@ class Enforcer:
         self.store.remember_membership(user_id, org_ids)
         roles = self.directory.user_roles(user_id)
         org_id = org_ids[0] if len(org_ids) == 1 else None
-        if org_id is not None and self.policy.admin_console_scoped:
-            # A member created in the console becomes role-mappable by its super users now.
-            refresh_member_roles_permission(self.directory.gw, self.policy, org_id)
         problems: dict[str, str] = {}
 
         if not org_ids:

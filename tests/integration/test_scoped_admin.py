@@ -301,6 +301,36 @@ def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_
     assert plan(scene.gw, scene.policy, scene.organisations).empty  # sync agrees: no writes
 
 
+def test_a_super_user_demoted_loses_the_console_once_the_enforcer_has_seen_it(
+    scene: Scene, tmp_path: Path
+) -> None:
+    from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.store.audit import AuditLog
+    from lrs_keycloak.store.db import make_engine
+    from lrs_keycloak.store.enforcement import EnforcementStore
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'enforcer.sqlite'}")
+    enforcer = Enforcer(
+        UserDirectory(scene.gw), scene.policy, AuditLog(engine), EnforcementStore(engine)
+    )
+    enforcer.poll()  # the cursor starts now
+    time.sleep(0.05)
+    scene.gw.call("POST", "/users", _person("zoe.alder", ORG_A))
+    (zoe,) = scene.gw.call("GET", "/users", params={"username": "zoe.alder", "exact": "true"})
+    mapping = f"/users/{zoe['id']}/role-mappings/clients/{scene.lrs_client}"
+    scene.gw.call("POST", mapping, scene.role("LRBSuperUser"))
+    enforcer.poll()  # a new super user may administer at once, without waiting for sync
+    console = ConsoleUser(scene.realm, console_login(scene.realm, "zoe.alder"))
+    assert console.usernames(max=100) >= _users_of(ORG_A)
+    scene.gw.call("DELETE", mapping, scene.role("LRBSuperUser"))
+    enforcer.poll()
+    # The same token: without LRBSuperUser (and its query-users) the console lists nobody.
+    assert console.call("GET", "/users", max=100).status_code == 403
+    assert scene.sue.usernames(max=100) >= _users_of(ORG_A)
+    assert plan(scene.gw, scene.policy, scene.organisations).empty
+
+
 def test_plain_member_of_an_organisation_can_do_nothing_in_the_console(scene: Scene) -> None:
     pat, a = scene.pat, scene.groups[ORG_A.id]
     una = scene.ids["una.alder"]
@@ -345,8 +375,15 @@ def test_next_sync_picks_up_added_renamed_and_removed_organisations(scene: Scene
     cedar = Organisation("cedar-school", "Cedar School", "school", frozenset({"plr"}))
     scene.organisations.append(cedar)
     scene.sync()
+    # No super user yet: nobody administers it in the console (only the help desk route).
+    assert not [name for name in _our_objects(scene.gw) if cedar.id in name]
+    scene.gw.call("POST", "/users", _person("carl.cedar", cedar))
+    (user,) = scene.gw.call("GET", "/users", params={"username": "carl.cedar", "exact": "true"})
+    path = f"/users/{user['id']}/role-mappings/clients/{scene.lrs_client}"
+    scene.gw.call("POST", path, scene.role("LRBSuperUser"))
+    scene.sync()
     objects = _our_objects(scene.gw)
-    assert {"lrs-org-cedar-school-group", "lrs-org-cedar-school-super-users"} <= set(objects)
+    assert {"lrs-org-cedar-school-group", "lrs-org-cedar-school-admins"} <= set(objects)
     plr = objects["lrs-entitled-plr-members"]["config"]["groups"]
     cedar_group = {g["name"]: g["id"] for g in scene.gw.list_children(_parent(scene))}[cedar.id]
     assert cedar_group in plr
