@@ -8,17 +8,15 @@ are skipped.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.db import make_engine
+from tests.support.postgres import own_schema
 
 # The same tests as on SQLite, collected here with this module's PostgreSQL `log` fixture.
 from tests.unit.store.test_audit_log import (  # noqa: F401
@@ -28,24 +26,14 @@ from tests.unit.store.test_audit_log import (  # noqa: F401
 
 
 @pytest.fixture
-def log() -> Iterator[AuditLog]:
-    url = os.environ.get("LRS_TEST_POSTGRES_URL", "")
-    if not url:
-        pytest.skip("LRS_TEST_POSTGRES_URL not set")
-    schema = f"audit_test_{uuid.uuid4().hex[:12]}"
-    owner = create_engine(url)
-    with owner.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(scoped.render_as_string(hide_password=False))
-    try:
-        assert engine.dialect.name == "postgresql"
-        yield AuditLog(engine)
-    finally:
-        engine.dispose()
-        with owner.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        owner.dispose()
+def log(postgres_url: str) -> Iterator[AuditLog]:
+    with own_schema(postgres_url) as url:
+        engine = make_engine(url)
+        try:
+            assert engine.dialect.name == "postgresql"
+            yield AuditLog(engine)
+        finally:
+            engine.dispose()
 
 
 def test_postgresql_keeps_time_zone_details_and_unicode(log: AuditLog) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -14,6 +12,7 @@ import lrs_keycloak.store.enforcement
 import lrs_keycloak.store.recovery  # noqa: F401  (their tables belong to the metadata)
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.models import Base
+from tests.support.postgres import own_schema
 
 
 def test_a_new_database_is_migrated_to_the_newest_revision(tmp_path: Path) -> None:
@@ -54,31 +53,11 @@ def test_a_database_made_before_migrations_is_adopted_not_recreated(tmp_path: Pa
     old.dispose()
 
 
-@pytest.mark.skipif(
-    not os.environ.get("LRS_TEST_POSTGRES_URL"), reason="LRS_TEST_POSTGRES_URL is not set"
-)
-def test_the_migrations_run_on_postgresql() -> None:
-    url = os.environ["LRS_TEST_POSTGRES_URL"]
-    schema = f"migrations_{os.getpid()}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        engine = make_engine_in(url, schema)
+def test_the_migrations_run_on_postgresql(postgres_url: str) -> None:
+    with own_schema(postgres_url) as url:
+        engine = make_engine(url)
         with engine.connect() as connection:
-            tables = set(inspect(connection).get_table_names(schema=schema))
+            tables = set(inspect(connection).get_table_names())
         engine.dispose()
-        wanted = {"audit_events", "enforcement_cursors", "recovery_cases", "alembic_version"}
-        assert wanted <= tables
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def make_engine_in(url: str, schema: str):  # type: ignore[no-untyped-def]
-    """make_engine on a PostgreSQL URL whose connections use their own schema."""
-    from sqlalchemy.engine import make_url
-
-    separator = "&" if make_url(url).query else "?"
-    return make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
+    wanted = {"audit_events", "enforcement_cursors", "recovery_cases", "alembic_version"}
+    assert wanted <= tables

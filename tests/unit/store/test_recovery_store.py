@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import pytest
 from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.recovery import RecoveryStore, to_case
+from tests.support.postgres import own_schema
 
 S = CaseState
 FORM = NewSuperUserForm(
@@ -34,15 +34,16 @@ FORM = NewSuperUserForm(
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecoveryStore]:
-    """On SQLite, and on PostgreSQL when the test command provides one."""
-    url = f"sqlite:///{tmp_path / 'cases.sqlite'}"
-    if request.param == "postgresql":
-        url = os.environ.get("LRS_TEST_POSTGRES_URL", "")
-        if not url:
-            pytest.skip("LRS_TEST_POSTGRES_URL not set")
-    engine = make_engine(url)
-    yield RecoveryStore(engine)
-    engine.dispose()
+    """On SQLite and on PostgreSQL (each test in a schema of its own)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'cases.sqlite'}")
+        yield RecoveryStore(engine)
+        engine.dispose()
+        return
+    with own_schema(request.getfixturevalue("postgres_url")) as url:
+        engine = make_engine(url)
+        yield RecoveryStore(engine)
+        engine.dispose()
 
 
 def test_created_case_is_received_with_its_form(store: RecoveryStore) -> None:
