@@ -44,7 +44,7 @@ from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.web import create_app
 from tests.support.oidc import tokens
-from tests.support.smtp import Inbox, body, smtp_server
+from tests.support.smtp import Inbox, body, realm_mail
 
 PASSWORD = "a long enough passphrase 42"
 PUBLIC_URL = "http://lrs.example.test"
@@ -82,10 +82,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def inbox(synced_gateway: KeycloakGateway) -> Iterator[Inbox]:
-    with smtp_server() as box:
-        synced_gateway.update_realm(
-            {"smtpServer": {"host": "127.0.0.1", "port": str(box.port), "from": "lrs@localhost"}}
-        )
+    with realm_mail(synced_gateway) as box:
         yield box
 
 

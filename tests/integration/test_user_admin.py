@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import email
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from email.message import Message
 from typing import Any
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.errors import RuleViolation
@@ -28,56 +23,18 @@ from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
+from tests.support.smtp import Inbox, body, realm_mail
 
 ORG = Organisation("anytown-college", "Anytown College", "college", frozenset())
 SUE = UserDetails("Ms", "Sue", "Super", "MIAP sign-up form 1", email="sue@anytown.example.org")
 PASSWORD = "a long enough passphrase 42"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Inbox:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.arrived = threading.Condition()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.arrived:
-            self.messages.append(email.message_from_bytes(envelope.content))
-            self.arrived.notify_all()
-        return "250 OK"
-
-    def wait_for(self, to: str, timeout: float = 15) -> Message:
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while True:
-                for m in self.messages:
-                    if to.lower() in str(m["To"]).lower():  # Keycloak lower-cases emails
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no email to {to} within {timeout}s")
-                self.arrived.wait(left)
-
-
 @pytest.fixture(scope="module")
 def inbox(synced_gateway: KeycloakGateway) -> Iterator[Inbox]:
     """A real SMTP server for this module's realm (the realm's smtpServer points at it)."""
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    synced_gateway.update_realm(
-        {"smtpServer": {"host": "127.0.0.1", "port": str(port), "from": "lrs@localhost"}}
-    )
-    yield handler
-    controller.stop()
+    with realm_mail(synced_gateway) as box:
+        yield box
 
 
 @pytest.fixture(scope="module")
@@ -162,12 +119,7 @@ def test_set_password_email_arrives_with_an_action_link(
 ) -> None:
     admin.create_user(sue, ORG.id, person("Zoe", "Mailer", mail=True), ["LRBViewOnlyUser"])
     message = inbox.wait_for("Zoe.Mailer@example.org")
-    body = "".join(
-        str(part.get_payload(decode=True), "utf-8", "replace")
-        for part in message.walk()
-        if not part.is_multipart()
-    )
-    assert "/login-actions/action-token?key=" in body
+    assert "/login-actions/action-token?key=" in body(message)
 
 
 def test_generic_name_is_refused_with_nothing_created(

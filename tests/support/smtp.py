@@ -75,3 +75,13 @@ def smtp_server() -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@contextmanager
+def realm_mail(gateway: Any) -> Iterator[Inbox]:
+    """A real SMTP server that a (throwaway) realm sends its mail to."""
+    with smtp_server() as inbox:
+        gateway.update_realm(
+            {"smtpServer": {"host": "127.0.0.1", "port": str(inbox.port), "from": "lrs@localhost"}}
+        )
+        yield inbox
