@@ -24,6 +24,7 @@ from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL, config_dir, keycloak_settings
+from tests.support.people import make_person
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 APP = "http://127.0.0.1:5000"
@@ -78,22 +79,7 @@ class E2ERealm:
 
     def create_user(self, first: str, last: str, password: str) -> tuple[str, str]:
         """A user with a known password (test set-up only; the product never sets passwords)."""
-        username = f"{first}.{last}".lower()
-        self.gateway.call(
-            "POST",
-            "/users",
-            {
-                "username": username,
-                "firstName": first,
-                "lastName": last,
-                "email": f"{username}@example.org",
-                "enabled": True,
-                "attributes": {"title": ["Ms"], "verificationProvided": ["e2e test"]},
-                "credentials": [{"type": "password", "value": password, "temporary": False}],
-            },
-        )
-        (user,) = self.gateway.call("GET", "/users", params={"username": username, "exact": "true"})
-        return username, user["id"]
+        return make_person(self.gateway, first, last, password=password, email=True)
 
     def user(self, user_id: str) -> dict:
         return self.gateway.call("GET", f"/users/{user_id}")

@@ -25,6 +25,7 @@ from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
 from lrs_keycloak.web import create_app
+from tests.support.people import make_person
 
 COLLEGE = Organisation("anytown-college", "Anytown College", "college", frozenset())
 PROVIDER = Organisation("brook-training", "Brook Training", "training-provider", frozenset())
@@ -56,24 +57,10 @@ def _make_user(
     orgs: list[str],
     roles: list[str],
 ) -> str:
-    username = f"{first}.{last}".lower()
-    gw.call(
-        "POST",
-        "/users",
-        {
-            "username": username,
-            "firstName": first,
-            "lastName": last,
-            "enabled": True,
-            "groups": [f"/organisations/{o}" for o in orgs],
-            "attributes": {"title": ["Mr"], "verificationProvided": ["console test"]},
-        },
-    )
-    (user,) = gw.call("GET", "/users", params={"username": username, "exact": "true"})
+    _, user_id = make_person(gw, first, last, orgs=orgs)
     if roles:
-        directory = UserDirectory(gw)
-        directory.add_roles(user["id"], roles)
-    return str(user["id"])
+        UserDirectory(gw).add_roles(user_id, roles)
+    return user_id
 
 
 def _actions(enforcer: Enforcer, org: str | None = None) -> list[tuple[str, str | None]]:

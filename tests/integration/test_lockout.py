@@ -6,26 +6,13 @@ import time
 
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from tests.support.oidc import LogonRefused, log_on
+from tests.support.people import make_person
 
 PASSWORD = "a long enough passphrase"
 
 
 def _user(gw: KeycloakGateway, first: str, last: str) -> tuple[str, str]:
-    username = f"{first}.{last}".lower()
-    gw.call(
-        "POST",
-        "/users",
-        {
-            "username": username,
-            "firstName": first,
-            "lastName": last,
-            "enabled": True,
-            "attributes": {"title": ["Ms"], "verificationProvided": ["lockout test"]},
-            "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
-        },
-    )
-    (user,) = gw.call("GET", "/users", params={"username": username, "exact": "true"})
-    return username, user["id"]
+    return make_person(gw, first, last, password=PASSWORD)
 
 
 def _wrong(gw: KeycloakGateway, username: str) -> None:
