@@ -221,27 +221,21 @@ def timed(
 def counting(gw: KeycloakGateway) -> Iterator[collections.Counter[str]]:
     """Count the gateway's Keycloak requests by method and path shape."""
     counts: collections.Counter[str] = collections.Counter()
-    original_call, original_create = gw.call, gw.admin.create_user
+    original = gw._send
 
     def shape(path: str) -> str:
         path = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27,}", "{id}", path)
         return re.sub(r"/group-by-path/.*", "/group-by-path/{path}", path)
 
-    def call(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+    def send(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
         counts[f"{method} {shape(path)}"] += 1
-        return original_call(method, path, *args, **kwargs)
+        return original(method, path, *args, **kwargs)
 
-    def create_user(*args: Any, **kwargs: Any) -> Any:
-        counts["POST /users"] += 1
-        return original_create(*args, **kwargs)
-
-    gw.call = call  # type: ignore[method-assign]
-    gw.admin.create_user = create_user  # type: ignore[method-assign]
+    gw._send = send  # type: ignore[method-assign]
     try:
         yield counts
     finally:
-        gw.call = original_call  # type: ignore[method-assign]
-        gw.admin.create_user = original_create  # type: ignore[method-assign]
+        gw._send = original  # type: ignore[method-assign]
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-def _error_details(body: Json) -> list[dict[str, str]]:
+def error_details(body: Json) -> list[dict[str, str]]:
     """Keycloak answers 400s as {errorMessage, field, params} or {errors: [...]}: flatten both."""
     if not isinstance(body, dict):
         return []
@@ -109,6 +109,27 @@ class KeycloakGateway:
         expected: tuple[int, ...] = (200, 201, 204),
     ) -> Json:
         """One admin-API request; `path` is relative to /admin/realms/{realm} unless absolute."""
+        response = self._send(method, path, body, params, expected)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def create(self, path: str, body: Json) -> str:
+        """POST that creates something; the new id, from the Location Keycloak answers with."""
+        response = self._send("POST", path, body, None, (201,))
+        return str(response.headers["Location"]).rstrip("/").rsplit("/", 1)[-1]
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: Json,
+        params: dict[str, Any] | None,
+        expected: tuple[int, ...],
+    ) -> Any:
         url = path if path.startswith("admin/") else f"admin/realms/{_q(self.realm)}{path}"
         raw = getattr(self._connection, f"raw_{method.lower()}")
         try:
@@ -128,12 +149,7 @@ class KeycloakGateway:
             with self._lock:
                 self.writes += 1
         if response.status_code in expected:
-            if not response.content:
-                return None
-            try:
-                return response.json()
-            except ValueError:
-                return response.text
+            return response
         try:
             payload = response.json()
         except ValueError:
@@ -146,7 +162,7 @@ class KeycloakGateway:
         status = response.status_code
         text = f"{method} {path}: {status} {message}"
         if status == 400:
-            raise Rejected(text, status, _error_details(payload))
+            raise Rejected(text, status, error_details(payload))
         if status == 401:
             raise KeycloakAuthFailed(text, status)
         if status == 403:

@@ -10,7 +10,6 @@ precision matters.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,11 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from keycloak.exceptions import KeycloakError
-
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.keycloak.errors import Conflict, GatewayError, NotFound, Rejected
-from lrs_keycloak.keycloak.gateway import KeycloakGateway, _error_details
+from lrs_keycloak.keycloak.errors import GatewayError, NotFound
+from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import (
     MANAGED_BY,
     ORG_ENTITLEMENTS,
@@ -126,28 +123,6 @@ def _org_from_group(group: dict[str, Any]) -> Organisation:
         kind=(attrs.get(ORG_KIND) or [""])[0],
         entitlements=frozenset(attrs.get(ORG_ENTITLEMENTS) or []),
     )
-
-
-def _converted(error: KeycloakError) -> GatewayError:
-    """python-keycloak's error as the project's own (the gateway's error boundary, for verbs)."""
-    status = getattr(error, "response_code", None)
-    body: Any = getattr(error, "response_body", b"") or b""
-    try:
-        payload = json.loads(body)
-    except (ValueError, TypeError):
-        payload = {}
-    message = (
-        str(payload.get("errorMessage") or payload.get("error") or error)
-        if isinstance(payload, dict)
-        else str(error)
-    )
-    if status == 400:
-        return Rejected(message, status, _error_details(payload))
-    if status == 404:
-        return NotFound(message, status)
-    if status == 409:
-        return Conflict(message, status)
-    return GatewayError(message, status)
 
 
 class UserDirectory:
@@ -319,13 +294,7 @@ class UserDirectory:
 
     def create_user(self, representation: dict[str, Any]) -> str:
         """POST /users in one request (with ``groups``); the new id. 409 → Conflict."""
-        try:
-            user_id: str = self.gw.admin.create_user(representation, exist_ok=False)
-        except KeycloakError as error:
-            raise _converted(error) from error
-        with self.gw._lock:  # the gateway counts writes for no-op proofs
-            self.gw.writes += 1
-        return user_id
+        return self.gw.create("/users", representation)
 
     def update_user(self, user_id: str, fields: dict[str, Any]) -> None:
         """Partial PUT: Keycloak keeps what the body leaves out (checked on 26.7)."""
