@@ -7,8 +7,6 @@ report over years of history stays correct. The log outlives the accounts it tal
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
+from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import AuditEventRow
 
 
@@ -86,7 +85,6 @@ class AuditEvent:
 
 
 def _from_row(row: AuditEventRow) -> AuditEvent:
-    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)  # SQLite drops the zone
     return AuditEvent(
         action=row.action,
         actor=row.actor,
@@ -95,7 +93,7 @@ def _from_row(row: AuditEventRow) -> AuditEvent:
         reason=row.reason,
         reference=row.reference,
         details=dict(row.details or {}),
-        at=at,
+        at=row.at,
         id=row.id,
     )
 
@@ -105,11 +103,7 @@ class AuditLog:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        # SQLite has one writer at a time (and an in-memory database one shared connection):
-        # serialise this process's writes instead of failing under concurrent use cases.
-        self._write_lock = (
-            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._write_lock = write_lock(engine)
 
     def record(self, event: AuditEvent) -> AuditEvent:
         """Store one event; an action outside the catalogue is a programming error."""

@@ -6,7 +6,9 @@ through ``LRS_DATABASE_URL``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,12 @@ def make_engine(url: str | None = None) -> Engine:
 
     migrate(engine)
     return engine
+
+
+def write_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
+    """SQLite has one writer at a time (and an in-memory database one shared connection):
+    this process's writes to it take turns instead of failing; other databases need nothing."""
+    return threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
 
 def session_factory(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]

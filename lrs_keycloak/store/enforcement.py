@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Engine, Index, Integer, String, Text, select
+from sqlalchemy import BigInteger, Engine, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from lrs_keycloak.store.models import Base
+from lrs_keycloak.store.db import write_lock
+from lrs_keycloak.store.models import Base, UtcDateTime
 
 ORGANISATION_TARGET = ""  # user_id of a flag about the organisation itself
 
@@ -25,9 +24,9 @@ class FlagRow(Base):
     organisation_id: Mapped[str | None] = mapped_column(String(63), nullable=True)
     rule: Mapped[str] = mapped_column(String(64), nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
-    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_flags_open", "user_id", "rule", "resolved_at"),)
 
@@ -73,10 +72,6 @@ class Flag:
         }
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def _flag(row: FlagRow) -> Flag:
     return Flag(
         id=row.id,
@@ -85,17 +80,15 @@ def _flag(row: FlagRow) -> Flag:
         organisation_id=row.organisation_id,
         rule=row.rule,
         message=row.message,
-        raised_at=_aware(row.raised_at),
-        disabled_at=_aware(row.disabled_at) if row.disabled_at else None,
+        raised_at=row.raised_at,
+        disabled_at=row.disabled_at if row.disabled_at else None,
     )
 
 
 class EnforcementStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._lock = (
-            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._lock = write_lock(engine)
 
     # --- flags ---------------------------------------------------------------------------------
 

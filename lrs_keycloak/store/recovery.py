@@ -10,7 +10,6 @@ to Keycloak.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Engine,
     Index,
     Integer,
@@ -35,7 +33,8 @@ from lrs_keycloak.domain.recovery import (
     NewSuperUserForm,
     RecoveryCase,
 )
-from lrs_keycloak.store.models import Base
+from lrs_keycloak.store.db import write_lock
+from lrs_keycloak.store.models import Base, UtcDateTime
 
 
 class RecoveryCaseRow(Base):
@@ -48,33 +47,33 @@ class RecoveryCaseRow(Base):
     state: Mapped[str] = mapped_column(String(32), nullable=False)
     form: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     form_reference: Mapped[str] = mapped_column(String(255), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     raised_by: Mapped[str] = mapped_column(String(255), nullable=False)
 
     # The approval link: only its hash is kept, so a database reader cannot approve.
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
-    link_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    link_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     link_sent_to: Mapped[str | None] = mapped_column(String(255))
     link_sent_by: Mapped[str | None] = mapped_column(String(255))
-    link_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    link_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    link_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    link_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # The senior manager's answer, by link or on paper.
     decision_method: Mapped[str | None] = mapped_column(String(16))
     decision_approved: Mapped[bool | None] = mapped_column(Boolean)
     decided_by: Mapped[str | None] = mapped_column(String(255))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision_ip: Mapped[str | None] = mapped_column(String(64))
     decision_reference: Mapped[str | None] = mapped_column(String(255))
 
     # The outcome.
     claimed_by: Mapped[str | None] = mapped_column(String(255))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(255))
     super_user_username: Mapped[str | None] = mapped_column(String(255))
     primary_contact_updated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_by: Mapped[str | None] = mapped_column(String(255))
     close_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -87,7 +86,7 @@ class RecoveryCaseRow(Base):
         """The case for the help desk (never the token hash)."""
 
         def iso(value: datetime | None) -> str | None:
-            return _aware(value).isoformat() if value else None
+            return value.isoformat() if value else None
 
         return {
             "id": self.id,
@@ -126,10 +125,6 @@ class RecoveryCaseRow(Base):
         }
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone
-
-
 def to_case(row: RecoveryCaseRow) -> RecoveryCase:
     """The domain's view of a stored case."""
     approval = None
@@ -138,7 +133,7 @@ def to_case(row: RecoveryCaseRow) -> RecoveryCase:
             method=row.decision_method,
             approved=bool(row.decision_approved),
             by=row.decided_by,
-            at=_aware(row.decided_at),
+            at=row.decided_at,
             ip=row.decision_ip,
             reference=row.decision_reference,
         )
@@ -148,9 +143,9 @@ def to_case(row: RecoveryCaseRow) -> RecoveryCase:
         state=CaseState(row.state),
         form=NewSuperUserForm.from_dict(dict(row.form)),
         raised_by=row.raised_by,
-        created_at=_aware(row.created_at),
+        created_at=row.created_at,
         approval=approval,
-        link_expires_at=_aware(row.link_expires_at) if row.link_expires_at else None,
+        link_expires_at=row.link_expires_at if row.link_expires_at else None,
         link_used=row.link_used_at is not None,
         super_user=row.super_user_username,
         completed_by=row.completed_by,
@@ -162,10 +157,7 @@ class RecoveryStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        # SQLite: one writer at a time in this process (as the audit log does).
-        self._lock: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
+        self._lock = write_lock(engine)
 
     @contextlib.contextmanager
     def _begin(self) -> Iterator[Session]:
