@@ -25,7 +25,12 @@ from lrs_keycloak.keycloak.admin_permissions import (
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, Plan, apply
 from lrs_keycloak.keycloak.sync import plan as sync_plan
+from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.services.enforcement import Enforcer
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from lrs_keycloak.store.audit import AuditLog
+from lrs_keycloak.store.db import make_engine
+from lrs_keycloak.store.enforcement import EnforcementStore
 from tests.support.oidc import console_token
 
 from .conftest import gateway_for
@@ -273,21 +278,21 @@ def test_user_created_by_a_super_user_gets_an_entitled_role_once_sync_knows_the_
     assert {r["name"] for r in scene.gw.call("GET", mapping)} == {"LRBOnlineUser"}
 
 
-def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_seen_it(
-    scene: Scene, tmp_path: Path
-) -> None:
-    from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.services.enforcement import Enforcer
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
-    from lrs_keycloak.store.enforcement import EnforcementStore
-
+def _enforcer_from_now(scene: Scene, tmp_path: Path) -> Enforcer:
+    """The companion app's enforcer, its cursor set at this moment."""
     engine = make_engine(f"sqlite:///{tmp_path / 'enforcer.sqlite'}")
     enforcer = Enforcer(
         UserDirectory(scene.gw), scene.policy, AuditLog(engine), EnforcementStore(engine)
     )
-    enforcer.poll()  # the cursor starts now
+    enforcer.poll()
     time.sleep(0.05)
+    return enforcer
+
+
+def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_seen_it(
+    scene: Scene, tmp_path: Path
+) -> None:
+    enforcer = _enforcer_from_now(scene, tmp_path)
     person = _person("jay.alder", ORG_A)
     del person["credentials"]
     assert scene.sue.call("POST", "/users", person).status_code == 201
@@ -304,18 +309,7 @@ def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_
 def test_a_super_user_demoted_loses_the_console_once_the_enforcer_has_seen_it(
     scene: Scene, tmp_path: Path
 ) -> None:
-    from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.services.enforcement import Enforcer
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
-    from lrs_keycloak.store.enforcement import EnforcementStore
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'enforcer.sqlite'}")
-    enforcer = Enforcer(
-        UserDirectory(scene.gw), scene.policy, AuditLog(engine), EnforcementStore(engine)
-    )
-    enforcer.poll()  # the cursor starts now
-    time.sleep(0.05)
+    enforcer = _enforcer_from_now(scene, tmp_path)
     scene.gw.call("POST", "/users", _person("zoe.alder", ORG_A))
     (zoe,) = scene.gw.call("GET", "/users", params={"username": "zoe.alder", "exact": "true"})
     mapping = f"/users/{zoe['id']}/role-mappings/clients/{scene.lrs_client}"
