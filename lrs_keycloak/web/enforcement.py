@@ -16,9 +16,8 @@ class EnforcerRunner:
     """Builds the enforcer on first use (Keycloak may start after the app) and runs it off the
     request thread, one event at a time, so a webhook delivery is answered at once."""
 
-    def __init__(self, realm: str, database_url: str | None) -> None:
-        self.realm = realm
-        self.database_url = database_url
+    def __init__(self, app: Flask) -> None:
+        self.app = app
         self._enforcer: Any = None
         self._realm_id: str | None = None
         self._build_lock = threading.Lock()
@@ -28,23 +27,19 @@ class EnforcerRunner:
     def enforcer(self) -> Any:
         with self._build_lock:
             if self._enforcer is None:
-                from lrs_keycloak.config import load_policy
-                from lrs_keycloak.keycloak.gateway import KeycloakGateway
                 from lrs_keycloak.keycloak.users import UserDirectory
                 from lrs_keycloak.services.enforcement import Enforcer
-                from lrs_keycloak.settings import config_dir, keycloak_settings
-                from lrs_keycloak.store.audit import AuditLog
-                from lrs_keycloak.store.db import make_engine
                 from lrs_keycloak.store.enforcement import EnforcementStore
+                from lrs_keycloak.web import context
 
-                gateway = KeycloakGateway(keycloak_settings(self.realm))
-                engine = make_engine(self.database_url)
-                self._realm_id = (gateway.get_realm() or {}).get("id")
+                # The same gateway, policy and store as the app's user administration.
+                admin = context.user_admin(self.app)
+                self._realm_id = (context.gateway(self.app).get_realm() or {}).get("id")
                 self._enforcer = Enforcer(
-                    UserDirectory(gateway),
-                    load_policy(config_dir(), realm=self.realm),
-                    AuditLog(engine),
-                    EnforcementStore(engine),
+                    UserDirectory(context.gateway(self.app)),
+                    admin.policy,
+                    admin.audit,
+                    EnforcementStore(context.engine(self.app)),
                 )
             return self._enforcer
 
@@ -81,7 +76,7 @@ class EnforcerRunner:
 
 
 def install(app: Flask) -> EnforcerRunner:
-    runner = EnforcerRunner(app.config["LRS_REALM"], app.config.get("LRS_DATABASE_URL"))
+    runner = EnforcerRunner(app)
     app.extensions["lrs_enforcer"] = runner
     app.extensions.setdefault("lrs_event_handlers", []).append(runner.on_event)
     seconds = float(app.config.get("LRS_POLL_SECONDS", 0))
