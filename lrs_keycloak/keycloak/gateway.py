@@ -63,28 +63,22 @@ class KeycloakGateway:
         self.writes = 0
         self._lock = threading.Lock()
         server = settings.url.rstrip("/") + "/"
+        # A service account (client secret) or an admin user; never both.
+        credentials: dict[str, Any] = (
+            {"client_secret_key": settings.client_secret}
+            if settings.client_secret
+            else {"username": settings.username, "password": settings.password}
+        )
         try:
-            if settings.client_secret:
-                connection = KeycloakOpenIDConnection(
-                    server_url=server,
-                    realm_name=settings.admin_realm,
-                    client_id=settings.client_id,
-                    client_secret_key=settings.client_secret,
-                    user_realm_name=settings.admin_realm,
-                    verify=settings.verify_tls,
-                    pool_maxsize=pool_size,
-                )
-            else:
-                connection = KeycloakOpenIDConnection(
-                    server_url=server,
-                    username=settings.username,
-                    password=settings.password,
-                    realm_name=settings.admin_realm,
-                    user_realm_name=settings.admin_realm,
-                    client_id=settings.client_id,
-                    verify=settings.verify_tls,
-                    pool_maxsize=pool_size,
-                )
+            connection = KeycloakOpenIDConnection(
+                server_url=server,
+                realm_name=settings.admin_realm,
+                user_realm_name=settings.admin_realm,
+                client_id=settings.client_id,
+                verify=settings.verify_tls,
+                pool_maxsize=pool_size,
+                **credentials,
+            )
             connection.get_token()
         except KeycloakConnectionError as error:
             raise KeycloakUnavailable(f"Keycloak at {settings.url} cannot be reached") from error
