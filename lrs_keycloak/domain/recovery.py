@@ -7,10 +7,16 @@ organisation (preferably the same person which originally signed your Organisati
 
 A recovery case holds the New Super User Form and moves through fixed states::
 
-    received ─► awaiting_approval ─► approved ─► completed
-        │              │   │  └──► rejected
-        │              │   └─────► expired ─► awaiting_approval (a new link)
-        └──────────────┴──────────► cancelled (also from approved and expired)
+    awaiting_form ─► received ─► awaiting_approval ─► approved ─► completed
+          │             │              │   │  └──► rejected
+          │             │              │   └─────► expired ─► awaiting_approval (a new link)
+          └─────────────┴──────────────┴──────────► cancelled (also from approved and expired)
+
+``awaiting_form`` is a case the enforcer opened when the organisation lost its last active super
+user (issue 5): the help desk knows before any form arrives, and the case waits for the senior
+manager's New Super User Form. An agent records the form (``awaiting_form ─► received``) and the
+case goes on as if it had been opened from the form. A case without a form is never approved
+nor completed.
 
 ``received ─► approved`` and ``expired ─► approved`` are an approval received on paper (before
 any link was sent, or after the link ran out).
@@ -36,6 +42,7 @@ MAX_TEXT = 255
 
 
 class CaseState(StrEnum):
+    AWAITING_FORM = "awaiting_form"
     RECEIVED = "received"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
@@ -50,6 +57,7 @@ S = CaseState
 
 #: Every legal move; anything else is refused.
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
+    S.AWAITING_FORM: frozenset({S.RECEIVED, S.CANCELLED}),
     S.RECEIVED: frozenset({S.AWAITING_APPROVAL, S.APPROVED, S.CANCELLED}),
     S.AWAITING_APPROVAL: frozenset(
         {S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED}
@@ -65,7 +73,11 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
 FINAL: frozenset[CaseState] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 #: States in which the organisation still waits for an answer (one open case at a time).
 OPEN: frozenset[CaseState] = frozenset(
-    {S.RECEIVED, S.AWAITING_APPROVAL, S.APPROVED, S.COMPLETING, S.EXPIRED}
+    {S.AWAITING_FORM, S.RECEIVED, S.AWAITING_APPROVAL, S.APPROVED, S.COMPLETING, S.EXPIRED}
+)
+#: States a case may be cancelled from.
+CANCELLABLE: frozenset[CaseState] = frozenset(
+    s for s, nxt in TRANSITIONS.items() if S.CANCELLED in nxt
 )
 
 APPROVAL_BY_LINK = "link"
@@ -301,10 +313,13 @@ class RecoveryCase:
     id: int
     organisation_id: str
     state: CaseState
-    form: NewSuperUserForm
+    #: None while the case awaits the form (opened by the enforcer, not from a form).
+    form: NewSuperUserForm | None
     raised_by: str
     created_at: datetime
     approval: Approval | None = None
+    #: The agent who entered the form (the one who raised the case, unless the enforcer did).
+    form_recorded_by: str | None = None
     link_expires_at: datetime | None = None
     link_used: bool = False
     super_user: str | None = None
@@ -359,16 +374,74 @@ def check_recovery_allowed(members: Iterable[Member]) -> Violation | None:
     )
 
 
-def check_paper_approval(case: RecoveryCase, agent: str, scan_reference: str) -> list[Violation]:
-    """A paper approval is recorded by a second agent, never the one who raised the case."""
+def _form_missing(case: RecoveryCase) -> Violation:
+    return _v(
+        "form",
+        "form-missing",
+        f"Case {case.id} has no New Super User Form yet: record the form the organisation's "
+        "senior manager sent before asking for approval or completing the case.",
+    )
+
+
+def check_form_present(case: RecoveryCase) -> Violation | None:
+    """Approval, the approval link and completion all act on the form: without one, the case
+    still waits for it (the nominee and the approving manager are only known from the form)."""
+    return None if case.form is not None else _form_missing(case)
+
+
+def require_form(case: RecoveryCase) -> NewSuperUserForm:
+    """The case's form, or the ``form-missing`` refusal."""
+    if case.form is None:
+        raise RuleViolation([_form_missing(case)])
+    return case.form
+
+
+def check_record_form(case: RecoveryCase, form: NewSuperUserForm) -> list[Violation]:
+    """A form is recorded once, on a case waiting for it, and only for the case's organisation.
+
+    A recorded form is never replaced: the approval link and any paper approval name what it
+    said, so a corrected form is a new case.
+    """
     problems: list[Violation] = []
-    if agent.casefold() == case.raised_by.casefold():
+    if case.form is not None:
+        problems.append(
+            _v(
+                "state",
+                "form-already-recorded",
+                f"Case {case.id} already holds form {case.form.form_reference}; a recorded form "
+                "is not replaced. Cancel the case and open a new one from the corrected form.",
+            )
+        )
+    else:
+        refused = check_transition(case.state, S.RECEIVED)
+        if refused:
+            problems.append(refused)
+    if form.organisation_id.strip() != case.organisation_id:
+        problems.append(
+            _v(
+                "organisation_id",
+                "form-for-another-organisation",
+                f"The form is for {form.organisation_id.strip()!r}, but case {case.id} is for "
+                f"{case.organisation_id!r}.",
+            )
+        )
+    return problems
+
+
+def check_paper_approval(case: RecoveryCase, agent: str, scan_reference: str) -> list[Violation]:
+    """A paper approval is recorded by a second agent: never the one who raised the case nor
+    the one who entered its form (each could otherwise both request and approve)."""
+    problems: list[Violation] = []
+    entered_by = {case.raised_by.casefold()}
+    if case.form_recorded_by:
+        entered_by.add(case.form_recorded_by.casefold())
+    if agent.casefold() in entered_by:
         problems.append(
             _v(
                 "agent",
                 "own-case",
-                "You raised this case, so you cannot record its approval: a second help desk "
-                "agent must record the senior manager's paper approval.",
+                "You raised this case or recorded its form, so you cannot record its approval: "
+                "a second help desk agent must record the senior manager's paper approval.",
                 f"{RULE} (approval is separate from the request)",
             )
         )
@@ -380,7 +453,7 @@ def check_paper_approval(case: RecoveryCase, agent: str, scan_reference: str) ->
                 "Give the reference of the scanned, signed approval.",
             )
         )
-    refused = check_transition(case.state, S.APPROVED)
+    refused = check_form_present(case) or check_transition(case.state, S.APPROVED)
     if refused:
         problems.append(refused)
     return problems
@@ -400,9 +473,9 @@ def check_link_decision(case: RecoveryCase, now: datetime) -> Violation | None:
 
 
 def check_completion(case: RecoveryCase, members: Iterable[Member]) -> list[Violation]:
-    """Completion needs an approved case and still no active super user."""
+    """Completion needs the form, an approved case and still no active super user."""
     problems: list[Violation] = []
-    refused = check_transition(case.state, S.COMPLETING)
+    refused = check_form_present(case) or check_transition(case.state, S.COMPLETING)
     if refused:
         problems.append(refused)
         return problems
@@ -421,6 +494,19 @@ def check_completion(case: RecoveryCase, members: Iterable[Member]) -> list[Viol
     return problems
 
 
+def open_case(cases: Iterable[RecoveryCase]) -> RecoveryCase | None:
+    """The organisation's open case, if any: one at a time, so only one new super user is
+    ever created, and the enforcer's alert points at the case already under way."""
+    return next((c for c in cases if c.state in OPEN), None)
+
+
+def cases_to_withdraw(cases: Iterable[RecoveryCase], opened_by: str) -> list[RecoveryCase]:
+    """When an active super user is back, the cases ``opened_by`` (the enforcer) opened that
+    still wait for a form: nobody asked for them. A case holding a form is the organisation's
+    own request; the help desk decides on it (completion is refused while a super user acts)."""
+    return [c for c in cases if c.state == S.AWAITING_FORM and c.raised_by == opened_by]
+
+
 def is_link_expired(case: RecoveryCase, now: datetime) -> bool:
     return (
         case.state == S.AWAITING_APPROVAL
@@ -432,6 +518,7 @@ def is_link_expired(case: RecoveryCase, now: datetime) -> bool:
 __all__ = [
     "APPROVAL_BY_LINK",
     "APPROVAL_ON_PAPER",
+    "CANCELLABLE",
     "FINAL",
     "OPEN",
     "TRANSITIONS",
@@ -439,13 +526,18 @@ __all__ = [
     "CaseState",
     "NewSuperUserForm",
     "RecoveryCase",
+    "cases_to_withdraw",
     "check_completion",
+    "check_form_present",
     "check_link_decision",
     "check_paper_approval",
+    "check_record_form",
     "check_recovery_allowed",
     "check_transition",
     "is_link_expired",
     "nominee_details",
+    "open_case",
+    "require_form",
     "require_transition",
     "validate_form",
 ]

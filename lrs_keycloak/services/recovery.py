@@ -1,7 +1,11 @@
 """The help desk recovers a lost Super User (guide §10.2), with every step on record.
 
 1. A help desk agent opens a case from the New Super User Form — only when the organisation has
-   no active super user (otherwise the answer names whom to contact, guide §3).
+   no active super user (otherwise the answer names whom to contact, guide §3). Or the enforcer
+   opened one already, the moment the organisation lost its last active super user (state
+   ``awaiting_form``, no form): the agent records the form on that case (``record_form``), and
+   ``open`` with a form for that organisation does the same rather than refusing, because that
+   waiting case is the one the agent means. Either way the form is checked the same way.
 2. The senior manager named on the form is emailed a single-use, expiring link (a signed token;
    only its hash is stored). Opening it shows the request; approving or rejecting records the
    time and IP. Or a *second* agent records an approval received on paper, with the scan's
@@ -38,6 +42,7 @@ from lrs_keycloak.domain.policies import SUPER_USER, Actor, Member
 from lrs_keycloak.domain.recovery import (
     APPROVAL_BY_LINK,
     APPROVAL_ON_PAPER,
+    CANCELLABLE,
     OPEN,
     RULE,
     CaseState,
@@ -45,10 +50,12 @@ from lrs_keycloak.domain.recovery import (
     check_completion,
     check_link_decision,
     check_paper_approval,
+    check_record_form,
     check_recovery_allowed,
     check_transition,
     is_link_expired,
     nominee_details,
+    require_form,
     validate_form,
 )
 from lrs_keycloak.domain.users import UserDetails, validate_details
@@ -56,7 +63,7 @@ from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
 from lrs_keycloak.settings import cache_dir
 from lrs_keycloak.store.audit import AuditEvent
-from lrs_keycloak.store.recovery import RecoveryCaseRow, RecoveryStore, to_case
+from lrs_keycloak.store.recovery import RecoveryCaseRow, RecoveryStore, form_values, to_case
 
 S = CaseState
 #: How long the senior manager's link stays valid.
@@ -201,6 +208,8 @@ class Outcome:
     case: dict[str, Any]
     warnings: list[Violation]
     user: dict[str, Any] | None = None
+    #: ``open`` made a new case (False when it recorded the form on a case awaiting it).
+    new_case: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -336,14 +345,48 @@ class RecoveryService:
             raise RuleViolation(errors)
         return group, warnings
 
-    def open(self, agent: Actor, form: NewSuperUserForm, send_link: bool = True) -> Outcome:
-        """Open a case from the form; by default email the senior manager the approval link."""
-        self._require_helpdesk(agent)
-        group, warnings = self.check_form(form)
+    def _require_no_super_user(self, group: OrgGroup) -> None:
         refused = check_recovery_allowed(self._member_view(group, self._members(group)))
         if refused:
             raise RuleViolation([refused])
+
+    @staticmethod
+    def _form_details(form: NewSuperUserForm) -> dict[str, Any]:
+        return {
+            "nominee": f"{form.nominee_given_name} {form.nominee_family_name}",
+            "nominee_email": form.nominee_email,
+            "manager": form.manager_name,
+            "manager_email": form.manager_email,
+            "manager_signed_agreement": form.manager_signed_agreement,
+        }
+
+    def open(self, agent: Actor, form: NewSuperUserForm, send_link: bool = True) -> Outcome:
+        """Open a case from the form; by default email the senior manager the approval link.
+
+        When the organisation's open case awaits its form (the enforcer opened it), the form is
+        recorded on that case instead: the outcome's first warning says so and names the case,
+        and ``new_case`` is False.
+        """
+        self._require_helpdesk(agent)
+        group, warnings = self.check_form(form)
+        self._require_no_super_user(group)
         pending = self.store.cases(organisation_id=form.organisation_id, states=OPEN)
+        if pending and pending[0].state == S.AWAITING_FORM:
+            waiting = pending[0]
+            outcome = self._record_form(agent, waiting, form, warnings, send_link)
+            outcome.warnings.insert(
+                0,
+                Violation(
+                    "organisation_id",
+                    "recorded-on-waiting-case",
+                    f"Case {waiting.id} was already waiting for this organisation's New Super "
+                    f"User Form (opened by {waiting.raised_by} on "
+                    f"{waiting.created_at:%d %B %Y %H:%M UTC}, when its last active super user "
+                    "was lost): the form is recorded on that case; no new case was opened.",
+                    RULE,
+                ),
+            )
+            return outcome
         if pending:
             raise _refuse(
                 "case-already-open",
@@ -352,21 +395,55 @@ class RecoveryService:
                 "organisation_id",
             )
         row = self.store.create(form, agent.username, now=self.clock())
+        self._record("recovery_opened", agent.username, row, details=self._form_details(form))
+        if send_link:
+            row = self._send_link(agent, row)
+        return Outcome(row.as_dict(), warnings, new_case=True)
+
+    def record_form(
+        self, agent: Actor, case_id: int, form: NewSuperUserForm, send_link: bool = True
+    ) -> Outcome:
+        """Record the New Super User Form on a case awaiting it (``awaiting_form ─► received``),
+        checked as ``open`` checks it; by default email the senior manager the approval link."""
+        self._require_helpdesk(agent)
+        row = self._row(case_id)
+        problems = check_record_form(to_case(row), form)
+        if problems:
+            raise RuleViolation(problems)
+        group, warnings = self.check_form(form)
+        self._require_no_super_user(group)
+        return self._record_form(agent, row, form, warnings, send_link)
+
+    def _record_form(
+        self,
+        agent: Actor,
+        row: RecoveryCaseRow,
+        form: NewSuperUserForm,
+        warnings: list[Violation],
+        send_link: bool,
+    ) -> Outcome:
+        now = self.clock()
+        moved = self.store.move(
+            row.id, [S.AWAITING_FORM], S.RECEIVED, now=now, **form_values(form, agent.username, now)
+        )
+        if moved is None:  # another agent recorded a form, or the case was cancelled, meanwhile
+            raise RuleViolation(
+                check_record_form(to_case(self._row(row.id)), form)
+                or [Violation("state", "changed", "The case changed meanwhile; reload.", RULE)]
+            )
         self._record(
-            "recovery_opened",
+            "recovery_form_recorded",
             agent.username,
-            row,
+            moved,
             details={
-                "nominee": f"{form.nominee_given_name} {form.nominee_family_name}",
-                "nominee_email": form.nominee_email,
-                "manager": form.manager_name,
-                "manager_email": form.manager_email,
-                "manager_signed_agreement": form.manager_signed_agreement,
+                **self._form_details(form),
+                "opened_by": row.raised_by,
+                "waiting_since": row.created_at.isoformat(),
             },
         )
         if send_link:
-            row = self._send_link(agent, row)
-        return Outcome(row.as_dict(), warnings)
+            moved = self._send_link(agent, moved)
+        return Outcome(moved.as_dict(), warnings)
 
     # --- the approval link -------------------------------------------------------------------
 
@@ -377,13 +454,13 @@ class RecoveryService:
 
     def _send_link(self, agent: Actor, row: RecoveryCaseRow) -> RecoveryCaseRow:
         before = CaseState(row.state)
+        form = require_form(to_case(row))  # the link goes to the manager the form names
         refused = check_transition(before, S.AWAITING_APPROVAL)
         if refused:
             raise RuleViolation([refused])
         now = self.clock()
         token = self.links.issue(row.id)
         digest = token_hash(token)
-        form = NewSuperUserForm.from_dict(dict(row.form))
         moved = self._moved(
             self.store.move(
                 row.id,
@@ -537,7 +614,11 @@ class RecoveryService:
             "recovery_approved" if approve else "recovery_rejected",
             row.link_sent_to or "senior manager",
             moved,
-            details={"method": APPROVAL_BY_LINK, "ip": ip, "manager": case.form.manager_name},
+            details={
+                "method": APPROVAL_BY_LINK,
+                "ip": ip,
+                "manager": require_form(case).manager_name,  # a link is only sent with a form
+            },
         )
         return moved.as_dict()
 
@@ -581,6 +662,9 @@ class RecoveryService:
         """Create the new super user for an approved case; exactly once."""
         self._require_helpdesk(agent)
         row = self._row(case_id)
+        # A case without its form says so (clearer than "awaiting form cannot become completing");
+        # a recorded form never changes, so the one read here is the one the claim holds.
+        form = require_form(to_case(row))
         refused = check_transition(CaseState(row.state), S.COMPLETING)
         if refused:
             raise RuleViolation([refused])
@@ -601,9 +685,9 @@ class RecoveryService:
             created: Result = self.admin.create_user(
                 HelpDeskCaller(agent.username),
                 case.organisation_id,
-                nominee_details(case.form),
+                nominee_details(form),
                 [SUPER_USER],
-                reference=f"recovery case {case_id} (form {case.form.form_reference})",
+                reference=f"recovery case {case_id} (form {form.form_reference})",
             )
         except BaseException:
             self.store.move(case_id, [S.COMPLETING], S.APPROVED, claimed_by=None)
@@ -625,7 +709,7 @@ class RecoveryService:
         assert done is not None  # only the claimant moves a completing case
         self._record("recovery_completed", agent.username, done, target=username)
         warnings = list(created.warnings)
-        if case.form.make_primary_contact:
+        if form.make_primary_contact:
             try:
                 previous = self.contacts.set_primary_contact(group.group_id, username)
             except Exception as error:
@@ -666,7 +750,7 @@ class RecoveryService:
         moved = self._moved(
             self.store.move(
                 case_id,
-                [S.RECEIVED, S.AWAITING_APPROVAL, S.APPROVED, S.EXPIRED],
+                CANCELLABLE,
                 S.CANCELLED,
                 now=now,
                 closed_at=now,

@@ -44,6 +44,9 @@ EVENTS: tuple[EventType, ...] = (
     EventType(105, "recovery_completed", "The help desk created the new super user"),
     EventType(106, "recovery_cancelled", "The help desk cancelled the case"),
     EventType(107, "primary_contact_changed", "The organisation's primary contact changed"),
+    EventType(
+        108, "recovery_form_recorded", "The help desk recorded the form on a case awaiting it"
+    ),
     # 200+: the enforcer's reactions to changes made around the companion app (admin console).
     EventType(200, "enforcer_flag_raised", "The enforcer flagged a user or organisation"),
     EventType(
@@ -54,6 +57,14 @@ EVENTS: tuple[EventType, ...] = (
     ),
     EventType(203, "enforcer_helpdesk_alerted", "An organisation has no active super user left"),
     EventType(204, "enforcer_flag_resolved", "A flagged problem was put right"),
+    EventType(
+        205, "enforcer_recovery_opened", "The enforcer opened a recovery case awaiting the form"
+    ),
+    EventType(
+        206,
+        "enforcer_recovery_cancelled",
+        "The enforcer withdrew its case awaiting a form: a super user is active again",
+    ),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name: e for e in EVENTS}
 

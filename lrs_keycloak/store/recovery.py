@@ -1,5 +1,8 @@
 """Recovery cases (guide §10.2): the New Super User Form, its state, approval and outcome.
 
+A case the enforcer opened when an organisation lost its last active super user has no form
+yet (``awaiting_form``): its form columns stay empty until an agent records the form.
+
 Every state change is a conditional UPDATE (``… WHERE id = ? AND state IN (…)``): of two
 agents (or two clicks) racing, exactly one moves the case and the other is told it lost. That
 is how "a case cannot be completed twice" holds across processes, on SQLite and PostgreSQL
@@ -28,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from lrs_keycloak.domain.recovery import (
+    OPEN,
     Approval,
     CaseState,
     NewSuperUserForm,
@@ -45,8 +49,13 @@ class RecoveryCaseRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     organisation_id: Mapped[str] = mapped_column(String(63), nullable=False)
     state: Mapped[str] = mapped_column(String(32), nullable=False)
-    form: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
-    form_reference: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The form, and who entered it when (the raiser, or the agent who recorded it later on a
+    # case the enforcer opened): empty while the case awaits the form.
+    # none_as_null: "no form" is SQL NULL, never the JSON value null.
+    form: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    form_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    form_recorded_by: Mapped[str | None] = mapped_column(String(255))
+    form_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     raised_by: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -92,7 +101,9 @@ class RecoveryCaseRow(Base):
             "id": self.id,
             "organisation_id": self.organisation_id,
             "state": self.state,
-            "form": dict(self.form),
+            "form": dict(self.form) if self.form is not None else None,
+            "form_recorded_by": self.form_recorded_by,
+            "form_recorded_at": iso(self.form_recorded_at),
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "raised_by": self.raised_by,
@@ -141,15 +152,26 @@ def to_case(row: RecoveryCaseRow) -> RecoveryCase:
         id=row.id,
         organisation_id=row.organisation_id,
         state=CaseState(row.state),
-        form=NewSuperUserForm.from_dict(dict(row.form)),
+        form=NewSuperUserForm.from_dict(dict(row.form)) if row.form is not None else None,
         raised_by=row.raised_by,
         created_at=row.created_at,
         approval=approval,
+        form_recorded_by=row.form_recorded_by,
         link_expires_at=row.link_expires_at if row.link_expires_at else None,
         link_used=row.link_used_at is not None,
         super_user=row.super_user_username,
         completed_by=row.completed_by,
     )
+
+
+def form_values(form: NewSuperUserForm, recorded_by: str, now: datetime) -> dict[str, Any]:
+    """The columns that hold a form: for ``create`` and for recording one on a waiting case."""
+    return {
+        "form": form.as_dict(),
+        "form_reference": form.form_reference,
+        "form_recorded_by": recorded_by,
+        "form_recorded_at": now,
+    }
 
 
 class RecoveryStore:
@@ -167,21 +189,48 @@ class RecoveryStore:
     def create(
         self, form: NewSuperUserForm, raised_by: str, now: datetime | None = None
     ) -> RecoveryCaseRow:
+        """A case opened from its form (``received``)."""
         now = now or datetime.now(UTC)
         row = RecoveryCaseRow(
             organisation_id=form.organisation_id,
             state=CaseState.RECEIVED.value,
-            form=form.as_dict(),
-            form_reference=form.form_reference,
             created_at=now,
             updated_at=now,
             raised_by=raised_by,
             primary_contact_updated=False,
+            **form_values(form, raised_by, now),
         )
         with self._begin() as session:
             session.add(row)
             session.flush()
             return row
+
+    def create_awaiting_form(
+        self, organisation_id: str, raised_by: str, now: datetime | None = None
+    ) -> tuple[RecoveryCaseRow, bool]:
+        """A case without a form (``awaiting_form``) unless the organisation has an open case:
+        ``(that case, False)`` then. The look and the insert share one transaction."""
+        now = now or datetime.now(UTC)
+        with self._begin() as session:
+            found = session.scalars(
+                select(RecoveryCaseRow)
+                .where(RecoveryCaseRow.organisation_id == organisation_id)
+                .where(RecoveryCaseRow.state.in_([s.value for s in OPEN]))
+                .order_by(RecoveryCaseRow.id.desc())
+            ).first()
+            if found is not None:
+                return found, False
+            row = RecoveryCaseRow(
+                organisation_id=organisation_id,
+                state=CaseState.AWAITING_FORM.value,
+                created_at=now,
+                updated_at=now,
+                raised_by=raised_by,
+                primary_contact_updated=False,
+            )
+            session.add(row)
+            session.flush()
+            return row, True
 
     def get(self, case_id: int) -> RecoveryCaseRow | None:
         with self._begin() as session:
@@ -250,4 +299,4 @@ class RecoveryStore:
             )
 
 
-__all__ = ["RecoveryCaseRow", "RecoveryStore", "to_case"]
+__all__ = ["RecoveryCaseRow", "RecoveryStore", "form_values", "to_case"]

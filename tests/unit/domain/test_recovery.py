@@ -10,19 +10,26 @@ import pytest
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import SUPER_USER, Member
 from lrs_keycloak.domain.recovery import (
+    CANCELLABLE,
     FINAL,
+    OPEN,
     TRANSITIONS,
     Approval,
     CaseState,
     NewSuperUserForm,
     RecoveryCase,
+    cases_to_withdraw,
     check_completion,
+    check_form_present,
     check_link_decision,
     check_paper_approval,
+    check_record_form,
     check_recovery_allowed,
     check_transition,
     is_link_expired,
     nominee_details,
+    open_case,
+    require_form,
     require_transition,
     validate_form,
 )
@@ -71,6 +78,8 @@ def member(name: str, enabled: bool = True, locked: bool = False, su: bool = Tru
 # --- the state machine -----------------------------------------------------------------------
 
 LEGAL = [
+    (S.AWAITING_FORM, S.RECEIVED),
+    (S.AWAITING_FORM, S.CANCELLED),
     (S.RECEIVED, S.AWAITING_APPROVAL),
     (S.RECEIVED, S.APPROVED),
     (S.RECEIVED, S.CANCELLED),
@@ -111,8 +120,79 @@ def test_final_states_are_completed_rejected_cancelled() -> None:
 
 
 def test_approval_cannot_skip_to_completed() -> None:
-    for state in (S.RECEIVED, S.AWAITING_APPROVAL, S.REJECTED, S.EXPIRED):
+    for state in (S.AWAITING_FORM, S.RECEIVED, S.AWAITING_APPROVAL, S.REJECTED, S.EXPIRED):
         assert check_transition(state, S.COMPLETING) is not None
+
+
+def test_awaiting_form_is_open_and_cancellable() -> None:
+    # Open: the organisation still waits, so no second case is opened beside it.
+    assert S.AWAITING_FORM in OPEN and S.AWAITING_FORM in CANCELLABLE
+    assert S.AWAITING_FORM not in FINAL
+
+
+# --- a case awaiting its form (opened by the enforcer) ----------------------------------------
+
+
+def waiting(**kw: object) -> RecoveryCase:
+    """A case the enforcer opened, still without its form."""
+    values: dict[str, object] = {
+        "state": S.AWAITING_FORM,
+        "form": None,
+        "raised_by": "lrs-enforcer",
+        "link_expires_at": None,
+    }
+    return case(**{**values, **kw})  # type: ignore[arg-type]
+
+
+def test_form_present_refuses_case_without_form() -> None:
+    refused = check_form_present(waiting())
+    assert refused is not None
+    assert (refused.field, refused.code) == ("form", "form-missing")
+    assert refused.rule and "§10.2" in refused.rule
+    assert check_form_present(case(S.RECEIVED)) is None
+
+
+def test_require_form_refuses_case_without_form() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        require_form(waiting())
+    assert [v.code for v in refused.value.violations] == ["form-missing"]
+    assert require_form(case(S.RECEIVED)) == FORM
+
+
+def test_record_form_on_case_awaiting_form_allowed() -> None:
+    assert check_record_form(waiting(), FORM) == []
+
+
+def test_record_form_twice_refused() -> None:
+    problems = check_record_form(case(S.RECEIVED), FORM)
+    assert [p.code for p in problems] == ["form-already-recorded"]
+    assert FORM.form_reference in problems[0].message
+
+
+def test_record_form_for_another_organisation_refused() -> None:
+    problems = check_record_form(waiting(), replace(FORM, organisation_id="other-college"))
+    assert [(p.field, p.code) for p in problems] == [
+        ("organisation_id", "form-for-another-organisation")
+    ]
+
+
+def test_record_form_on_cancelled_case_refused() -> None:
+    problems = check_record_form(waiting(state=S.CANCELLED), FORM)
+    assert [p.code for p in problems] == ["illegal-transition"]
+
+
+def test_open_case_one_at_a_time() -> None:
+    closed = [case(S.CANCELLED, id=1), case(S.COMPLETED, id=2)]
+    assert open_case(closed) is None
+    found = open_case([*closed, waiting(id=3)])
+    assert found is not None and found.id == 3
+
+
+def test_cases_to_withdraw_only_the_enforcers_cases_still_awaiting_form() -> None:
+    mine = waiting(id=1)
+    with_form = case(S.RECEIVED, id=2, raised_by="lrs-enforcer", form_recorded_by="hal.helpdesk")
+    someone_elses = waiting(id=3, raised_by="hal.helpdesk")
+    assert cases_to_withdraw([mine, with_form, someone_elses], "lrs-enforcer") == [mine]
 
 
 # --- the form ------------------------------------------------------------------------------
@@ -249,6 +329,18 @@ def test_paper_approval_by_second_agent_with_scan_allowed() -> None:
     assert check_paper_approval(case(S.EXPIRED), "second.agent", "SCAN-1") == []
 
 
+def test_paper_approval_by_agent_who_recorded_the_form_refused() -> None:
+    recorded = case(S.RECEIVED, raised_by="lrs-enforcer", form_recorded_by="hal.helpdesk")
+    problems = check_paper_approval(recorded, "Hal.Helpdesk", "SCAN-1")
+    assert [p.code for p in problems] == ["own-case"]
+    assert check_paper_approval(recorded, "second.agent", "SCAN-1") == []
+
+
+def test_paper_approval_without_form_refused() -> None:
+    problems = check_paper_approval(waiting(), "second.agent", "SCAN-1")
+    assert [p.code for p in problems] == ["form-missing"]
+
+
 def test_paper_approval_after_rejection_refused() -> None:
     problems = check_paper_approval(case(S.REJECTED), "second.agent", "SCAN-1")
     assert [p.code for p in problems] == ["illegal-transition"]
@@ -270,6 +362,11 @@ def test_link_reused_refused() -> None:
     for used in (case(link_used=True), case(S.APPROVED), case(S.REJECTED), case(S.COMPLETED)):
         refused = check_link_decision(used, NOW)
         assert refused is not None and refused.code == "link-used"
+
+
+def test_link_on_case_awaiting_form_refused() -> None:
+    refused = check_link_decision(waiting(), NOW)
+    assert refused is not None and refused.code == "link-invalid"
 
 
 def test_link_on_cancelled_case_refused() -> None:
@@ -311,3 +408,10 @@ def test_completion_while_another_agent_completes_refused() -> None:
 def test_completion_without_approval_refused(state: CaseState) -> None:
     problems = check_completion(case(state), [])
     assert [p.code for p in problems] == ["illegal-transition"]
+
+
+def test_completion_without_form_refused() -> None:
+    problems = check_completion(waiting(), [])
+    assert [(p.field, p.code) for p in problems] == [("form", "form-missing")]
+    # Even were a case without a form ever marked approved, it would not be completed.
+    assert [p.code for p in check_completion(waiting(state=S.APPROVED), [])] == ["form-missing"]

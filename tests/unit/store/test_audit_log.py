@@ -28,6 +28,29 @@ def test_event_catalogue_ids_are_stable_and_unique() -> None:
     ]
 
 
+def test_event_catalogue_recovery_and_enforcer_ids_are_pinned() -> None:
+    # Reports over years of history read these ids: appended to, never renumbered.
+    ids = {e.name: e.id for e in EVENTS}
+    assert {name: ids[name] for name in ids if 100 <= ids[name] < 300} == {
+        "recovery_opened": 100,
+        "recovery_link_sent": 101,
+        "recovery_approved": 102,
+        "recovery_rejected": 103,
+        "recovery_expired": 104,
+        "recovery_completed": 105,
+        "recovery_cancelled": 106,
+        "primary_contact_changed": 107,
+        "recovery_form_recorded": 108,
+        "enforcer_flag_raised": 200,
+        "enforcer_role_removed": 201,
+        "enforcer_user_disabled": 202,
+        "enforcer_helpdesk_alerted": 203,
+        "enforcer_flag_resolved": 204,
+        "enforcer_recovery_opened": 205,
+        "enforcer_recovery_cancelled": 206,
+    }
+
+
 def test_unknown_event_is_refused(log: AuditLog) -> None:
     with pytest.raises(ValueError, match="unknown audit event"):
         log.record(AuditEvent("user_teleported", "alice", "org"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm
 from lrs_keycloak.store.db import make_engine
-from lrs_keycloak.store.recovery import RecoveryStore, to_case
+from lrs_keycloak.store.recovery import RecoveryStore, form_values, to_case
 from tests.support.postgres import own_schema
 
 S = CaseState
@@ -50,7 +50,40 @@ def test_created_case_is_received_with_its_form(store: RecoveryStore) -> None:
     row = store.create(FORM, "hal.helpdesk")
     case = to_case(row)
     assert case.state == S.RECEIVED and case.form == FORM and case.raised_by == "hal.helpdesk"
+    assert case.form_recorded_by == "hal.helpdesk"
     assert "token_hash" not in row.as_dict()
+
+
+def test_case_opened_without_form_awaits_it(store: RecoveryStore) -> None:
+    row, created = store.create_awaiting_form("anytown-college", "lrs-enforcer")
+    assert created
+    case = to_case(row)
+    assert (case.state, case.form, case.raised_by) == (S.AWAITING_FORM, None, "lrs-enforcer")
+    shown = row.as_dict()
+    assert shown["form"] is None and shown["form_recorded_by"] is None
+    again = store.get(row.id)
+    assert again is not None and again.form is None and again.form_reference is None
+
+
+def test_case_awaiting_form_not_opened_beside_an_open_case(store: RecoveryStore) -> None:
+    received = store.create(FORM, "hal.helpdesk")
+    row, created = store.create_awaiting_form(FORM.organisation_id, "lrs-enforcer")
+    assert not created and row.id == received.id
+    store.move(received.id, [S.RECEIVED], S.CANCELLED)
+    row, created = store.create_awaiting_form(FORM.organisation_id, "lrs-enforcer")
+    assert created and row.id != received.id and row.state == "awaiting_form"
+
+
+def test_form_recorded_on_a_waiting_case(store: RecoveryStore) -> None:
+    row, _ = store.create_awaiting_form(FORM.organisation_id, "lrs-enforcer")
+    now = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+    values = form_values(FORM, "ida.second", now)
+    moved = store.move(row.id, [S.AWAITING_FORM], S.RECEIVED, now=now, **values)
+    assert moved is not None
+    case = to_case(moved)
+    assert (case.state, case.form, case.form_recorded_by) == (S.RECEIVED, FORM, "ida.second")
+    assert case.raised_by == "lrs-enforcer" and moved.form_recorded_at == now
+    assert store.move(row.id, [S.AWAITING_FORM], S.RECEIVED, now=now, **values) is None
 
 
 def test_move_only_from_the_expected_state(store: RecoveryStore) -> None:
