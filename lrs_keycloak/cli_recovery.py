@@ -74,10 +74,26 @@ def _agent(service: RecoveryService, name: str) -> Actor:
 
 def _print_case(case: dict[str, Any]) -> None:
     form = case["form"]
+    if form is None:
+        click.echo(
+            f"Case {case['id']}  {case['state']}  {case['organisation_id']}  no form yet  "
+            f"raised by {case['raised_by']} at {case['created_at']}"
+        )
+        if case["state"] == "awaiting_form":
+            click.echo(
+                "  the organisation has lost its last active super user; waiting for its senior "
+                "manager's New Super User Form: record it with "
+                f"`lrs-keycloak recovery record-form {case['id']} --form FILE --agent …`"
+            )
+        if case.get("close_reason"):
+            click.echo(f"  closed by {case['closed_by']}: {case['close_reason']}")
+        return
     click.echo(
         f"Case {case['id']}  {case['state']}  {case['organisation_id']}  form "
         f"{form['form_reference']}  raised by {case['raised_by']} at {case['created_at']}"
     )
+    if case.get("form_recorded_by") and case["form_recorded_by"] != case["raised_by"]:
+        click.echo(f"  form recorded by {case['form_recorded_by']} at {case['form_recorded_at']}")
     click.echo(
         f"  nominee: {form['nominee_title']} {form['nominee_given_name']} "
         f"{form['nominee_family_name']} <{form['nominee_email']}>"
@@ -129,30 +145,61 @@ def recovery() -> None:
     """The help desk recovers a lost Super User from a New Super User Form (guide §10.2)."""
 
 
-@recovery.command("open")
-@click.option(
+_form_option = click.option(
     "--form",
     "form_file",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The form's content as YAML or JSON (fields as in the API's POST body).",
 )
-@click.option("--no-link", is_flag=True, help="Do not email the approval link (paper approval).")
+_no_link_option = click.option(
+    "--no-link", is_flag=True, help="Do not email the approval link (paper approval)."
+)
+
+
+def _load_form(form_file: Path) -> NewSuperUserForm:
+    data = yaml.safe_load(form_file.read_text())
+    if not isinstance(data, dict):
+        raise click.UsageError(f"{form_file} must hold a mapping of the form's fields")
+    return NewSuperUserForm.from_dict(data)
+
+
+@recovery.command("open")
+@_form_option
+@_no_link_option
 @_agent_option
 @_realm_option
 @_json_option
 def recovery_open(
     form_file: Path, no_link: bool, agent: str, realm: str | None, as_json: bool
 ) -> None:
-    """Open a case; by default the senior manager is emailed a single-use approval link."""
+    """Open a case; by default the senior manager is emailed a single-use approval link.
+
+    If the organisation's case already awaits its form (opened when it lost its last active
+    super user), the form is recorded on that case instead, and a warning names it.
+    """
     with _boundary():
-        data = yaml.safe_load(form_file.read_text())
-        if not isinstance(data, dict):
-            raise click.UsageError(f"{form_file} must hold a mapping of the form's fields")
+        form = _load_form(form_file)
         service = _service(realm)
-        outcome = service.open(
-            _agent(service, agent), NewSuperUserForm.from_dict(data), send_link=not no_link
-        )
+        outcome = service.open(_agent(service, agent), form, send_link=not no_link)
+        _print(outcome, as_json)
+
+
+@recovery.command("record-form")
+@click.argument("case_id", type=int)
+@_form_option
+@_no_link_option
+@_agent_option
+@_realm_option
+@_json_option
+def recovery_record_form(
+    case_id: int, form_file: Path, no_link: bool, agent: str, realm: str | None, as_json: bool
+) -> None:
+    """Record the New Super User Form on a case awaiting it (checked as `open` checks it)."""
+    with _boundary():
+        form = _load_form(form_file)
+        service = _service(realm)
+        outcome = service.record_form(_agent(service, agent), case_id, form, send_link=not no_link)
         _print(outcome, as_json)
 
 
@@ -175,9 +222,10 @@ def recovery_list(
         if not cases:
             click.echo("No recovery cases.")
         for c in cases:
+            reference = c["form"]["form_reference"] if c["form"] else "(no form yet)"
             click.echo(
                 f"{c['id']:>6}  {c['state']:<18} {c['organisation_id']:<30} "
-                f"{c['form']['form_reference']:<16} {c['created_at']}"
+                f"{reference:<16} {c['created_at']}"
             )
 
 

@@ -494,12 +494,6 @@ def check_completion(case: RecoveryCase, members: Iterable[Member]) -> list[Viol
     return problems
 
 
-def open_case(cases: Iterable[RecoveryCase]) -> RecoveryCase | None:
-    """The organisation's open case, if any: one at a time, so only one new super user is
-    ever created, and the enforcer's alert points at the case already under way."""
-    return next((c for c in cases if c.state in OPEN), None)
-
-
 def cases_to_withdraw(cases: Iterable[RecoveryCase], opened_by: str) -> list[RecoveryCase]:
     """When an active super user is back, the cases ``opened_by`` (the enforcer) opened that
     still wait for a form: nobody asked for them. A case holding a form is the organisation's
@@ -536,7 +530,6 @@ __all__ = [
     "check_transition",
     "is_link_expired",
     "nominee_details",
-    "open_case",
     "require_form",
     "require_transition",
     "validate_form",

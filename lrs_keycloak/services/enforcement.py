@@ -9,7 +9,9 @@ organisations it touched:
   organisation's super users, disabled if still so after the grace period (§4.1, §10.1);
 - a role the organisation is not entitled to → removed again (§10.3-§10.5);
 - a generic name that slipped past Keycloak's validator → flagged (§4.2);
-- an organisation left with no active super user → the help desk is alerted (§10.2).
+- an organisation left with no active super user → the help desk is alerted and a recovery
+  case opened that awaits the senior manager's New Super User Form (§10.2); when an active
+  super user is back before any form came, the enforcer withdraws (cancels) that case.
 
 Every reaction is one audit event naming the rule.
 """
@@ -20,21 +22,27 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Engine
 
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.generic_names import check_person_name
 from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.domain.recovery import CaseState, cases_to_withdraw
 from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.events import admin_events_since, user_organisation_ids
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, EnforcementStore, Flag
+from lrs_keycloak.store.recovery import RecoveryCaseRow, RecoveryStore, to_case
 
 ENFORCER = "lrs-enforcer"
+#: Why the enforcer cancels a case it opened that still awaits its form.
+SUPER_USER_BACK = "an active super user is back"
 CURSOR = "admin-events"
 log = logging.getLogger(__name__)
 
@@ -61,11 +69,22 @@ _WATCHED = {"USER", "GROUP_MEMBERSHIP", "CLIENT_ROLE_MAPPING"}
 
 @dataclass
 class Outcome:
-    """What one check did: flags raised, roles removed, help desk alerts."""
+    """What one check did: flags raised, roles removed, help desk alerts, and the recovery
+    cases opened for those alerts or withdrawn."""
 
     flags: list[Flag]
     removed_roles: list[str]
     alerts: list[str]
+    cases_opened: list[int] = field(default_factory=list)
+    cases_cancelled: list[int] = field(default_factory=list)
+
+
+def _engine_of(store: EnforcementStore) -> Engine:
+    """The engine the enforcement store writes to (kept by its session factory)."""
+    bind = store._sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("the enforcement store is not bound to an engine")
+    return bind
 
 
 class Enforcer:
@@ -76,12 +95,17 @@ class Enforcer:
         audit: AuditLog,
         store: EnforcementStore,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        recovery: RecoveryStore | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
         self.audit = audit
         self.store = store
         self.now = now
+        # The help desk's recovery cases live in the enforcer's own database. Without one named
+        # (the CLI's `audit`), the store's engine is shared: that poll moves the same cursor as
+        # the app's, so the cases for what it handles must be opened there too.
+        self.recovery = recovery if recovery is not None else RecoveryStore(_engine_of(store))
         self._lock = threading.Lock()  # one check at a time: webhook and poller may race
 
     # --- entry points ----------------------------------------------------------------------------
@@ -233,15 +257,77 @@ class Enforcer:
         if active:
             for closed in self.store.resolve_organisation(org_id, NO_SUPER_USER):
                 self._record("enforcer_flag_resolved", org_id, None, "put right", closed.rule)
+            self._withdraw_cases(org_id, sorted(m.username for m in active), outcome)
             return
         message = (
             f"{group.organisation.name} has no active super user: the help desk should contact "
             "its senior manager about a New Super User Form (guide §10.2)."
         )
         flag = self.store.raise_flag(ORGANISATION_TARGET, org_id, org_id, NO_SUPER_USER, message)
-        if flag is not None:
-            outcome.alerts.append(org_id)
-            self._record("enforcer_helpdesk_alerted", org_id, None, message, NO_SUPER_USER)
+        if flag is None:
+            return  # alerted already; the case opened then (or the help desk's) stands
+        case, opened = self._open_case(org_id, group.organisation.name, outcome)
+        outcome.alerts.append(org_id)
+        if case is None:
+            reason = f"{message} No recovery case could be opened: open one from the form."
+            details: dict[str, Any] = {"case_id": None, "case_opened": False}
+        else:
+            reason = f"{message} Recovery case {case.id} " + (
+                "awaits the form." if opened else f"is already open ({case.state})."
+            )
+            details = {"case_id": case.id, "case_opened": opened, "case_state": case.state}
+        self._record("enforcer_helpdesk_alerted", org_id, None, reason, NO_SUPER_USER, details)
+
+    def _open_case(
+        self, org_id: str, org_name: str, outcome: Outcome
+    ) -> tuple[RecoveryCaseRow | None, bool]:
+        """A new case awaiting the form, or the organisation's open case (one at a time);
+        whether it is new."""
+        try:
+            case, opened = self.recovery.create_awaiting_form(org_id, ENFORCER, now=self.now())
+        except Exception:
+            # The alert matters more than the case: it is recorded even so.
+            log.exception("The enforcer could not open a recovery case for %s", org_id)
+            return None, False
+        if opened:
+            outcome.cases_opened.append(case.id)
+            self._record(
+                "enforcer_recovery_opened",
+                org_id,
+                None,
+                f"Recovery case {case.id} awaits {org_name}'s New Super User Form.",
+                NO_SUPER_USER,
+                {"case_id": case.id},
+            )
+        return case, opened
+
+    def _withdraw_cases(self, org_id: str, super_users: list[str], outcome: Outcome) -> None:
+        """Cancel the cases this enforcer opened that still await a form: nobody asked for them,
+        and a super user can act again."""
+        waiting = self.recovery.cases(organisation_id=org_id, state=CaseState.AWAITING_FORM.value)
+        reason = f"{SUPER_USER_BACK}: {', '.join(super_users)}"
+        for case in cases_to_withdraw([to_case(r) for r in waiting], ENFORCER):
+            now = self.now()
+            moved = self.recovery.move(
+                case.id,
+                [CaseState.AWAITING_FORM],
+                CaseState.CANCELLED,
+                now=now,
+                closed_at=now,
+                closed_by=ENFORCER,
+                close_reason=reason,
+            )
+            if moved is None:
+                continue  # an agent recorded its form or cancelled it meanwhile
+            outcome.cases_cancelled.append(case.id)
+            self._record(
+                "enforcer_recovery_cancelled",
+                org_id,
+                None,
+                reason,
+                NO_SUPER_USER,
+                {"case_id": case.id, "from_state": case.state.value, "super_users": super_users},
+            )
 
     def _record(
         self,

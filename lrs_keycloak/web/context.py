@@ -1,5 +1,6 @@
 """What the app's blueprints share, built once per app on first use: the store's engine, the
-user-administration service, and the access-token verifier."""
+user-administration service, the recovery cases (the help desk's API and the enforcer open and
+close the same ones), and the access-token verifier."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
     from lrs_keycloak.services.user_admin import UserAdmin
+    from lrs_keycloak.store.recovery import RecoveryStore
     from lrs_keycloak.web.api import TokenVerifier
 
 T = TypeVar("T")
@@ -62,6 +64,15 @@ def user_admin(app: Flask) -> UserAdmin:
         return UserAdmin(UserDirectory(gateway(app)), AuditLog(engine(app)), policy)
 
     return shared(app, "lrs_user_admin", build)
+
+
+def recovery_store(app: Flask) -> RecoveryStore:
+    def build() -> RecoveryStore:
+        from lrs_keycloak.store.recovery import RecoveryStore
+
+        return RecoveryStore(engine(app))
+
+    return shared(app, "lrs_recovery_store", build)
 
 
 def token_verifier(app: Flask) -> TokenVerifier:

@@ -32,7 +32,8 @@ class EnforcerRunner:
                 from lrs_keycloak.store.enforcement import EnforcementStore
                 from lrs_keycloak.web import context
 
-                # The same gateway, policy and store as the app's user administration.
+                # The same gateway, policy and store as the app's user administration, and the
+                # same recovery cases as the help desk's API.
                 admin = context.user_admin(self.app)
                 self._realm_id = (context.gateway(self.app).get_realm() or {}).get("id")
                 self._enforcer = Enforcer(
@@ -40,6 +41,7 @@ class EnforcerRunner:
                     admin.policy,
                     admin.audit,
                     EnforcementStore(context.engine(self.app)),
+                    recovery=context.recovery_store(self.app),
                 )
             return self._enforcer
 

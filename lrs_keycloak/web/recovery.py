@@ -5,8 +5,13 @@ senior manager's approval page.
   holder, as Keycloak knows them now, is active and holds the realm role ``lrs-helpdesk``.
   Errors: ``{"errors": [{field, code, message, rule}]}``; 401 no/invalid token, 403 not a help
   desk agent, 404 no such case, 409 the case's state forbids it (already completed, being
-  completed, illegal move, another case open), 422 a rule of the guide or a malformed body,
-  502 the approval email could not be sent, 503 Keycloak unreachable.
+  completed, illegal move, another case open, the case still awaits its form or already holds
+  one), 422 a rule of the guide or a malformed body, 502 the approval email could not be sent,
+  503 Keycloak unreachable.
+  A case the enforcer opened for an organisation that lost its last active super user awaits
+  its form (``state: awaiting_form``, ``form: null``): ``POST …/<id>/form`` records it. A
+  ``POST`` of a form for such an organisation records it on that case too, answering 200 (not
+  201) with the case's ``Location`` and a warning ``recorded-on-waiting-case`` naming it.
 * ``/recovery/approve/<token>`` — a plain page outside the API for the senior manager named on
   the form. GET shows the request and changes nothing (mail scanners prefetch links); POST
   approves or rejects once. The unguessable token in the URL is what makes the POST safe from
@@ -57,6 +62,8 @@ STATE_CODES = frozenset(
         "illegal-transition",
         "changed",
         "case-already-open",
+        "form-already-recorded",
+        "form-missing",
     }
 )
 
@@ -73,12 +80,11 @@ def service() -> RecoveryService:
 def _build(app: Flask) -> RecoveryService:
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
     from lrs_keycloak.services.recovery import ApprovalLinks, SmtpMailer, secret_key
-    from lrs_keycloak.store.recovery import RecoveryStore
 
     admin = context.user_admin(app)
     return RecoveryService(
         admin,
-        RecoveryStore(context.engine(app)),
+        context.recovery_store(app),
         OrganisationContacts(context.gateway(app)),
         SmtpMailer(),
         ApprovalLinks(app.config.get("LRS_SECRET_KEY") or secret_key()),
@@ -183,18 +189,30 @@ def _bad(field: str, code: str, message: str) -> RuleViolation:
     return RuleViolation([Violation(field, code, message, "API request shape")])
 
 
-@bp.post(API)
-def open_case() -> Any:
+def _form_body() -> tuple[NewSuperUserForm, bool]:
+    """The form's fields, and ``send_link`` (default true), from the JSON body."""
     data = _body()
     send_link = data.pop("send_link", True)
     if not isinstance(send_link, bool):
         raise _bad("send_link", "invalid-type", "send_link must be true or false.")
-    form = NewSuperUserForm.from_dict(data)
+    return NewSuperUserForm.from_dict(data), send_link
+
+
+@bp.post(API)
+def open_case() -> Any:
+    form, send_link = _form_body()
     outcome = service().open(agent(), form, send_link=send_link)
     answer = jsonify(outcome.as_dict())
-    answer.status_code = 201
+    # 200 when the form went onto the organisation's case awaiting it: no new resource.
+    answer.status_code = 201 if outcome.new_case else 200
     answer.headers["Location"] = f"{API}/{outcome.case['id']}"
     return answer
+
+
+@bp.post(f"{API}/<int:case_id>/form")
+def record_form(case_id: int) -> Any:
+    form, send_link = _form_body()
+    return jsonify(service().record_form(agent(), case_id, form, send_link=send_link).as_dict())
 
 
 @bp.get(API)

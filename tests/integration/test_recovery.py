@@ -43,10 +43,10 @@ from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.web import create_app
+from tests.support.helpdesk import PASSWORD, make_agent
 from tests.support.oidc import tokens
 from tests.support.smtp import Inbox, body, realm_mail
 
-PASSWORD = "a long enough passphrase 42"
 PUBLIC_URL = "http://lrs.example.test"
 LINK = re.compile(re.escape(PUBLIC_URL) + r"(/recovery/approve/[A-Za-z0-9_.\-]+)")
 MANAGER_IP = "203.0.113.7"
@@ -84,30 +84,6 @@ class World:
 def inbox(synced_gateway: KeycloakGateway) -> Iterator[Inbox]:
     with realm_mail(synced_gateway) as box:
         yield box
-
-
-def make_agent(gw: KeycloakGateway, given: str, family: str) -> str:
-    """A MIAP help desk agent: a realm user with the realm role lrs-helpdesk and a password."""
-    username = f"{given}.{family}".lower()
-    gw.call(
-        "POST",
-        "/users",
-        {
-            "username": username,
-            "enabled": True,
-            "firstName": given,
-            "lastName": family,
-            "email": f"{username}@miap.example.org",
-            "emailVerified": True,
-            "attributes": {"title": ["Mr"], "verificationProvided": ["MIAP staff list"]},
-            "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
-        },
-    )
-    user = UserDirectory(gw).find_user(username)
-    assert user is not None
-    role = gw.call("GET", "/roles/lrs-helpdesk")
-    gw.call("POST", f"/users/{user.id}/role-mappings/realm", [role])
-    return username
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ from lrs_keycloak.domain.recovery import (
     check_transition,
     is_link_expired,
     nominee_details,
-    open_case,
     require_form,
     require_transition,
     validate_form,
@@ -179,13 +178,6 @@ def test_record_form_for_another_organisation_refused() -> None:
 def test_record_form_on_cancelled_case_refused() -> None:
     problems = check_record_form(waiting(state=S.CANCELLED), FORM)
     assert [p.code for p in problems] == ["illegal-transition"]
-
-
-def test_open_case_one_at_a_time() -> None:
-    closed = [case(S.CANCELLED, id=1), case(S.COMPLETED, id=2)]
-    assert open_case(closed) is None
-    found = open_case([*closed, waiting(id=3)])
-    assert found is not None and found.id == 3
 
 
 def test_cases_to_withdraw_only_the_enforcers_cases_still_awaiting_form() -> None:
