@@ -130,7 +130,7 @@ def test_a_generic_name_given_later_is_flagged_and_the_flag_clears_when_put_righ
     assert ("enforcer_flag_resolved", "generic-name") in _actions(enforcer, COLLEGE.id)
 
 
-def test_the_last_super_user_suspended_in_the_console_alerts_the_help_desk(
+def test_the_last_super_user_suspended_in_the_console_alerts_the_help_desk_and_opens_a_case(
     gw: KeycloakGateway, enforcer: Enforcer
 ) -> None:
     user_id = _make_user(gw, "Sam", "Soleadmin", [PROVIDER.id], ["LRBSuperUser"])
@@ -140,9 +140,18 @@ def test_the_last_super_user_suspended_in_the_console_alerts_the_help_desk(
     assert ("enforcer_helpdesk_alerted", "no-active-super-user") in _actions(enforcer, PROVIDER.id)
     org_flags = [f for f in enforcer.store.open_flags(PROVIDER.id) if not f.user_id]
     assert [f.rule for f in org_flags] == ["no-active-super-user"]
+    # Built as the CLI's `audit` builds it (no recovery store named), it opens the help desk's
+    # case in its own database all the same.
+    (case,) = enforcer.recovery.cases(organisation_id=PROVIDER.id)
+    assert (case.state, case.form, case.raised_by) == ("awaiting_form", None, "lrs-enforcer")
     gw.call("PUT", f"/users/{user_id}", {"enabled": True})
     enforcer.poll()
     assert [f for f in enforcer.store.open_flags(PROVIDER.id) if not f.user_id] == []
+    (case,) = enforcer.recovery.cases(organisation_id=PROVIDER.id)
+    assert (
+        case.state == "cancelled"
+        and case.close_reason == "an active super user is back: sam.soleadmin"
+    )
 
 
 def test_a_change_made_while_the_app_was_down_is_handled_when_it_returns(
