@@ -244,6 +244,16 @@ def test_last_super_user_demoted_opens_a_case_awaiting_the_form_then_recovered(
     ]
 
 
+def test_last_super_user_removed_opens_a_case_awaiting_the_form(desk: Desk) -> None:
+    org, sue_id, _ = organisation(desk)
+    desk.gw.call("DELETE", f"/users/{sue_id}")  # removed in the console
+    desk.enforcer.poll()
+    (case,) = cases_of(desk, org)
+    assert (case["state"], case["form"], case["raised_by"]) == ("awaiting_form", None, ENFORCER)
+    alert = next(e for e in events(desk, org) if e.action == "enforcer_helpdesk_alerted")
+    assert alert.details["case_id"] == case["id"]
+
+
 def test_reinstating_the_super_user_withdraws_the_case_awaiting_the_form(desk: Desk) -> None:
     org, sue_id, sue = organisation(desk)
     suspend(desk, sue_id)
