@@ -235,13 +235,16 @@ def audit(org_id: str | None, as_json: bool, realm: str | None) -> None:
     from lrs_keycloak.store.audit import AuditLog
     from lrs_keycloak.store.db import make_engine
     from lrs_keycloak.store.enforcement import EnforcementStore
+    from lrs_keycloak.store.recovery import RecoveryStore
 
     with _errors():
         policy = load_policy(config_dir(), realm=realm)
         engine = make_engine()
         store = EnforcementStore(engine)
         gateway = KeycloakGateway(keycloak_settings(policy.realm))
-        enforcer = Enforcer(UserDirectory(gateway), policy, AuditLog(engine), store)
+        enforcer = Enforcer(
+            UserDirectory(gateway), policy, AuditLog(engine), store, RecoveryStore(engine)
+        )
         handled = enforcer.poll()
         disabled = enforcer.sweep()
         flags = store.open_flags(org_id)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import (
@@ -209,6 +210,16 @@ class UserDirectory:
     def user_roles(self, user_id: str) -> frozenset[str]:
         path = f"/users/{_q(user_id)}/role-mappings/clients/{_q(self.client_uuid())}"
         return frozenset(r["name"] for r in self.gw.call("GET", path) or [])
+
+    def is_staff(self, user_id: str) -> bool:
+        """A MIAP help desk agent or a realm administrator: an account of the realm's operators,
+        not of an organisation (holds the help desk realm role or a realm-management role of
+        its own; super users get theirs only through the LRBSuperUser composite)."""
+        mappings = self.gw.call("GET", f"/users/{_q(user_id)}/role-mappings") or {}
+        realm = {r["name"] for r in mappings.get("realmMappings") or []}
+        return HELPDESK_REALM_ROLE in realm or "realm-management" in (
+            mappings.get("clientMappings") or {}
+        )
 
     # --- users --------------------------------------------------------------------------------
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.generic_names import check_person_name
 from lrs_keycloak.domain.policies import SUPER_USER
@@ -79,14 +77,6 @@ class Outcome:
     cases_cancelled: list[int] = field(default_factory=list)
 
 
-def _engine_of(store: EnforcementStore) -> Engine:
-    """The engine the enforcement store writes to (kept by its session factory)."""
-    bind = store._sessions.kw.get("bind")
-    if not isinstance(bind, Engine):
-        raise TypeError("the enforcement store is not bound to an engine")
-    return bind
-
-
 class Enforcer:
     def __init__(
         self,
@@ -94,18 +84,17 @@ class Enforcer:
         policy: RealmPolicy,
         audit: AuditLog,
         store: EnforcementStore,
+        recovery: RecoveryStore,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        recovery: RecoveryStore | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
         self.audit = audit
         self.store = store
         self.now = now
-        # The help desk's recovery cases live in the enforcer's own database. Without one named
-        # (the CLI's `audit`), the store's engine is shared: that poll moves the same cursor as
-        # the app's, so the cases for what it handles must be opened there too.
-        self.recovery = recovery if recovery is not None else RecoveryStore(_engine_of(store))
+        # The help desk's recovery cases, in the same database as the enforcer's cursor: whoever
+        # polls (the app or the CLI's `audit`) opens the cases for what it handled.
+        self.recovery = recovery
         self._lock = threading.Lock()  # one check at a time: webhook and poller may race
 
     # --- entry points ----------------------------------------------------------------------------
@@ -194,6 +183,15 @@ class Enforcer:
         roles = self.directory.user_roles(user_id)
         org_id = org_ids[0] if len(org_ids) == 1 else None
         problems: dict[str, str] = {}
+        if not org_ids and not roles and self.directory.is_staff(user_id):
+            # Help desk agents and realm administrators belong to no organisation and hold no
+            # LRS role by design: the organisation rules are not theirs (they must never be
+            # flagged, let alone disabled after the grace period).
+            for closed in self.store.resolve_except(user_id, set()):
+                self._record(
+                    "enforcer_flag_resolved", None, username, "an operator account", closed.rule
+                )
+            return []
 
         if not org_ids:
             problems[NO_ORGANISATION] = f"{username} belongs to no organisation."

@@ -24,6 +24,7 @@ from lrs_keycloak.services.enforcement import Enforcer
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
+from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.web import create_app
 from tests.support.people import make_person
 
@@ -39,7 +40,9 @@ def gw(synced_gateway: KeycloakGateway, policy: RealmPolicy) -> KeycloakGateway:
 
 def _enforcer(gw: KeycloakGateway, policy: RealmPolicy, db: Path) -> Enforcer:
     engine = make_engine(f"sqlite:///{db}")
-    return Enforcer(UserDirectory(gw), policy, AuditLog(engine), EnforcementStore(engine))
+    return Enforcer(
+        UserDirectory(gw), policy, AuditLog(engine), EnforcementStore(engine), RecoveryStore(engine)
+    )
 
 
 @pytest.fixture
@@ -199,3 +202,38 @@ def test_the_webhook_makes_the_enforcer_react_within_seconds(
     assert UserDirectory(gw).user_roles(user_id) == {"LRBBatchUser"}
     actions = [e.action for e in runner.enforcer().audit.events(organisation_id=COLLEGE.id)]
     assert "enforcer_role_removed" in actions
+
+
+def test_a_help_desk_agent_in_no_organisation_is_not_an_organisation_user(
+    gw: KeycloakGateway, enforcer: Enforcer
+) -> None:
+    _, agent_id = make_person(gw, "Hana", "Deskworth", orgs=[])
+    role = gw.call("GET", "/roles/lrs-helpdesk")
+    gw.call("POST", f"/users/{agent_id}/role-mappings/realm", [role])
+    enforcer.poll()
+    assert [f.rule for f in enforcer.store.open_flags() if f.user_id == agent_id] == []
+    enforcer.now = lambda: datetime.now(UTC) + timedelta(hours=25)
+    assert agent_id not in [f.user_id for f in enforcer.sweep()]
+    assert gw.call("GET", f"/users/{agent_id}")["enabled"] is True
+
+
+def test_a_realm_administrator_is_not_an_organisation_user(
+    gw: KeycloakGateway, enforcer: Enforcer
+) -> None:
+    _, admin_id = make_person(gw, "Rita", "Realmwide", orgs=[])
+    management = gw.find_client("realm-management")
+    assert management is not None
+    role = gw.call("GET", f"/clients/{management['id']}/roles/view-users")
+    gw.call("POST", f"/users/{admin_id}/role-mappings/clients/{management['id']}", [role])
+    enforcer.poll()
+    assert [f.rule for f in enforcer.store.open_flags() if f.user_id == admin_id] == []
+
+
+def test_a_help_desk_agent_put_into_an_organisation_is_judged_as_its_user(
+    gw: KeycloakGateway, enforcer: Enforcer
+) -> None:
+    _, agent_id = make_person(gw, "Hugo", "Deskmoved", orgs=[COLLEGE.id])
+    role = gw.call("GET", "/roles/lrs-helpdesk")
+    gw.call("POST", f"/users/{agent_id}/role-mappings/realm", [role])
+    enforcer.poll()
+    assert [f.rule for f in enforcer.store.open_flags() if f.user_id == agent_id] == ["no-role"]

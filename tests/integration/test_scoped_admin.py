@@ -31,6 +31,7 @@ from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
+from lrs_keycloak.store.recovery import RecoveryStore
 from tests.support.oidc import console_token
 
 from .conftest import gateway_for
@@ -282,7 +283,11 @@ def _enforcer_from_now(scene: Scene, tmp_path: Path) -> Enforcer:
     """The companion app's enforcer, its cursor set at this moment."""
     engine = make_engine(f"sqlite:///{tmp_path / 'enforcer.sqlite'}")
     enforcer = Enforcer(
-        UserDirectory(scene.gw), scene.policy, AuditLog(engine), EnforcementStore(engine)
+        UserDirectory(scene.gw),
+        scene.policy,
+        AuditLog(engine),
+        EnforcementStore(engine),
+        RecoveryStore(engine),
     )
     enforcer.poll()
     time.sleep(0.05)
