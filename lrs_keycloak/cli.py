@@ -70,11 +70,23 @@ def keycloak() -> None:
     """Run the pinned Keycloak on this machine (no Docker needed)."""
 
 
+database_option = click.option(
+    "--database",
+    type=click.Choice(local_keycloak.DATABASES),
+    default="dev-file",
+    envvar="LRS_KEYCLOAK_DATABASE",
+    show_default=True,
+    help="Where the local Keycloak keeps its data: its own dev-file database, or Debian's "
+    "PostgreSQL (started by scripts/postgres; the database of docker-compose.yml and production).",
+)
+
+
 @keycloak.command("start")
-def keycloak_start() -> None:
+@database_option
+def keycloak_start(database: str) -> None:
     """Fetch, unpack and start Keycloak with the extension; returns once it is ready."""
     with _errors():
-        click.echo(local_keycloak.start())
+        click.echo(local_keycloak.start(database=database))
 
 
 @keycloak.command("stop")
@@ -264,12 +276,13 @@ def audit(org_id: str | None, as_json: bool, realm: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-def run(host: str, port: int) -> None:
+@database_option
+def run(host: str, port: int, database: str) -> None:
     """Everything: Keycloak with the extension, the realm synced with demo data, the app."""
     from lrs_keycloak.dev_mail import start_if_needed
 
     with _errors():
-        click.echo(local_keycloak.start())
+        click.echo(local_keycloak.start(database=database))
         code = _sync(None, DEMO_ORGANISATIONS, "apply", None)
         if code != 0:
             sys.exit(code)

@@ -18,6 +18,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -33,6 +34,11 @@ SUPPORTED_JAVA = (17, 21, 25)
 EXTENSION_DIR = PROJECT_ROOT / "keycloak-extension"
 EXTENSION_JAR_NAME = "lrs-keycloak-extension.jar"
 DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000/hooks/keycloak"
+#: Where the local Keycloak keeps its data: Keycloak's own dev-file database (H2, under the
+#: distribution's data/ folder), or Debian's PostgreSQL started by scripts/postgres, which is the
+#: database docker-compose.yml and production use (and what speed should be measured on).
+DATABASES = ("dev-file", "postgres")
+POSTGRES_DATABASE_NAME = "lrs_keycloak"
 
 
 class LauncherError(RuntimeError):
@@ -58,6 +64,10 @@ class Paths:
     @property
     def log_file(self) -> Path:
         return self.run / "keycloak.log"
+
+    @property
+    def database_file(self) -> Path:
+        return self.run / "keycloak.database"
 
     @property
     def webhook_secret_file(self) -> Path:
@@ -218,19 +228,65 @@ def is_ready(timeout: float = 2.0) -> bool:
     return response.status_code == 200 and response.json().get("status") == "UP"
 
 
-def start(wait_seconds: float = 240.0) -> str:
+def database_options(database: str, postgres_url: str | None = None) -> list[str]:
+    """kc.sh options for `database`; `postgres_url` is what scripts/postgres printed."""
+    if database == "dev-file":
+        return []
+    if database != "postgres":
+        raise LauncherError(f"Unknown database {database!r}: choose one of {', '.join(DATABASES)}.")
+    if postgres_url is None:
+        postgres_url = _postgres_url()
+    url = urlsplit(postgres_url)
+    if not (url.scheme.startswith("postgresql") and url.hostname and url.path.strip("/")):
+        raise LauncherError(f"scripts/postgres gave no database URL, but: {postgres_url!r}")
+    return [
+        "--db=postgres",
+        f"--db-url=jdbc:postgresql://{url.hostname}:{url.port or 5432}/{url.path.strip('/')}",
+        f"--db-username={unquote(url.username or '')}",
+        f"--db-password={unquote(url.password or '')}",
+    ]
+
+
+def _recorded_database(p: Paths) -> str:
+    try:
+        return p.database_file.read_text().strip() or "dev-file"
+    except OSError:
+        return "dev-file"  # started before the choice existed
+
+
+def _postgres_url() -> str:
+    script = PROJECT_ROOT / "scripts" / "postgres"
+    done = subprocess.run(
+        [str(script), POSTGRES_DATABASE_NAME], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise LauncherError(f"No PostgreSQL for Keycloak: {script} said {done.stderr.strip()!r}")
+    return done.stdout.strip()
+
+
+def start(wait_seconds: float = 240.0, database: str = "dev-file") -> str:
     """Start the local Keycloak (idempotent) and return a line saying what happened."""
     p = paths()
     pid = _recorded_pid(p)
     if pid is not None:
+        running_on = _recorded_database(p)
+        if running_on != database:
+            raise LauncherError(
+                f"Keycloak (pid {pid}) is already running on the {running_on} database; "
+                f"stop it first (lrs-keycloak keycloak stop) to start it on {database}."
+            )
         if not wait_until_ready(pid, wait_seconds):
             raise LauncherError(f"Keycloak (pid {pid}) is running but not ready; see {p.log_file}")
-        return f"Keycloak already running (pid {pid}) at {LOCAL_KEYCLOAK_URL}; log: {p.log_file}"
+        return (
+            f"Keycloak already running (pid {pid}) at {LOCAL_KEYCLOAK_URL} on the {database} "
+            f"database; log: {p.log_file}"
+        )
     if is_ready():
         return (
             f"A Keycloak not started by lrs-keycloak already answers at {LOCAL_KEYCLOAK_URL}; "
             "using it as it is (the extension may be missing there)."
         )
+    db_options = database_options(database)
     java = find_java()
     home = ensure_distribution(p)
     deploy_extension(home, build_extension())
@@ -253,6 +309,7 @@ def start(wait_seconds: float = 240.0) -> str:
         "--http-management-port=9000",
         "--health-enabled=true",
         "--metrics-enabled=false",
+        *db_options,
     ]
     with p.log_file.open("ab") as log:
         process = subprocess.Popen(
@@ -265,13 +322,14 @@ def start(wait_seconds: float = 240.0) -> str:
             start_new_session=True,  # its own process group, so stop() ends java too
         )
     p.pid_file.write_text(str(process.pid))
+    p.database_file.write_text(database)
     if not wait_until_ready(process.pid, wait_seconds):
         tail = _tail(p.log_file)
         stop()
         raise LauncherError(f"Keycloak did not become ready; log {p.log_file} ends:\n{tail}")
     return (
-        f"Keycloak {KEYCLOAK_VERSION} started (pid {process.pid}) at {LOCAL_KEYCLOAK_URL}; "
-        f"log: {p.log_file}"
+        f"Keycloak {KEYCLOAK_VERSION} started (pid {process.pid}) at {LOCAL_KEYCLOAK_URL} "
+        f"on the {database} database; log: {p.log_file}"
     )
 
 
@@ -311,7 +369,11 @@ def status() -> tuple[bool, str]:
     ready = is_ready()
     if pid is None and not ready:
         return False, "Keycloak is not running."
-    owner = f"pid {pid}" if pid is not None else "not started by lrs-keycloak"
+    owner = (
+        f"pid {pid}, {_recorded_database(p)} database"
+        if pid is not None
+        else "not started by lrs-keycloak"
+    )
     state = "ready" if ready else "not ready"
     return ready, f"Keycloak at {LOCAL_KEYCLOAK_URL} is {state} ({owner}); log: {p.log_file}"
 

@@ -59,3 +59,42 @@ def test_a_recorded_pid_of_a_process_that_ended_is_not_ours_any_more(tmp_path: P
     assert local_keycloak._recorded_pid(p) is None
     p.pid_file.write_text(str(os.getpid()))
     assert local_keycloak._recorded_pid(p) == os.getpid()
+
+
+def test_the_dev_file_database_needs_no_options() -> None:
+    assert local_keycloak.database_options("dev-file") == []
+
+
+def test_postgres_options_come_from_the_url_scripts_postgres_printed() -> None:
+    options = local_keycloak.database_options(
+        "postgres", "postgresql+psycopg://lrs_keycloak:s%40fe@127.0.0.1:5432/lrs_keycloak"
+    )
+    assert options == [
+        "--db=postgres",
+        "--db-url=jdbc:postgresql://127.0.0.1:5432/lrs_keycloak",
+        "--db-username=lrs_keycloak",
+        "--db-password=s@fe",
+    ]
+
+
+def test_postgres_without_a_url_from_scripts_postgres_is_refused_with_what_it_said() -> None:
+    with pytest.raises(LauncherError, match="Removed stale pid file"):
+        local_keycloak.database_options("postgres", "Removed stale pid file.")
+
+
+def test_an_unknown_database_is_refused_naming_the_choices() -> None:
+    with pytest.raises(LauncherError, match="dev-file, postgres"):
+        local_keycloak.database_options("oracle")
+
+
+def test_start_refuses_another_database_than_the_running_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = Paths(tmp_path)
+    p.run.mkdir()
+    p.pid_file.write_text(str(os.getpid()))
+    p.database_file.write_text("dev-file")
+    monkeypatch.setattr(local_keycloak, "paths", lambda: p)
+    monkeypatch.setattr(local_keycloak, "_recorded_pid", lambda _: os.getpid())
+    with pytest.raises(LauncherError, match="already running on the dev-file database"):
+        local_keycloak.start(database="postgres")
