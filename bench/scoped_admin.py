@@ -9,6 +9,11 @@ console's browser login with the User Agreement, and time `GET /users?first=…&
 page for both, interleaved. Then grow to `--large` organisations with sync and time again.
 Goals: super user <= 3x realm admin (per request) at each size; the super user's cost at the
 large size <= 1.5x the small. Also prints the sync times (first apply and no-op re-sync).
+
+Runs against the Keycloak the settings name (LRS_KEYCLOAK_URL; by default the local one). The
+database matters more than anything here: a super user's listing starts with Keycloak's partial
+evaluation of permissions, a dozen policy queries whose cost is the database's. Measure the
+production shape with `lrs-keycloak keycloak start --database postgres` (see docs/adr/0005).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, apply, plan
-from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL, config_dir, keycloak_settings
+from lrs_keycloak.settings import config_dir, keycloak_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support.oidc import console_token
@@ -128,7 +133,7 @@ def list_all(realm: str, token: str, session: requests.Session) -> tuple[list[fl
     while True:
         start = time.perf_counter()
         answer = session.get(
-            f"{LOCAL_KEYCLOAK_URL}/admin/realms/{realm}/users",
+            f"{keycloak_settings().url.rstrip('/')}/admin/realms/{realm}/users",
             params={"first": first, "max": PAGE},
             headers={"Authorization": f"Bearer {token}"},
             timeout=60,
@@ -181,6 +186,7 @@ def main() -> None:
     realm = f"lrs-bench-{uuid.uuid4().hex[:8]}"
     policy = load_policy(config_dir(), realm=realm)
     gw = KeycloakGateway(keycloak_settings(realm))
+    print(f"Keycloak at {keycloak_settings().url}, realm {realm}")
     try:
         small = organisations(args.small)
         seconds, writes = sync(gw, policy, small)

@@ -17,9 +17,15 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
 
-from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from lrs_keycloak.settings import keycloak_settings
 
 _FORM = re.compile(r'<form[^>]*id="(kc-form-login|lrs-agreement-form)"[^>]*action="([^"]+)"')
+
+
+def _base() -> str:
+    # The Keycloak the admin gateway talks to (LRS_KEYCLOAK_URL), so that benchmarks can run
+    # against another server, e.g. one on PostgreSQL.
+    return keycloak_settings().url.rstrip("/")
 
 
 class LogonRefused(AssertionError):
@@ -47,7 +53,7 @@ def _follow_keycloak(session: requests.Session, answer: requests.Response) -> re
     """Follow redirects to Keycloak's login pages (e.g. the required-action page), but not to
     the client, even when the client lives on Keycloak's host (the admin console)."""
     while answer.status_code in (302, 303) and answer.headers["Location"].startswith(
-        f"{LOCAL_KEYCLOAK_URL}/realms/"
+        f"{_base()}/realms/"
     ):
         answer = session.get(answer.headers["Location"], allow_redirects=False, timeout=30)
         _insecure_cookies(session)
@@ -64,7 +70,7 @@ def log_on(
 ) -> Logon:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    url = f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/auth?" + urlencode(
+    url = f"{_base()}/realms/{realm}/protocol/openid-connect/auth?" + urlencode(
         {
             "client_id": client_id,
             "response_type": "code",
@@ -117,7 +123,7 @@ def tokens(
     """Log on and exchange the code (with its PKCE verifier) for the user's tokens."""
     logon = log_on(realm, username, password, client_id, redirect_uri)
     answer = requests.post(
-        f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/token",
+        f"{_base()}/realms/{realm}/protocol/openid-connect/token",
         data={
             "grant_type": "authorization_code",
             "client_id": client_id,
@@ -139,6 +145,6 @@ def console_token(realm: str, username: str, password: str) -> str:
         username,
         password,
         client_id="security-admin-console",
-        redirect_uri=f"{LOCAL_KEYCLOAK_URL}/admin/{realm}/console/",
+        redirect_uri=f"{_base()}/admin/{realm}/console/",
     )
     return str(result["access_token"])
