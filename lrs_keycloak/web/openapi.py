@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrs_keycloak import __version__
+from lrs_keycloak.store.audit import EVENTS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -179,17 +180,9 @@ SCHEMAS: dict[str, Any] = {
             "at": {"type": "string", "format": "date-time"},
             "actor": {"type": "string"},
             "organisation_id": {"type": ["string", "null"]},
-            "action": {
-                "enum": [
-                    "user_created",
-                    "user_details_updated",
-                    "user_roles_changed",
-                    "user_suspended",
-                    "user_reinstated",
-                    "user_removed",
-                    "organisation_registered",
-                ]
-            },
+            # The whole catalogue: an organisation's trail also holds the help desk's recovery
+            # events and the enforcer's, not only its super users' own changes.
+            "action": {"enum": [e.name for e in EVENTS]},
             "target": _TEXT,
             "reason": _TEXT,
             "reference": _TEXT,
