@@ -63,7 +63,13 @@ from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
 from lrs_keycloak.settings import cache_dir
 from lrs_keycloak.store.audit import AuditEvent
-from lrs_keycloak.store.recovery import RecoveryCaseRow, RecoveryStore, form_values, to_case
+from lrs_keycloak.store.recovery import (
+    OpenCaseExists,
+    RecoveryCaseRow,
+    RecoveryStore,
+    form_values,
+    to_case,
+)
 
 S = CaseState
 #: How long the senior manager's link stays valid.
@@ -241,6 +247,17 @@ def _refuse(code: str, message: str, field_name: str = "", rule: str = RULE) -> 
     return RuleViolation([Violation(field_name, code, message, rule)])
 
 
+def _already_open(case_id: int | None, raced: bool = False) -> RuleViolation:
+    case = f"Recovery case {case_id}" if case_id is not None else "A recovery case"
+    message = (
+        f"{case} for this organisation is still open: finish or cancel it first, so only one "
+        "new super user is created."
+    )
+    if raced:  # it appeared while this one was being opened: perhaps the enforcer's
+        message += " It was opened a moment ago; if it awaits its form, open again to record it."
+    return _refuse("case-already-open", message, "organisation_id")
+
+
 class RecoveryService:
     """The recovery use cases on one realm (through ``UserAdmin``) and one store."""
 
@@ -388,13 +405,11 @@ class RecoveryService:
             )
             return outcome
         if pending:
-            raise _refuse(
-                "case-already-open",
-                f"Recovery case {pending[0].id} for this organisation is still open: finish or "
-                "cancel it first, so only one new super user is created.",
-                "organisation_id",
-            )
-        row = self.store.create(form, agent.username, now=self.clock())
+            raise _already_open(pending[0].id)
+        try:
+            row = self.store.create(form, agent.username, now=self.clock())
+        except OpenCaseExists as raced:  # opened by another process since the look above
+            raise _already_open(raced.case.id if raced.case else None, raced=True) from None
         self._record("recovery_opened", agent.username, row, details=self._form_details(form))
         if send_link:
             row = self._send_link(agent, row)

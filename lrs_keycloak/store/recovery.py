@@ -26,8 +26,10 @@ from sqlalchemy import (
     String,
     Text,
     select,
+    text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from lrs_keycloak.domain.recovery import (
@@ -39,6 +41,16 @@ from lrs_keycloak.domain.recovery import (
 )
 from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import Base, UtcDateTime
+
+_OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN)))
+
+
+class OpenCaseExists(Exception):
+    """The organisation already has an open case (found when the database refused a second)."""
+
+    def __init__(self, case: RecoveryCaseRow | None) -> None:
+        super().__init__(f"open recovery case {case.id if case else '?'} exists")
+        self.case = case
 
 
 class RecoveryCaseRow(Base):
@@ -89,6 +101,15 @@ class RecoveryCaseRow(Base):
     __table_args__ = (
         Index("ix_recovery_org_state", "organisation_id", "state"),
         Index("ix_recovery_state", "state"),
+        # At most one open case per organisation, even when two processes open one at once
+        # (migration 0003).
+        Index(
+            "uq_recovery_one_open_case",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text(_OPEN_STATES_SQL),
+            postgresql_where=text(_OPEN_STATES_SQL),
+        ),
     )
 
     def as_dict(self) -> dict[str, Any]:
@@ -200,37 +221,51 @@ class RecoveryStore:
             primary_contact_updated=False,
             **form_values(form, raised_by, now),
         )
-        with self._begin() as session:
-            session.add(row)
-            session.flush()
-            return row
+        try:
+            with self._begin() as session:
+                session.add(row)
+                session.flush()
+                return row
+        except IntegrityError:
+            raise OpenCaseExists(self.open_case(form.organisation_id)) from None
 
-    def create_awaiting_form(
-        self, organisation_id: str, raised_by: str, now: datetime | None = None
-    ) -> tuple[RecoveryCaseRow, bool]:
-        """A case without a form (``awaiting_form``) unless the organisation has an open case:
-        ``(that case, False)`` then. The look and the insert share one transaction."""
-        now = now or datetime.now(UTC)
+    def open_case(self, organisation_id: str) -> RecoveryCaseRow | None:
+        """The organisation's open case, if any (there is at most one)."""
         with self._begin() as session:
-            found = session.scalars(
+            return session.scalars(
                 select(RecoveryCaseRow)
                 .where(RecoveryCaseRow.organisation_id == organisation_id)
                 .where(RecoveryCaseRow.state.in_([s.value for s in OPEN]))
                 .order_by(RecoveryCaseRow.id.desc())
             ).first()
-            if found is not None:
-                return found, False
-            row = RecoveryCaseRow(
-                organisation_id=organisation_id,
-                state=CaseState.AWAITING_FORM.value,
-                created_at=now,
-                updated_at=now,
-                raised_by=raised_by,
-                primary_contact_updated=False,
-            )
-            session.add(row)
-            session.flush()
-            return row, True
+
+    def create_awaiting_form(
+        self, organisation_id: str, raised_by: str, now: datetime | None = None
+    ) -> tuple[RecoveryCaseRow, bool]:
+        """A case without a form (``awaiting_form``) unless the organisation has an open case:
+        ``(that case, False)`` then, also when another process opened it a moment ago."""
+        now = now or datetime.now(UTC)
+        found = self.open_case(organisation_id)
+        if found is not None:
+            return found, False
+        row = RecoveryCaseRow(
+            organisation_id=organisation_id,
+            state=CaseState.AWAITING_FORM.value,
+            created_at=now,
+            updated_at=now,
+            raised_by=raised_by,
+            primary_contact_updated=False,
+        )
+        try:
+            with self._begin() as session:
+                session.add(row)
+                session.flush()
+                return row, True
+        except IntegrityError:
+            found = self.open_case(organisation_id)
+            if found is None:  # refused for another reason
+                raise
+            return found, False
 
     def get(self, case_id: int) -> RecoveryCaseRow | None:
         with self._begin() as session:

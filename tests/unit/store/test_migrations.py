@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, Table, create_engine, insert, inspect, select, text
 
 import lrs_keycloak.store.enforcement  # noqa: F401  (its tables belong to the metadata)
+from lrs_keycloak.domain.recovery import OPEN
 from lrs_keycloak.store.db import MIGRATIONS, make_engine
 from lrs_keycloak.store.models import Base
 from lrs_keycloak.store.recovery import RecoveryStore
@@ -149,3 +150,38 @@ def test_migration_0002_keeps_cases_and_lets_a_case_await_its_form(empty_url: st
         columns = {c["name"] for c in inspect(connection).get_columns("recovery_cases")}
     engine.dispose()
     assert "form_recorded_by" not in columns and "form" in columns
+
+
+def test_migration_0003_names_the_open_states_of_the_domain() -> None:
+    # The partial index holds "one open case per organisation"; a new open state needs a new
+    # migration, or a case in it would escape the rule.
+    import importlib.util
+
+    path = MIGRATIONS / "versions" / "0003_one_open_recovery_case.py"
+    spec = importlib.util.spec_from_file_location("migration_0003", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    named = {s.strip(" '") for s in module.OPEN_STATES.strip("()").split(",")}
+    assert named == {s.value for s in OPEN}
+
+
+def test_migration_0003_refuses_two_open_cases_of_one_organisation(empty_url: str) -> None:
+    old = create_engine(empty_url)
+    at = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)
+    with old.begin() as connection:
+        command.upgrade(_alembic(connection), "0002")
+        for state in ("received", "awaiting_form", "cancelled"):
+            connection.execute(
+                insert(_recovery_cases(connection)).values(
+                    organisation_id="anytown-college",
+                    state=state,
+                    created_at=at,
+                    updated_at=at,
+                    raised_by="hal.helpdesk",
+                    primary_contact_updated=False,
+                )
+            )
+        with pytest.raises(RuntimeError, match="anytown-college"):
+            command.upgrade(_alembic(connection), "0003")
+    old.dispose()

@@ -9,10 +9,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm
 from lrs_keycloak.store.db import make_engine
-from lrs_keycloak.store.recovery import RecoveryStore, form_values, to_case
+from lrs_keycloak.store.recovery import (
+    OpenCaseExists,
+    RecoveryCaseRow,
+    RecoveryStore,
+    form_values,
+    to_case,
+)
 from tests.support.postgres import own_schema
 
 S = CaseState
@@ -130,3 +137,58 @@ def test_move_with_extra_condition_on_the_token(store: RecoveryStore) -> None:
     )
     found = store.by_token_hash(mine)
     assert found is not None and found.id == row.id
+
+
+def test_a_second_open_case_for_an_organisation_is_refused_by_the_database(
+    store: RecoveryStore,
+) -> None:
+    first = store.create(FORM, "hal.helpdesk")
+    with pytest.raises(OpenCaseExists) as refused:
+        store.create(FORM, "ida.second")
+    assert refused.value.case is not None and refused.value.case.id == first.id
+    # Also when the services' look-before-insert is bypassed, as a racing process would.
+    with store._begin() as session, pytest.raises(IntegrityError):
+        session.add(
+            RecoveryCaseRow(
+                organisation_id=FORM.organisation_id,
+                state="awaiting_form",
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+                raised_by="lrs-enforcer",
+                primary_contact_updated=False,
+            )
+        )
+        session.flush()
+
+
+def test_closed_cases_do_not_stop_a_new_one(store: RecoveryStore) -> None:
+    first = store.create(FORM, "hal.helpdesk")
+    store.move(first.id, [S.RECEIVED], S.CANCELLED)
+    second = store.create(FORM, "hal.helpdesk")
+    store.move(second.id, [S.RECEIVED], S.CANCELLED)
+    assert store.create(FORM, "hal.helpdesk").id not in (first.id, second.id)
+
+
+def test_two_processes_opening_a_case_at_once_open_one(
+    store: RecoveryStore, request: pytest.FixtureRequest
+) -> None:
+    # Two stores on two engines: no shared process lock, as with two processes.
+    url = store._sessions.kw["bind"].url.render_as_string(hide_password=False)
+    other_engine = make_engine(url)
+    request.addfinalizer(other_engine.dispose)
+    stores = [store, RecoveryStore(other_engine)]
+    start = threading.Barrier(2)
+    results: list[tuple[int, bool]] = []
+
+    def open_case(which: RecoveryStore) -> None:
+        start.wait()
+        row, created = which.create_awaiting_form(FORM.organisation_id, "lrs-enforcer")
+        results.append((row.id, created))
+
+    threads = [threading.Thread(target=open_case, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(created for _, created in results) == [False, True]
+    assert len({case_id for case_id, _ in results}) == 1
