@@ -532,14 +532,21 @@ def _parallel(function: Callable[[Any], None], items: Sequence[Any]) -> None:
             future.result()
 
 
-def refresh_organisation(gw: KeycloakGateway, policy: RealmPolicy, org_id: str) -> bool:
+def refresh_organisation(
+    gw: KeycloakGateway,
+    policy: RealmPolicy,
+    org_id: str,
+    members: Sequence[str] | None = None,
+    super_users: set[str] | None = None,
+) -> bool:
     """Bring one organisation's policy and permissions up to its current members and super
     users, as sync would (same names and fingerprints, so the next sync writes nothing).
 
     Called by the enforcer on every user, role or membership change in the organisation: a user
     created in the console becomes role-mappable, a new super user can administer, and a
     demoted or suspended one no longer can, within the enforcer's reaction time. True when
-    something was written."""
+    something was written. A caller that has just read the organisation's member ids or the
+    LRBSuperUser holders passes them, so they are not read twice."""
     realm = gw.get_realm()
     if not realm or not realm.get("adminPermissionsEnabled"):
         return False
@@ -547,10 +554,12 @@ def refresh_organisation(gw: KeycloakGateway, policy: RealmPolicy, org_id: str) 
         group = gw.call("GET", f"/group-by-path/{ORGANISATIONS_GROUP}/{org_id}")
     except NotFound:
         return False
-    members = [
-        u["id"] for u in gw.paged(f"/groups/{group['id']}/members", {"briefRepresentation": "true"})
-    ]
-    holders = _super_user_ids(gw, policy)
+    if members is None:
+        members = [
+            u["id"]
+            for u in gw.paged(f"/groups/{group['id']}/members", {"briefRepresentation": "true"})
+        ]
+    holders = super_users if super_users is not None else _super_user_ids(gw, policy)
     wanted = org_objects(org_id, members, [u for u in members if u in holders])
     resolver = _Resolver(gw, policy)
     authz = resolver.authz()

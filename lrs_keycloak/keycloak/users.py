@@ -11,7 +11,7 @@ precision matters.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,13 +224,18 @@ class UserDirectory:
     # --- users --------------------------------------------------------------------------------
 
     def members(
-        self, group: OrgGroup, roles: Iterable[str], locks: bool = True
+        self,
+        group: OrgGroup,
+        roles: Iterable[str],
+        locks: bool = True,
+        holders: Mapping[str, set[str]] | None = None,
     ) -> list[UserRecord]:
         """The organisation's users with their LRS roles and lock status.
 
         ``locked`` comes from the listing itself (see the module docstring), whatever
         ``locks`` says: the flag stays for callers written when it cost one GET per user.
-        Callers that need the brute-force status to the second use ``fill_locks``.
+        Callers that need the brute-force status to the second use ``fill_locks``. A caller
+        that has read a role's holders (``role_members``) already passes them in ``holders``.
         """
         reps = list(
             self.gw.paged(f"/groups/{_q(group.group_id)}/members", {"briefRepresentation": "false"})
@@ -239,7 +244,8 @@ class UserDirectory:
         by_id = {u.id: u for u in users}
         held: dict[str, set[str]] = {u.id: set() for u in users}
         for role in roles:
-            for user_id in self.role_members(role) & by_id.keys():
+            holding = holders[role] if holders and role in holders else self.role_members(role)
+            for user_id in holding & by_id.keys():
                 held[user_id].add(role)
         for u in users:
             u.roles = frozenset(held[u.id])

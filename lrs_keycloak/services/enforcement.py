@@ -33,7 +33,7 @@ from lrs_keycloak.domain.recovery import CaseState, cases_to_withdraw
 from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.events import admin_events_since, user_organisation_ids
-from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.keycloak.users import OrgGroup, UserDirectory, UserRecord
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, EnforcementStore, Flag
 from lrs_keycloak.store.recovery import RecoveryCaseRow, RecoveryStore, to_case
@@ -114,12 +114,25 @@ class Enforcer:
                 now_in: list[str] = []
             else:
                 now_in = self._check_user(user_id, outcome)
-            for org_id in sorted(set(before) | set(now_in)):
+            affected = sorted(set(before) | set(now_in))
+            # Read once per event, not once per use: the realm's LRBSuperUser holders.
+            holders = {SUPER_USER: self.directory.role_members(SUPER_USER)} if affected else {}
+            for org_id in affected:
+                group = self.directory.find_organisation(org_id)
+                if group is None:
+                    continue
+                members = self.directory.members(group, [SUPER_USER], locks=False, holders=holders)
                 if self.policy.admin_console_scoped:
                     # Who administers the organisation in the console, and which of its members
                     # they may give roles to, follow the change now, not at the next sync.
-                    refresh_organisation(self.directory.gw, self.policy, org_id)
-                self._check_organisation(org_id, outcome)
+                    refresh_organisation(
+                        self.directory.gw,
+                        self.policy,
+                        org_id,
+                        members=[m.id for m in members],
+                        super_users=holders[SUPER_USER],
+                    )
+                self._check_organisation(group, members, outcome)
         return outcome
 
     def poll(self) -> int:
@@ -246,11 +259,10 @@ class Enforcer:
             )
         return org_ids
 
-    def _check_organisation(self, org_id: str, outcome: Outcome) -> None:
-        group = self.directory.find_organisation(org_id)
-        if group is None:
-            return
-        members = self.directory.members(group, [SUPER_USER], locks=False)
+    def _check_organisation(
+        self, group: OrgGroup, members: list[UserRecord], outcome: Outcome
+    ) -> None:
+        org_id = group.organisation.id
         active = [m for m in members if SUPER_USER in m.roles and m.enabled]
         if active:
             for closed in self.store.resolve_organisation(org_id, NO_SUPER_USER):
