@@ -1,7 +1,10 @@
-"""The OpenAPI 3.1 document of ``/api/v1``, written by hand to match ``web/api.py``.
+"""The OpenAPI 3.1 document of ``/api/v1``, written by hand to match ``web/api.py`` (super
+users) and the help desk's routes in ``web/recovery.py``.
 
-Tests check that every route of the ``api`` blueprint is documented here and nothing else, and
-validate real responses against the schemas below.
+Tests check that every route under ``/api/v1`` is documented here and nothing else, and validate
+real responses against the schemas below. Enumerations (case states, audit actions, titles, the
+codes answered 409) are taken from the code that enforces them, so they cannot drift apart.
+The senior manager's approval page (``/recovery/approve/<token>``) is HTML outside the API.
 """
 
 from __future__ import annotations
@@ -9,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from lrs_keycloak import __version__
+from lrs_keycloak.domain.entitlements import KNOWN_ENTITLEMENTS
+from lrs_keycloak.domain.organisations import ORG_ID_SHAPE
+from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
+from lrs_keycloak.domain.recovery import MAX_TEXT, CaseState
+from lrs_keycloak.domain.users import MAX_STAFF_ID_LENGTH, TITLES
 from lrs_keycloak.store.audit import EVENTS
+from lrs_keycloak.web.recovery import STATE_CODES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -223,16 +232,599 @@ def _body(schema: str, required: bool = True) -> dict[str, Any]:
     return {"required": required, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+# --- the help desk's recovery of a lost Super User (guide §10.2), web/recovery.py ----------------
+
+
+def _line(description: str) -> dict[str, Any]:
+    return {"type": "string", "maxLength": MAX_TEXT, "description": description}
+
+
+def _nullable(name: str, description: str) -> dict[str, Any]:
+    return {"anyOf": [_ref(name), {"type": "null"}], "description": description}
+
+
+#: The New Super User Form as ``NewSuperUserForm.from_dict`` reads it and ``validate_form``
+#: checks it; a recorded form is stored (and answered) with the same fields.
+_FORM = {
+    "organisation_id": _line("The registered organisation the form is for (its id)."),
+    "nominee_title": {"enum": list(TITLES)},
+    "nominee_given_name": _line("The guide's name rules apply: a named person, never generic."),
+    "nominee_family_name": _line("As for the given name."),
+    "nominee_email": {
+        **_line(
+            "Keycloak mails the new super user's set-password link here: their only way to a "
+            "password (the help desk never sees one)."
+        ),
+        "format": "email",
+    },
+    "nominee_telephone": _line("10 to 15 digits; only digits, spaces and + ( ) -."),
+    "nominee_staff_id": {
+        "type": ["string", "null"],
+        "maxLength": MAX_STAFF_ID_LENGTH,
+        "description": "Optional; blank is recorded as null.",
+    },
+    "manager_name": _line("The senior manager who approves the form."),
+    "manager_job_title": _line("The senior manager's job title."),
+    "manager_email": {
+        **_line("The approval link goes here; must not be the nominee's address."),
+        "format": "email",
+    },
+    "manager_signed_agreement": {
+        "type": "boolean",
+        "description": "Whether the manager signed the Organisation Agreement; false is accepted "
+        "with the warning not-agreement-signatory (the guide prefers the signatory).",
+    },
+    "form_reference": _line("The form's own reference, e.g. NSU-2024-017."),
+    "received_on": {
+        "type": "string",
+        "format": "date",
+        "description": "When MIAP received the form, YYYY-MM-DD; not in the future.",
+    },
+    "make_primary_contact": {
+        "type": "boolean",
+        "default": False,
+        "description": "Guide §9: the new super user becomes MIAP's primary contact on completion.",
+    },
+}
+_FORM_REQUIRED = [
+    "organisation_id",
+    "nominee_title",
+    "nominee_given_name",
+    "nominee_family_name",
+    "nominee_email",
+    "nominee_telephone",
+    "manager_name",
+    "manager_job_title",
+    "manager_email",
+    "manager_signed_agreement",
+    "form_reference",
+    "received_on",
+]
+_TIME = {"type": "string", "format": "date-time"}
+_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+_STATE = {"enum": [s.value for s in CaseState]}
+#: States a case reaches only through its form (every one but awaiting_form and cancelled).
+_WITH_FORM = [s.value for s in CaseState if s not in (CaseState.AWAITING_FORM, CaseState.CANCELLED)]
+
+HELPDESK_SCHEMAS: dict[str, Any] = {
+    "NewSuperUserForm": {
+        "type": "object",
+        "required": _FORM_REQUIRED,
+        "description": "The New Super User Form as received (guide §10.2). Texts must be "
+        "non-blank and on one line; other fields are ignored.",
+        "properties": {
+            **_FORM,
+            "send_link": {
+                "type": "boolean",
+                "default": True,
+                "description": "Email the senior manager the approval link now (the case "
+                "becomes awaiting_approval); false leaves it received.",
+            },
+        },
+    },
+    "RecordedForm": {
+        "type": "object",
+        "required": list(_FORM),
+        "properties": _FORM,
+    },
+    "ApprovalLink": {
+        "type": "object",
+        "required": ["sent_at", "sent_to", "sent_by", "expires_at", "used_at"],
+        "description": "The latest link (a new one replaces it); never the token itself.",
+        "properties": {
+            "sent_at": _TIME,
+            "sent_to": {"type": "string", "description": "The form's manager_email."},
+            "sent_by": {"type": "string"},
+            "expires_at": _TIME,
+            "used_at": _TIME_OR_NULL,
+        },
+    },
+    "Decision": {
+        "type": "object",
+        "required": ["method", "approved", "by", "at", "ip", "reference"],
+        "properties": {
+            "method": {"enum": ["link", "paper"]},
+            "approved": {"type": "boolean"},
+            "by": {
+                "type": "string",
+                "description": "The manager's email (link) or the agent who recorded the paper.",
+            },
+            "at": _TIME,
+            "ip": {"type": ["string", "null"]},
+            "reference": {
+                "type": ["string", "null"],
+                "description": "The scan's reference of a paper approval.",
+            },
+        },
+    },
+    "RecoveryCase": {
+        "type": "object",
+        "required": [
+            "id",
+            "organisation_id",
+            "state",
+            "form",
+            "form_recorded_by",
+            "form_recorded_at",
+            "created_at",
+            "updated_at",
+            "raised_by",
+            "approval_link",
+            "decision",
+            "completed_at",
+            "completed_by",
+            "super_user",
+            "primary_contact_updated",
+            "closed_at",
+            "closed_by",
+            "close_reason",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "organisation_id": {"type": "string"},
+            "state": {
+                **_STATE,
+                "description": "awaiting_form → received → awaiting_approval → approved → "
+                "completing → completed; or rejected, expired (a new link makes it "
+                "awaiting_approval again), cancelled.",
+            },
+            "form": _nullable(
+                "RecordedForm",
+                "null while the case awaits its form: the enforcer opened it when the "
+                "organisation lost its last active super user (also once such a case is "
+                "cancelled).",
+            ),
+            "form_recorded_by": {"type": ["string", "null"]},
+            "form_recorded_at": _TIME_OR_NULL,
+            "created_at": _TIME,
+            "updated_at": _TIME,
+            "raised_by": {
+                "type": "string",
+                "description": "The agent who opened it, or the enforcer (lrs-enforcer).",
+            },
+            "approval_link": _nullable("ApprovalLink", "null until a link is sent."),
+            "decision": _nullable("Decision", "null until the senior manager answers."),
+            "completed_at": _TIME_OR_NULL,
+            "completed_by": {"type": ["string", "null"]},
+            "super_user": {"type": ["string", "null"], "description": "The account created."},
+            "primary_contact_updated": {"type": "boolean"},
+            "closed_at": _TIME_OR_NULL,
+            "closed_by": {"type": ["string", "null"]},
+            "close_reason": {"type": ["string", "null"]},
+        },
+        "allOf": [
+            {
+                "if": {"required": ["state"], "properties": {"state": {"const": "awaiting_form"}}},
+                "then": {"properties": {"form": {"type": "null"}}},
+            },
+            {
+                "if": {"required": ["state"], "properties": {"state": {"enum": _WITH_FORM}}},
+                "then": {"properties": {"form": _ref("RecordedForm")}},
+            },
+        ],
+    },
+    "RecoveryCaseWithAudit": {
+        "allOf": [_ref("RecoveryCase")],
+        "type": "object",
+        "required": ["audit"],
+        "properties": {
+            "audit": {
+                "type": "array",
+                "items": _ref("AuditEvent"),
+                "description": "The case's events, oldest first.",
+            }
+        },
+    },
+    "HelpDeskWarning": {
+        "type": "object",
+        "required": ["field", "code", "message"],
+        "description": "As Warning, without the rule.",
+        "properties": {
+            "field": {"type": "string"},
+            "code": {
+                "type": "string",
+                "description": "e.g. not-agreement-signatory, recorded-on-waiting-case, "
+                "email-missing, primary-contact-not-updated.",
+            },
+            "message": {"type": "string"},
+        },
+    },
+    "CaseResult": {
+        "type": "object",
+        "required": ["case", "warnings"],
+        "properties": {
+            "case": _ref("RecoveryCase"),
+            "warnings": {"type": "array", "items": _ref("HelpDeskWarning")},
+        },
+    },
+    "CompletedCase": {
+        "allOf": [_ref("CaseResult")],
+        "type": "object",
+        "required": ["user"],
+        "properties": {"user": _ref("User")},
+    },
+    "CaseList": {
+        "type": "object",
+        "required": ["cases"],
+        "properties": {
+            "cases": {
+                "type": "array",
+                "items": _ref("RecoveryCase"),
+                "description": "Newest first, at most 500.",
+            }
+        },
+    },
+    "CaseDetail": {
+        "type": "object",
+        "required": ["case"],
+        "properties": {"case": _ref("RecoveryCaseWithAudit")},
+    },
+    "PaperApproval": {
+        "type": "object",
+        "required": ["scan_reference"],
+        "properties": {
+            "scan_reference": {
+                "type": "string",
+                "description": "The reference of the scanned, signed approval; not blank.",
+            }
+        },
+    },
+    "CancelReason": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"type": "string", "description": "Not blank; kept in the audit log."}
+        },
+    },
+    "HelpDeskOrganisation": {
+        "type": "object",
+        "required": [
+            "organisation",
+            "primary_contact",
+            "super_users",
+            "counts",
+            "recovery_allowed",
+            "contact_instead",
+            "open_cases",
+        ],
+        "properties": {
+            "organisation": {
+                "type": "object",
+                "required": ["id", "name", "kind", "entitlements"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "entitlements": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "primary_contact": {"type": ["string", "null"], "description": "A username."},
+            "super_users": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["username", "given_name", "family_name", "email", "status"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "given_name": {"type": "string"},
+                        "family_name": {"type": "string"},
+                        "email": _TEXT,
+                        "status": {"enum": ["active", "suspended", "locked"]},
+                    },
+                },
+            },
+            "counts": {
+                "type": "object",
+                "required": [
+                    "users",
+                    "super_users",
+                    "active_super_users",
+                    "suspended_super_users",
+                    "locked_super_users",
+                ],
+                "additionalProperties": {"type": "integer"},
+            },
+            "recovery_allowed": {
+                "type": "boolean",
+                "description": "True when no super user can act (guide §3): only then may the "
+                "help desk create one.",
+            },
+            "contact_instead": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The active super users to contact instead, when not allowed.",
+            },
+            "open_cases": {"type": "array", "items": _ref("RecoveryCase")},
+        },
+    },
+    "NewOrganisation": {
+        "type": "object",
+        "required": ["id", "name", "kind", "super_user"],
+        "description": "Guide §1.1. Other fields are ignored.",
+        "properties": {
+            "id": {
+                "type": "string",
+                "pattern": f"^{ORG_ID_SHAPE}$",
+                "description": "A lower-case slug, e.g. anytown-college: its Keycloak group.",
+            },
+            "name": {"type": "string", "description": "The registered name; not blank."},
+            "kind": {
+                "type": "string",
+                "description": "One of the realm's organisation kinds (realm-config/roles.yaml), "
+                "e.g. college, awarding-body.",
+            },
+            "entitlements": {
+                "type": "array",
+                "items": {"enum": sorted(KNOWN_ENTITLEMENTS)},
+                "default": [],
+                "description": "Those the kind may have; an awarding body always holds its own.",
+            },
+            "super_user": {
+                "type": "object",
+                "required": ["title", "given_name", "family_name", "verification_provided"],
+                "description": "The first Super User; a value that is not a string is ignored.",
+                "properties": {
+                    "title": _DETAILS["title"],
+                    "given_name": {"type": "string"},
+                    "family_name": {"type": "string"},
+                    "verification_provided": _DETAILS["verification_provided"],
+                    "email": _DETAILS["email"],
+                    "telephone": _TEXT,
+                    "mobile": _TEXT,
+                    "staff_id": _TEXT,
+                },
+            },
+        },
+    },
+    "RegisteredOrganisation": {
+        "type": "object",
+        "required": ["user", "warnings", "event_id"],
+        "properties": {
+            "user": _ref("User"),
+            "warnings": {"type": "array", "items": _ref("HelpDeskWarning")},
+            "event_id": {"type": "integer", "description": "The audit event written."},
+        },
+    },
+}
+#: A help desk agent's access token: the realm role is checked against Keycloak on each call.
+_HELPDESK = [{"bearer": [HELPDESK_REALM_ROLE]}]
+
+
+def _helpdesk(
+    operation_id: str, summary: str, responses: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    """A help desk operation: its security, its tag and the answers every one of them may give."""
+    return {
+        "operationId": operation_id,
+        "tags": ["Help desk"],
+        "summary": summary,
+        "security": _HELPDESK,
+        **extra,
+        "responses": {
+            **responses,
+            "401": {"$ref": "#/components/responses/Unauthorised"},
+            "403": {"$ref": "#/components/responses/NotHelpDesk"},
+            "500": {"$ref": "#/components/responses/HelpDeskInternalError"},
+            "503": {"$ref": "#/components/responses/HelpDeskKeycloakFailed"},
+        },
+    }
+
+
+_CASE_ID = {
+    "name": "case_id",
+    "in": "path",
+    "required": True,
+    "description": "The recovery case's number.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+_NO_CASE = {"404": {"$ref": "#/components/responses/HelpDeskNotFound"}}
+_CONFLICT = {"409": {"$ref": "#/components/responses/StateConflict"}}
+_HD_REFUSED = {"422": {"$ref": "#/components/responses/HelpDeskRefused"}}
+_MAIL = {"502": {"$ref": "#/components/responses/MailFailed"}}
+_CASE_LOCATION = {
+    "Location": {"description": "The case's URL.", "schema": {"type": "string"}},
+}
+
+HELPDESK_PATHS: dict[str, Any] = {
+    "/api/v1/recovery-cases": {
+        "get": _helpdesk(
+            "listRecoveryCases",
+            "Recovery cases, newest first; links that ran out are marked expired first.",
+            {"200": _json(_ref("CaseList"), "The cases."), **_HD_REFUSED},
+            parameters=[
+                {
+                    "name": "state",
+                    "in": "query",
+                    "description": "Another value is refused (422 unknown-state).",
+                    "schema": _STATE,
+                },
+                {
+                    "name": "organisation",
+                    "in": "query",
+                    "description": "Only this organisation's cases (its id).",
+                    "schema": {"type": "string"},
+                },
+            ],
+        ),
+        "post": _helpdesk(
+            "openRecoveryCase",
+            "Open a case from the New Super User Form (guide §10.2), only when the organisation "
+            "has no active super user (422 super-user-can-act names whom to contact), and email "
+            "the senior manager the approval link unless send_link is false.",
+            {
+                "201": {
+                    **_json(_ref("CaseResult"), "Opened."),
+                    "headers": _CASE_LOCATION,
+                },
+                "200": {
+                    **_json(
+                        _ref("CaseResult"),
+                        "No new case: the organisation's case awaiting its form (opened by the "
+                        "enforcer) now holds the form; the first warning, "
+                        "recorded-on-waiting-case, names it.",
+                    ),
+                    "headers": _CASE_LOCATION,
+                },
+                **_CONFLICT,
+                **_HD_REFUSED,
+                **_MAIL,
+            },
+            requestBody=_body("NewSuperUserForm"),
+        ),
+    },
+    "/api/v1/recovery-cases/{case_id}": {
+        "parameters": [_CASE_ID],
+        "get": _helpdesk(
+            "showRecoveryCase",
+            "One case with its audit trail.",
+            {"200": _json(_ref("CaseDetail"), "The case."), **_NO_CASE},
+        ),
+    },
+    "/api/v1/recovery-cases/{case_id}/form": {
+        "parameters": [_CASE_ID],
+        "post": _helpdesk(
+            "recordRecoveryForm",
+            "Record the New Super User Form on a case awaiting it (awaiting_form → received), "
+            "checked as when opening a case; a recorded form is never replaced (409 "
+            "form-already-recorded). Emails the approval link unless send_link is false.",
+            {
+                "200": _json(_ref("CaseResult"), "Recorded."),
+                **_NO_CASE,
+                **_CONFLICT,
+                **_HD_REFUSED,
+                **_MAIL,
+            },
+            requestBody=_body("NewSuperUserForm"),
+        ),
+    },
+    "/api/v1/recovery-cases/{case_id}/approval": {
+        "parameters": [_CASE_ID],
+        "post": _helpdesk(
+            "recordPaperApproval",
+            "Record the senior manager's approval received on paper: by a second agent, never "
+            "the one who raised the case or recorded its form (422 own-case).",
+            {
+                "200": _json(_ref("CaseResult"), "Approved."),
+                **_NO_CASE,
+                **_CONFLICT,
+                **_HD_REFUSED,
+            },
+            requestBody=_body("PaperApproval"),
+        ),
+    },
+    "/api/v1/recovery-cases/{case_id}/approval-link": {
+        "parameters": [_CASE_ID],
+        "post": _helpdesk(
+            "sendApprovalLink",
+            "Email the senior manager a new approval link (it replaces the previous one), e.g. "
+            "after the last one expired. No request body.",
+            {"200": _json(_ref("CaseResult"), "Sent."), **_NO_CASE, **_CONFLICT, **_MAIL},
+        ),
+    },
+    "/api/v1/recovery-cases/{case_id}/complete": {
+        "parameters": [_CASE_ID],
+        "post": _helpdesk(
+            "completeRecoveryCase",
+            "Create the new super user of an approved case, exactly once (a generated username; "
+            "Keycloak mails the set-password link), and make them the primary contact when the "
+            "form says so. Refused if a super user is active again (422 "
+            "super-user-active-again). No request body.",
+            {
+                "200": _json(_ref("CompletedCase"), "Completed: the case and the new user."),
+                **_NO_CASE,
+                **_CONFLICT,
+                **_HD_REFUSED,
+            },
+        ),
+    },
+    "/api/v1/recovery-cases/{case_id}/cancel": {
+        "parameters": [_CASE_ID],
+        "post": _helpdesk(
+            "cancelRecoveryCase",
+            "Cancel a case that is not finished, with a reason (422 reason-required).",
+            {
+                "200": _json(_ref("CaseResult"), "Cancelled."),
+                **_NO_CASE,
+                **_CONFLICT,
+                **_HD_REFUSED,
+            },
+            requestBody=_body("CancelReason"),
+        ),
+    },
+    "/api/v1/helpdesk/organisations": {
+        "post": _helpdesk(
+            "registerOrganisation",
+            "Register an organisation with its first Super User (guide §1.1); Keycloak mails "
+            "them the set-password link.",
+            {
+                "201": _json(_ref("RegisteredOrganisation"), "Registered."),
+                **_HD_REFUSED,
+            },
+            requestBody=_body("NewOrganisation"),
+        ),
+    },
+    "/api/v1/helpdesk/organisations/{org_id}": {
+        "parameters": [
+            {
+                "name": "org_id",
+                "in": "path",
+                "required": True,
+                "description": "The organisation's id.",
+                "schema": {"type": "string"},
+            }
+        ],
+        "get": _helpdesk(
+            "helpDeskOrganisation",
+            "Any organisation as the help desk sees it: its super users and their status, the "
+            "primary contact, whether recovery is allowed (guide §3), its open cases.",
+            {"200": _json(_ref("HelpDeskOrganisation"), "The organisation."), **_NO_CASE},
+        ),
+    },
+}
+
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
         "title": "LRS user administration API",
         "version": __version__,
-        "description": "Super users manage their own organisation's users (MIAP guide §3-§8). "
-        "Send an access token of the realm, issued to the lrs-portal client, as "
-        "`Authorization: Bearer <token>`. Another organisation's users are invisible (404). "
-        "Every change writes one audit event.",
+        "description": "Super users manage their own organisation's users (MIAP guide §3-§8); "
+        "MIAP help desk agents recover a lost Super User (guide §10.2) and register "
+        "organisations (§1.1). Send an access token of the realm, issued to the lrs-portal "
+        "client, as `Authorization: Bearer <token>`. Another organisation's users are "
+        "invisible to a super user (404). Every change writes one audit event. The senior "
+        "manager answers a recovery case on an HTML page outside this API "
+        "(/recovery/approve/<token>, the link emailed to them).",
     },
+    "tags": [
+        {"name": "Super users", "description": "A super user's own organisation."},
+        {
+            "name": "Help desk",
+            "description": f"MIAP help desk agents only (realm role {HELPDESK_REALM_ROLE}). "
+            "These routes answer a refusal caused by the case's state with 409, and do not "
+            "send the rule with warnings.",
+        },
+    ],
     "servers": [{"url": "/"}],
     "security": [{"bearer": []}],
     "paths": {
@@ -248,6 +840,7 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG],
             "get": {
                 "operationId": "listUsers",
+                "tags": ["Super users"],
                 "summary": "The organisation's users (guide §8), with a deputies warning.",
                 "parameters": [
                     {"name": "search", "in": "query", "schema": {"type": "string"}},
@@ -262,6 +855,7 @@ SPEC: dict[str, Any] = {
             },
             "post": {
                 "operationId": "createUser",
+                "tags": ["Super users"],
                 "summary": "Create a named person's account (guide §4); the username is "
                 "generated and Keycloak mails the set-password link.",
                 "requestBody": _body("NewUser"),
@@ -283,11 +877,13 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG, _USERNAME],
             "get": {
                 "operationId": "getUser",
+                "tags": ["Super users"],
                 "summary": "One user of the organisation.",
                 "responses": {"200": _json(_ref("UserResult"), "The user."), **_IN_ORG},
             },
             "patch": {
                 "operationId": "updateUser",
+                "tags": ["Super users"],
                 "summary": "Update details (guide §5); a user may update their own name and "
                 "contact details.",
                 "requestBody": _body("UserChanges"),
@@ -295,6 +891,7 @@ SPEC: dict[str, Any] = {
             },
             "delete": {
                 "operationId": "removeUser",
+                "tags": ["Super users"],
                 "summary": "Delete the account from Keycloak (guide §7); its audit trail stays. "
                 "The last active super user cannot be removed.",
                 "parameters": [{"name": "reason", "in": "query", "schema": {"type": "string"}}],
@@ -309,6 +906,7 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG, _USERNAME],
             "put": {
                 "operationId": "changeRoles",
+                "tags": ["Super users"],
                 "summary": "Replace the user's roles (guide §5), recording who authorised it.",
                 "requestBody": _body("RoleChange"),
                 "responses": {"200": _json(_ref("UserResult"), "Changed."), **_REFUSABLE},
@@ -318,6 +916,7 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG, _USERNAME],
             "post": {
                 "operationId": "suspendUser",
+                "tags": ["Super users"],
                 "summary": "Disable the account and end its sessions at once (guide §6); "
                 "reason required.",
                 "requestBody": _body("Reason"),
@@ -328,6 +927,7 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG, _USERNAME],
             "post": {
                 "operationId": "reinstateUser",
+                "tags": ["Super users"],
                 "summary": "Re-enable the account and clear a lock (guide §6.1); reason required.",
                 "requestBody": _body("Reason"),
                 "responses": {"200": _json(_ref("UserResult"), "Reinstated."), **_REFUSABLE},
@@ -337,6 +937,7 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG],
             "get": {
                 "operationId": "auditEvents",
+                "tags": ["Super users"],
                 "summary": "The organisation's audit trail, newest first (guide §8).",
                 "parameters": [
                     {
@@ -356,6 +957,7 @@ SPEC: dict[str, Any] = {
             "parameters": [_ORG],
             "get": {
                 "operationId": "agreementReport",
+                "tags": ["Super users"],
                 "summary": "Which users accepted which User Agreement version, and when (§4.3).",
                 "responses": {
                     "200": _json(_ref("AgreementReport"), "One row per user of the organisation."),
@@ -363,6 +965,7 @@ SPEC: dict[str, Any] = {
                 },
             },
         },
+        **HELPDESK_PATHS,
     },
     "components": {
         "securitySchemes": {
@@ -370,10 +973,12 @@ SPEC: dict[str, Any] = {
                 "type": "http",
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
-                "description": "An access token (typ Bearer, RS256) of the realm, azp lrs-portal.",
+                "description": "An access token (typ Bearer, RS256) of the realm, azp lrs-portal. "
+                "An operation that names a role (lrs-helpdesk) needs its holder to hold that "
+                "realm role and be active, as Keycloak knows them at the time of the call.",
             }
         },
-        "schemas": SCHEMAS,
+        "schemas": {**SCHEMAS, **HELPDESK_SCHEMAS},
         "responses": {
             "Unauthorised": {
                 **_error("No token, or it is invalid, tampered with or expired."),
@@ -391,6 +996,32 @@ SPEC: dict[str, Any] = {
             "Refused": _error("Bad input, or a rule of the guide refused it (`rule` cites it)."),
             "InternalError": _error("Unexpected error; `error_id` is in the log."),
             "KeycloakUnavailable": _error("Keycloak cannot be reached."),
+            # The help desk's routes (web/recovery.py) map their errors themselves.
+            "NotHelpDesk": _error(
+                "The token's holder is not an active MIAP help desk agent (realm role "
+                f"{HELPDESK_REALM_ROLE}): without the role, disabled or locked."
+            ),
+            "HelpDeskNotFound": _error("No such recovery case or organisation."),
+            "StateConflict": _error(
+                "The case's state forbids it. A refusal is 409 when any of its errors has one of "
+                f"the codes {', '.join(sorted(STATE_CODES))}; the other errors found come "
+                "with it."
+            ),
+            "HelpDeskRefused": _error(
+                "A body of the wrong shape (invalid-json, required, invalid-type, invalid, "
+                "invalid-date) or a rule of the guide refused it (`rule` cites it)."
+            ),
+            "MailFailed": _error(
+                "The approval email could not be sent (email-failed); the case is unchanged."
+            ),
+            "HelpDeskKeycloakFailed": _error(
+                "Keycloak cannot be reached or answered unexpectedly (keycloak-unavailable); "
+                "the message holds an id that is in the log."
+            ),
+            "HelpDeskInternalError": {
+                "description": "Unexpected error: Flask's own HTML page, not the JSON shape.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
         },
     },
 }
