@@ -45,6 +45,7 @@ from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.web import create_app
 from tests.support.helpdesk import PASSWORD, make_agent
 from tests.support.oidc import tokens
+from tests.support.openapi import CheckedClient
 from tests.support.smtp import Inbox, body, realm_mail
 
 PUBLIC_URL = "http://lrs.example.test"
@@ -109,6 +110,7 @@ def world(
     )
     app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
     app.extensions["lrs_recovery"] = service
+    app.test_client_class = CheckedClient  # every help desk answer is checked against OpenAPI
     hal = helpdesk_agent(admin, make_agent(synced_gateway, "Hal", "Desk"))
     ida = helpdesk_agent(admin, make_agent(synced_gateway, "Ida", "Second"))
     return World(synced_gateway, admin, service, clock, inbox, app, hal, ida)
@@ -531,6 +533,64 @@ def test_api_paper_approval_by_raiser_is_422_and_state_conflicts_are_409(world: 
         f"/api/v1/recovery-cases/{case['id']}/cancel", json={"reason": "duplicate"}, headers=hal
     )
     assert cancelled.status_code == 200 and cancelled.get_json()["case"]["state"] == "cancelled"
+
+
+def test_api_on_a_case_awaiting_its_form_from_form_to_paper_approval(world: World) -> None:
+    # As the enforcer opens it when the organisation loses its last active super user.
+    org, _ = organisation(world)
+    waiting, _ = world.service.store.create_awaiting_form(org.id, "lrs-enforcer")
+    client, hal = api(world, world.hal.username)
+    case_url = f"/api/v1/recovery-cases/{waiting.id}"
+
+    shown = client.get(case_url, headers=hal).get_json()["case"]
+    assert (shown["state"], shown["form"], shown["audit"]) == ("awaiting_form", None, [])
+    listed = client.get(f"/api/v1/recovery-cases?organisation={org.id}", headers=hal)
+    assert [c["id"] for c in listed.get_json()["cases"]] == [waiting.id]
+    early = client.post(f"{case_url}/approval-link", headers=hal)
+    assert early.status_code == 409 and early.get_json()["errors"][0]["code"] == "form-missing"
+
+    nsu = form(org)
+    recorded = client.post(f"{case_url}/form", json=nsu.as_dict(), headers=hal)
+    assert recorded.status_code == 200, recorded.get_json()
+    assert recorded.get_json()["case"]["state"] == "awaiting_approval"
+    assert recorded.get_json()["case"]["form"] == nsu.as_dict()
+    first = link_from_email(world, nsu.manager_email)
+    resent = client.post(f"{case_url}/approval-link", headers=hal)
+    assert resent.status_code == 200
+    assert link_from_email(world, nsu.manager_email, count=2) != first
+
+    _, ida = api(world, world.ida.username)
+    paper = client.post(f"{case_url}/approval", json={"scan_reference": "SCAN-W1"}, headers=ida)
+    assert paper.status_code == 200 and paper.get_json()["case"]["state"] == "approved"
+    view = client.get(f"/api/v1/helpdesk/organisations/{org.id}", headers=hal).get_json()
+    assert [c["id"] for c in view["open_cases"]] == [waiting.id]
+    assert view["recovery_allowed"] is True
+
+
+def test_api_open_on_a_waiting_case_answers_200_with_its_location(world: World) -> None:
+    org, _ = organisation(world)
+    waiting, _ = world.service.store.create_awaiting_form(org.id, "lrs-enforcer")
+    client, hal = api(world, world.hal.username)
+    body_ = {**form(org).as_dict(), "send_link": False}
+    answer = client.post("/api/v1/recovery-cases", json=body_, headers=hal)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.headers["Location"] == f"/api/v1/recovery-cases/{waiting.id}"
+    assert answer.get_json()["case"]["state"] == "received"
+    assert answer.get_json()["warnings"][0]["code"] == "recorded-on-waiting-case"
+    not_json = client.post(f"/api/v1/recovery-cases/{waiting.id}/cancel", headers=hal)
+    assert not_json.status_code == 422
+    assert not_json.get_json()["errors"][0]["code"] == "invalid-json"
+    cancelled = client.post(
+        f"/api/v1/recovery-cases/{waiting.id}/cancel", json={"reason": "duplicate"}, headers=hal
+    )
+    assert cancelled.status_code == 200
+    again = client.post(
+        f"/api/v1/recovery-cases/{waiting.id}/cancel", json={"reason": "again"}, headers=hal
+    )
+    assert again.status_code == 409
+    assert again.get_json()["errors"][0]["code"] == "illegal-transition"
+    missing = client.get("/api/v1/helpdesk/organisations/no-such-college", headers=hal)
+    assert missing.status_code == 404
 
 
 # --- the CLI, as named help desk agents ----------------------------------------------------------
