@@ -30,7 +30,7 @@ from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.web import create_app
 from lrs_keycloak.web.context import user_admin
 from tests.support.oidc import tokens
-from tests.support.openapi import check_response
+from tests.support.openapi import check_request, check_response
 from tests.support.smtp import Inbox, body, realm_mail
 
 PASSWORD = "a long enough passphrase 42"
@@ -114,7 +114,8 @@ def tok(realm_name: str, people: dict[str, str]) -> Tokens:
 
 
 class Api:
-    """The test client with a bearer token; every answer is checked against the OpenAPI doc."""
+    """The test client with a bearer token; every answer (and every body the API accepted) is
+    checked against the OpenAPI doc."""
 
     def __init__(self, client: FlaskClient, token: str | None) -> None:
         self.client = client
@@ -124,6 +125,8 @@ class Api:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         response = self.client.open(path, method=method, json=json, headers=headers, **kw)
         check_response(method, path, response.status_code, response.get_json())
+        if response.status_code < 300 and json is not None:
+            check_request(method, path, json)  # the document is not stricter than the code
         return response
 
 
