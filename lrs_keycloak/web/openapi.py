@@ -1012,7 +1012,11 @@ SPEC: dict[str, Any] = {
                 "invalid-date) or a rule of the guide refused it (`rule` cites it)."
             ),
             "MailFailed": _error(
-                "The approval email could not be sent (email-failed); the case is unchanged."
+                "The approval email could not be sent (email-failed), so its link does not work "
+                "and the case keeps the state it had before the sending. Opening a case or "
+                "recording its form is not undone: the case stays received, holding the form, "
+                "although this answer does not name it (find it by listing the organisation's "
+                "cases, then send the link again through …/approval-link)."
             ),
             "HelpDeskKeycloakFailed": _error(
                 "Keycloak cannot be reached or answered unexpectedly (keycloak-unavailable); "
