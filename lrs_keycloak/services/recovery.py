@@ -193,6 +193,10 @@ class SmtpMailer:
 class MailFailed(Exception):
     """The approval email could not be sent; the case is left as it was."""
 
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # what failed, without advice: for callers that word their own
+
 
 # --- the use cases -----------------------------------------------------------------------------
 
@@ -221,7 +225,8 @@ class Outcome:
         out: dict[str, Any] = {
             "case": self.case,
             "warnings": [
-                {"field": w.field, "code": w.code, "message": w.message} for w in self.warnings
+                {"field": w.field, "code": w.code, "message": w.message, "rule": w.rule}
+                for w in self.warnings
             ],
         }
         if self.user is not None:
@@ -412,7 +417,7 @@ class RecoveryService:
             raise _already_open(raced.case.id if raced.case else None, raced=True) from None
         self._record("recovery_opened", agent.username, row, details=self._form_details(form))
         if send_link:
-            row = self._send_link(agent, row)
+            row = self._send_link_or_warn(agent, row, warnings)
         return Outcome(row.as_dict(), warnings, new_case=True)
 
     def record_form(
@@ -457,8 +462,29 @@ class RecoveryService:
             },
         )
         if send_link:
-            moved = self._send_link(agent, moved)
+            moved = self._send_link_or_warn(agent, moved, warnings)
         return Outcome(moved.as_dict(), warnings)
+
+    def _send_link_or_warn(
+        self, agent: Actor, row: RecoveryCaseRow, warnings: list[Violation]
+    ) -> RecoveryCaseRow:
+        """Send the approval link for a case just opened or given its form. The case stands
+        when the email fails: the agent is told so, with the case's number, to resend it once
+        the mail works, rather than refused as though nothing had been kept."""
+        try:
+            return self._send_link(agent, row)
+        except MailFailed as failed:
+            warnings.append(
+                Violation(
+                    "send_link",
+                    "email-failed",
+                    f"Case {row.id} is kept ({row.state}, with the form), but {failed.reason} "
+                    f"Resend the link once the mail works: lrs-keycloak recovery send-link "
+                    f"{row.id}, or POST /api/v1/recovery-cases/{row.id}/approval-link.",
+                    RULE,
+                )
+            )
+            return self._row(row.id)
 
     # --- the approval link -------------------------------------------------------------------
 
@@ -507,9 +533,11 @@ class RecoveryService:
                 link_sent_by=row.link_sent_by,
                 link_expires_at=row.link_expires_at,
             )
+            reason = f"the approval email to {form.manager_email} could not be sent ({error})."
             raise MailFailed(
                 f"The approval email to {form.manager_email} could not be sent ({error}); "
-                "the case is unchanged. Check the SMTP settings and try again."
+                "the case is unchanged. Check the SMTP settings and try again.",
+                reason,
             ) from error
         self._record(
             "recovery_link_sent",

@@ -116,7 +116,8 @@ class Result:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "warnings": [
-                {"field": w.field, "code": w.code, "message": w.message} for w in self.warnings
+                {"field": w.field, "code": w.code, "message": w.message, "rule": w.rule}
+                for w in self.warnings
             ]
         }
         if self.user is not None:

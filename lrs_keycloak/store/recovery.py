@@ -334,4 +334,4 @@ class RecoveryStore:
             )
 
 
-__all__ = ["RecoveryCaseRow", "RecoveryStore", "form_values", "to_case"]
+__all__ = ["OpenCaseExists", "RecoveryCaseRow", "RecoveryStore", "form_values", "to_case"]

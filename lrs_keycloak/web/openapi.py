@@ -106,7 +106,9 @@ SCHEMAS: dict[str, Any] = {
             "field": {"type": "string"},
             "code": {
                 "type": "string",
-                "description": "e.g. email-missing, too-few-super-users (deputies).",
+                "description": "e.g. email-missing, too-few-super-users (deputies); for the "
+                "help desk also not-agreement-signatory, recorded-on-waiting-case, "
+                "primary-contact-not-updated, email-failed (the case is kept; resend the link).",
             },
             "message": {"type": "string"},
             "rule": {"type": "string"},
@@ -435,26 +437,12 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
             }
         },
     },
-    "HelpDeskWarning": {
-        "type": "object",
-        "required": ["field", "code", "message"],
-        "description": "As Warning, without the rule.",
-        "properties": {
-            "field": {"type": "string"},
-            "code": {
-                "type": "string",
-                "description": "e.g. not-agreement-signatory, recorded-on-waiting-case, "
-                "email-missing, primary-contact-not-updated.",
-            },
-            "message": {"type": "string"},
-        },
-    },
     "CaseResult": {
         "type": "object",
         "required": ["case", "warnings"],
         "properties": {
             "case": _ref("RecoveryCase"),
-            "warnings": {"type": "array", "items": _ref("HelpDeskWarning")},
+            "warnings": {"type": "array", "items": _ref("Warning")},
         },
     },
     "CompletedCase": {
@@ -601,7 +589,7 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
         "required": ["user", "warnings", "event_id"],
         "properties": {
             "user": _ref("User"),
-            "warnings": {"type": "array", "items": _ref("HelpDeskWarning")},
+            "warnings": {"type": "array", "items": _ref("Warning")},
             "event_id": {"type": "integer", "description": "The audit event written."},
         },
     },
@@ -670,7 +658,8 @@ HELPDESK_PATHS: dict[str, Any] = {
             "openRecoveryCase",
             "Open a case from the New Super User Form (guide §10.2), only when the organisation "
             "has no active super user (422 super-user-can-act names whom to contact), and email "
-            "the senior manager the approval link unless send_link is false.",
+            "the senior manager the approval link unless send_link is false (if that email "
+            "fails, the case is still opened and an email-failed warning names it).",
             {
                 "201": {
                     **_json(_ref("CaseResult"), "Opened."),
@@ -687,7 +676,6 @@ HELPDESK_PATHS: dict[str, Any] = {
                 },
                 **_CONFLICT,
                 **_HD_REFUSED,
-                **_MAIL,
             },
             requestBody=_body("NewSuperUserForm"),
         ),
@@ -706,13 +694,13 @@ HELPDESK_PATHS: dict[str, Any] = {
             "recordRecoveryForm",
             "Record the New Super User Form on a case awaiting it (awaiting_form → received), "
             "checked as when opening a case; a recorded form is never replaced (409 "
-            "form-already-recorded). Emails the approval link unless send_link is false.",
+            "form-already-recorded). Emails the approval link unless send_link is false (if that "
+            "email fails, the form is still recorded and an email-failed warning says so).",
             {
                 "200": _json(_ref("CaseResult"), "Recorded."),
                 **_NO_CASE,
                 **_CONFLICT,
                 **_HD_REFUSED,
-                **_MAIL,
             },
             requestBody=_body("NewSuperUserForm"),
         ),
@@ -821,8 +809,7 @@ SPEC: dict[str, Any] = {
         {
             "name": "Help desk",
             "description": f"MIAP help desk agents only (realm role {HELPDESK_REALM_ROLE}). "
-            "These routes answer a refusal caused by the case's state with 409, and do not "
-            "send the rule with warnings.",
+            "These routes answer a refusal caused by the case's state with 409.",
         },
     ],
     "servers": [{"url": "/"}],
@@ -1013,10 +1000,9 @@ SPEC: dict[str, Any] = {
             ),
             "MailFailed": _error(
                 "The approval email could not be sent (email-failed), so its link does not work "
-                "and the case keeps the state it had before the sending. Opening a case or "
-                "recording its form is not undone: the case stays received, holding the form, "
-                "although this answer does not name it (find it by listing the organisation's "
-                "cases, then send the link again through …/approval-link)."
+                "and the case keeps the state it had before the sending. (Opening a case or "
+                "recording its form does not answer this: the case is kept and the answer "
+                "carries an email-failed warning naming it.)"
             ),
             "HelpDeskKeycloakFailed": _error(
                 "Keycloak cannot be reached or answered unexpectedly (keycloak-unavailable); "

@@ -593,6 +593,31 @@ def test_api_open_on_a_waiting_case_answers_200_with_its_location(world: World) 
     assert missing.status_code == 404
 
 
+def test_a_failed_approval_email_keeps_the_opened_case_and_names_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org, _ = organisation(world)
+    # Nothing listens on port 9 here: the SMTP connection is refused.
+    monkeypatch.setattr(
+        world.service, "mailer", SmtpMailer(SmtpSettings(host="127.0.0.1", port=9), timeout=5)
+    )
+    client, hal = api(world, world.hal.username)
+    answer = client.post("/api/v1/recovery-cases", json=form(org).as_dict(), headers=hal)
+    assert answer.status_code == 201, answer.get_json()
+    case = answer.get_json()["case"]
+    assert case["state"] == "received" and case["form"]["organisation_id"] == org.id
+    (failed,) = [w for w in answer.get_json()["warnings"] if w["code"] == "email-failed"]
+    assert f"Case {case['id']} is kept" in failed["message"]
+    assert f"send-link {case['id']}" in failed["message"] and failed["rule"]
+    # The link was never sent, so it cannot work; once the mail works, it is sent again.
+    assert case["approval_link"] is None
+    monkeypatch.undo()
+    resent = client.post(f"/api/v1/recovery-cases/{case['id']}/approval-link", headers=hal)
+    assert resent.status_code == 200, resent.get_json()
+    assert resent.get_json()["case"]["state"] == "awaiting_approval"
+    assert link_from_email(world, form(org).manager_email)
+
+
 # --- the CLI, as named help desk agents ----------------------------------------------------------
 
 

@@ -145,7 +145,7 @@ _RULE = Violation("organisation_id", "super-user-active-again", "Sue is back.", 
 @pytest.mark.parametrize(
     ("action", "error", "status"),
     [
-        ("approval-link", MailFailed("SMTP refused"), 502),
+        ("approval-link", MailFailed("SMTP refused", "SMTP refused."), 502),
         ("approval-link", KeycloakUnavailable("connection refused"), 503),
         ("approval-link", GatewayError("Keycloak said 500", 500), 503),
         ("approval-link", NotVisible("recovery case 7 not found"), 404),
