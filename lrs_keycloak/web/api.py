@@ -17,7 +17,6 @@ The OpenAPI document at ``/api/v1/openapi.json`` is written by hand in
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,12 +24,19 @@ import jwt
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.user_admin import EDITABLE, NotPermitted, NotVisible, UserAdmin
 from lrs_keycloak.web import context
+from lrs_keycloak.web.errors import (
+    Unauthorised,
+    errors,
+    problem,
+    unauthorised,
+    unexpected,
+    violation,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -60,15 +66,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 # --- errors -------------------------------------------------------------------------------------
 
 
-class Unauthorised(Exception):
-    """No usable bearer token (HTTP 401)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class BadInput(Exception):
     """The request body or query does not have the documented shape (HTTP 422)."""
 
@@ -77,88 +74,43 @@ class BadInput(Exception):
         self.problems = problems
 
 
-def _problem(field: str, code: str, message: str) -> dict[str, str]:
-    return {"field": field, "code": code, "message": message}
-
-
-def _violation(v: Violation) -> dict[str, str]:
-    return {"field": v.field, "code": v.code, "message": v.message, "rule": v.rule}
-
-
-def _errors(status: int, problems: list[dict[str, str]], **extra: Any) -> tuple[Response, int]:
-    return jsonify(errors=problems, **extra), status
-
-
 @bp.errorhandler(Unauthorised)
-def _unauthorised(error: Unauthorised) -> Any:
-    response, status = _errors(401, [_problem("Authorization", error.code, error.message)])
-    description = error.message.replace('"', "'")
-    response.headers["WWW-Authenticate"] = (
-        f'Bearer realm="{current_app.config["LRS_REALM"]}", '
-        f'error="invalid_token", error_description="{description}"'
-        if error.code != "token-missing"
-        else f'Bearer realm="{current_app.config["LRS_REALM"]}"'
-    )
-    return response, status
+def _unauthorised(error: Unauthorised) -> Response:
+    return unauthorised(error)
 
 
 @bp.errorhandler(BadInput)
 def _bad_input(error: BadInput) -> Any:
-    return _errors(422, error.problems)
+    return errors(422, error.problems)
 
 
 @bp.errorhandler(RuleViolation)
 def _refused(error: RuleViolation) -> Any:
-    return _errors(422, [_violation(v) for v in error.violations])
+    return errors(422, [violation(v) for v in error.violations])
 
 
 @bp.errorhandler(NotVisible)
 def _not_visible(error: NotVisible) -> Any:
-    return _errors(404, [_problem("", "not-found", str(error))])
+    return errors(404, [problem("", "not-found", str(error))])
 
 
 @bp.errorhandler(NotPermitted)
 def _not_permitted(error: NotPermitted) -> Any:
-    return _errors(403, [_problem("", "forbidden", str(error))])
+    return errors(403, [problem("", "forbidden", str(error))])
 
 
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException) -> Any:
     code = error.code or 500
-    return _errors(
+    return errors(
         code,
-        [_problem("", (error.name or "error").lower().replace(" ", "-"), str(error.description))],
+        [problem("", (error.name or "error").lower().replace(" ", "-"), str(error.description))],
     )
 
 
 @bp.errorhandler(Exception)
-def _unexpected(error: Exception) -> Any:
-    """The last line of defence: a JSON answer with an id to quote, the trace only in the log."""
-    error_id = uuid.uuid4().hex[:12]
-    if isinstance(error, KeycloakUnavailable | jwt.PyJWKClientConnectionError):
-        log.error("API error %s: Keycloak unavailable: %s", error_id, error)
-        return _errors(
-            503,
-            [
-                _problem(
-                    "", "keycloak-unavailable", f"Keycloak cannot be reached (error {error_id})."
-                )
-            ],
-            error_id=error_id,
-        )
-    kind = "Keycloak answered unexpectedly" if isinstance(error, GatewayError) else "unexpected"
-    log.exception("API error %s (%s) on %s %s", error_id, kind, request.method, request.path)
-    return _errors(
-        500,
-        [
-            _problem(
-                "",
-                "internal-error",
-                f"Something went wrong on our side; quote error {error_id} to the help desk.",
-            )
-        ],
-        error_id=error_id,
-    )
+def _unexpected(error: Exception) -> Response:
+    return unexpected(error)
 
 
 # --- tokens -------------------------------------------------------------------------------------
@@ -249,7 +201,7 @@ def _authenticate() -> None:
 def _body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadInput([_problem("", "invalid-json", "Send a JSON object as the request body.")])
+        raise BadInput([problem("", "invalid-json", "Send a JSON object as the request body.")])
     return data
 
 
@@ -257,24 +209,24 @@ def _text(data: dict[str, Any], name: str, problems: list[dict[str, str]]) -> st
     value = data.get(name)
     if value is None or isinstance(value, str):
         return value
-    problems.append(_problem(name, "invalid-type", f"{name} must be a string."))
+    problems.append(problem(name, "invalid-type", f"{name} must be a string."))
     return None
 
 
 def _roles(data: dict[str, Any], problems: list[dict[str, str]]) -> list[str]:
     value = data.get("roles")
     if value is None:
-        problems.append(_problem("roles", "required", "Give the user's roles: a list of names."))
+        problems.append(problem("roles", "required", "Give the user's roles: a list of names."))
         return []
     if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
-        problems.append(_problem("roles", "invalid-type", "roles must be a list of role names."))
+        problems.append(problem("roles", "invalid-type", "roles must be a list of role names."))
         return []
     return value
 
 
 def _unknown(data: dict[str, Any], allowed: set[str], problems: list[dict[str, str]]) -> None:
     for name in sorted(set(data) - allowed):
-        problems.append(_problem(name, "unknown-field", f"{name} is not a field of this request."))
+        problems.append(problem(name, "unknown-field", f"{name} is not a field of this request."))
 
 
 def _check(problems: list[dict[str, str]]) -> None:
@@ -284,7 +236,7 @@ def _check(problems: list[dict[str, str]]) -> None:
 
 def _result(result: Any, status: int = 200) -> tuple[Response, int]:
     body = result.as_dict()
-    body["warnings"] = [_violation(w) for w in result.warnings]
+    body["warnings"] = [violation(w) for w in result.warnings]
     return jsonify(body), status
 
 
@@ -352,7 +304,7 @@ def update_user(org: str, username: str) -> Any:
         changes[name] = _text(data, name, problems) if name in EDITABLE else data[name]
     reference = _text(data, "reference", problems)
     if not changes:
-        problems.append(_problem("", "nothing-to-change", "Send at least one field to change."))
+        problems.append(problem("", "nothing-to-change", "Send at least one field to change."))
     _check(problems)
     return _result(admin().update_details(actor(), org, username, changes, reference))
 
@@ -401,7 +353,7 @@ def audit_events(org: str) -> Any:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_EVENTS:
         raise BadInput(
             [
-                _problem(
+                problem(
                     "limit",
                     "invalid-limit",
                     f"limit must be a whole number from 1 to {MAX_AUDIT_EVENTS}.",

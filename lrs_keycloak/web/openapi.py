@@ -612,8 +612,8 @@ def _helpdesk(
             **responses,
             "401": {"$ref": "#/components/responses/Unauthorised"},
             "403": {"$ref": "#/components/responses/NotHelpDesk"},
-            "500": {"$ref": "#/components/responses/HelpDeskInternalError"},
-            "503": {"$ref": "#/components/responses/HelpDeskKeycloakFailed"},
+            "500": {"$ref": "#/components/responses/InternalError"},
+            "503": {"$ref": "#/components/responses/KeycloakUnavailable"},
         },
     }
 
@@ -1004,14 +1004,6 @@ SPEC: dict[str, Any] = {
                 "recording its form does not answer this: the case is kept and the answer "
                 "carries an email-failed warning naming it.)"
             ),
-            "HelpDeskKeycloakFailed": _error(
-                "Keycloak cannot be reached or answered unexpectedly (keycloak-unavailable); "
-                "the message holds an id that is in the log."
-            ),
-            "HelpDeskInternalError": {
-                "description": "Unexpected error: Flask's own HTML page, not the JSON shape.",
-                "content": {"text/html": {"schema": {"type": "string"}}},
-            },
         },
     },
 }

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from typing import Any
 
 import jwt
@@ -38,17 +37,25 @@ from flask import (
     render_template_string,
     request,
 )
+from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import NewSuperUserForm
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
+from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
 from lrs_keycloak.web import context
-from lrs_keycloak.web.api import Unauthorised
+from lrs_keycloak.web.errors import (
+    Unauthorised,
+    errors,
+    problem,
+    unauthorised,
+    unexpected,
+    violation,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("recovery", __name__)
@@ -124,55 +131,56 @@ def _authenticate() -> None:
 # --- errors --------------------------------------------------------------------------------------
 
 
-def _errors(status: int, problems: list[dict[str, Any]], **headers: str) -> Response:
-    answer = jsonify(errors=problems)
-    answer.status_code = status
-    answer.headers.update(headers)
-    return answer
-
-
-def _problem(field: str, code: str, message: str, rule: str | None = None) -> dict[str, Any]:
-    out = {"field": field, "code": code, "message": message}
-    if rule:
-        out["rule"] = rule
-    return out
-
-
 @bp.errorhandler(Unauthorised)
 def _unauthorised(error: Unauthorised) -> Response:
-    return _errors(
-        401,
-        [_problem("", error.code, error.message)],
-        **{"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{error.code}"'},
-    )
+    return unauthorised(error)
 
 
 @bp.errorhandler(NotPermitted)
 def _forbidden(error: NotPermitted) -> Response:
-    return _errors(403, [_problem("", "forbidden", str(error))])
+    return errors(403, [problem("", "forbidden", str(error))])
 
 
 @bp.errorhandler(NotVisible)
 def _not_found(error: NotVisible) -> Response:
-    return _errors(404, [_problem("", "not-found", str(error))])
+    return errors(404, [problem("", "not-found", str(error))])
 
 
 @bp.errorhandler(RuleViolation)
 def _refused(error: RuleViolation) -> Response:
     status = 409 if any(v.code in STATE_CODES for v in error.violations) else 422
-    return _errors(status, [_problem(v.field, v.code, v.message, v.rule) for v in error.violations])
+    return errors(status, [violation(v) for v in error.violations])
 
 
 @bp.errorhandler(MailFailed)
 def _mail_failed(error: MailFailed) -> Response:
-    return _errors(502, [_problem("", "email-failed", str(error))])
+    return errors(502, [problem("", "email-failed", str(error))])
 
 
-@bp.errorhandler(GatewayError)
-def _gateway(error: GatewayError) -> Response:
-    error_id = uuid.uuid4().hex[:12]
-    log.error("recovery: Keycloak error %s: %s", error_id, error)
-    return _errors(503, [_problem("", "keycloak-unavailable", f"Keycloak failed ({error_id}).")])
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException) -> Response | HTTPException:
+    if not request.path.startswith("/api/"):
+        return error  # the senior manager's page keeps Flask's own
+    code = error.code or 500
+    name = (error.name or "error").lower().replace(" ", "-")
+    return errors(code, [problem("", name, str(error.description))])
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Response:
+    """As the super users' API: JSON with an id to quote (503 when Keycloak cannot be reached);
+    the senior manager gets a plain page with the same id, never a trace."""
+    answer = unexpected(error)
+    if request.path.startswith("/api/"):
+        return answer
+    error_id = (answer.get_json() or {}).get("error_id", "")
+    return _page(
+        answer.status_code,
+        "Something went wrong",
+        message=f"Your answer could not be recorded. Please try the link again later; if it "
+        f"keeps failing, contact the MIAP Help Desk quoting error {error_id}.",
+        refused=True,
+    )
 
 
 # --- the help desk's API -------------------------------------------------------------------------

@@ -147,7 +147,7 @@ _RULE = Violation("organisation_id", "super-user-active-again", "Sue is back.", 
     [
         ("approval-link", MailFailed("SMTP refused", "SMTP refused."), 502),
         ("approval-link", KeycloakUnavailable("connection refused"), 503),
-        ("approval-link", GatewayError("Keycloak said 500", 500), 503),
+        ("approval-link", GatewayError("Keycloak said 500", 500), 500),
         ("approval-link", NotVisible("recovery case 7 not found"), 404),
         ("approval-link", RuleViolation([_STATE]), 409),
         ("complete", RuleViolation([_RULE, _STATE]), 409),  # any state code makes it 409
@@ -161,19 +161,39 @@ def test_help_desk_errors_are_answered_as_documented(
     assert answer.status_code == status
 
 
-def test_help_desk_500_is_flasks_html_page_as_documented() -> None:
-    # Unlike the super users' routes (a JSON 500 with an error id), web/recovery.py has no
-    # handler for the unexpected; the document says so rather than promise JSON.
+def test_help_desk_unexpected_error_is_a_json_500_with_an_id_as_for_super_users() -> None:
     answer = _desk(RuntimeError("secret internals")).post(
         "/api/v1/recovery-cases/7/complete", headers=_BEARER
     )
-    assert answer.status_code == 500 and answer.mimetype == "text/html"
+    assert answer.status_code == 500 and answer.mimetype == "application/json"
+    body = answer.get_json()
+    assert body["errors"][0]["code"] == "internal-error"
+    assert body["error_id"] in body["errors"][0]["message"]
     assert "secret internals" not in answer.get_data(as_text=True)
+
+
+def test_the_senior_managers_page_shows_an_id_not_a_trace_on_an_unexpected_error() -> None:
+    class _Broken(_Desk):
+        def view_link(self, token: str) -> Any:
+            raise RuntimeError("secret internals")
+
+    app = create_app(
+        {"LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://", "LRS_ENFORCE": False}
+    )
+    app.extensions["lrs_recovery"] = _Broken(RuntimeError("unused"), frozenset())
+    answer = app.test_client().get("/recovery/approve/some-token")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 500 and answer.mimetype == "text/html"
+    assert "contact the MIAP Help Desk quoting error" in text
+    assert "secret internals" not in text and "Traceback" not in text
 
 
 def test_help_desk_refuses_no_token_and_a_user_without_the_role_as_documented() -> None:
     missing = _desk(RuntimeError("not reached")).get("/api/v1/recovery-cases")
-    assert missing.status_code == 401 and missing.headers["WWW-Authenticate"].startswith("Bearer")
+    assert missing.status_code == 401
+    # RFC 6750 §3.1: no error code in the challenge when no token was sent.
+    assert missing.headers["WWW-Authenticate"] == 'Bearer realm="lrs-unit"'
+    assert missing.get_json()["errors"][0]["field"] == "Authorization"
     outsider = _desk(RuntimeError("not reached"), realm_roles=frozenset())
     assert outsider.get("/api/v1/recovery-cases", headers=_BEARER).status_code == 403
 

@@ -1,0 +1,69 @@
+"""How the companion app's JSON API answers what went wrong, for every blueprint alike.
+
+Each error names the field, a code, a message and, when a rule of the guide refused it, the
+rule. Anything unexpected gets an id to quote to the help desk; the trace goes only to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import jwt
+from flask import Response, current_app, jsonify, request
+
+from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class Unauthorised(Exception):
+    """No usable bearer token (HTTP 401)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def problem(field: str, code: str, message: str) -> dict[str, str]:
+    return {"field": field, "code": code, "message": message}
+
+
+def violation(v: Violation) -> dict[str, str]:
+    return {"field": v.field, "code": v.code, "message": v.message, "rule": v.rule}
+
+
+def errors(status: int, problems: list[dict[str, str]], **extra: Any) -> Response:
+    answer = jsonify(errors=problems, **extra)
+    answer.status_code = status
+    return answer
+
+
+def unauthorised(error: Unauthorised) -> Response:
+    """401 with the challenge RFC 6750 asks for: no error code when no token was sent."""
+    answer = errors(401, [problem("Authorization", error.code, error.message)])
+    realm = current_app.config["LRS_REALM"]
+    description = error.message.replace('"', "'")
+    answer.headers["WWW-Authenticate"] = (
+        f'Bearer realm="{realm}", error="invalid_token", error_description="{description}"'
+        if error.code != "token-missing"
+        else f'Bearer realm="{realm}"'
+    )
+    return answer
+
+
+def unexpected(error: Exception) -> Response:
+    """The last line of defence: 503 when Keycloak cannot be reached, else 500; both JSON with
+    an id to quote, the detail only in the log."""
+    error_id = uuid.uuid4().hex[:12]
+    if isinstance(error, KeycloakUnavailable | jwt.PyJWKClientConnectionError):
+        log.error("API error %s: Keycloak unavailable: %s", error_id, error)
+        message = f"Keycloak cannot be reached (error {error_id})."
+        return errors(503, [problem("", "keycloak-unavailable", message)], error_id=error_id)
+    kind = "Keycloak answered unexpectedly" if isinstance(error, GatewayError) else "unexpected"
+    log.exception("API error %s (%s) on %s %s", error_id, kind, request.method, request.path)
+    message = f"Something went wrong on our side; quote error {error_id} to the help desk."
+    return errors(500, [problem("", "internal-error", message)], error_id=error_id)
