@@ -49,6 +49,7 @@ from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.web import create_app
 from tests.support.helpdesk import PASSWORD, make_agent
 from tests.support.oidc import tokens
+from tests.support.openapi import CheckedClient
 from tests.support.smtp import Inbox, realm_mail
 
 API = "/api/v1/recovery-cases"
@@ -103,6 +104,7 @@ def desk(
     )
     app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
     app.extensions["lrs_recovery"] = service
+    app.test_client_class = CheckedClient  # every help desk answer is checked against OpenAPI
     # The agents exist before the enforcer's cursor is set: they are not what it judges here.
     hal = helpdesk_agent(admin, make_agent(synced_gateway, "Hal", "Desk"))
     ida = helpdesk_agent(admin, make_agent(synced_gateway, "Ida", "Second"))
