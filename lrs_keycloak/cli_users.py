@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import click
 
-from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
@@ -56,15 +55,9 @@ def _operator(actor: str | None) -> Operator:
     return Operator(actor or getpass.getuser())
 
 
-def _warning(w: Violation) -> dict[str, str]:
-    return {"field": w.field, "code": w.code, "message": w.message, "rule": w.rule}
-
-
 def _print(result: Result, as_json: bool, headline: str) -> None:
     if as_json:
-        body = result.as_dict()
-        body["warnings"] = [_warning(w) for w in result.warnings]
-        click.echo(json.dumps(body, indent=2, default=str))
+        click.echo(json.dumps(result.as_dict(), indent=2, default=str))
         return
     click.echo(headline)
     for w in result.warnings:

@@ -20,6 +20,10 @@ class Violation:
     message: str
     rule: str
 
+    def as_dict(self) -> dict[str, str]:
+        """As every answer (API, CLI --json) shows it."""
+        return {"field": self.field, "code": self.code, "message": self.message, "rule": self.rule}
+
 
 class RuleViolation(Exception):
     """Raised when a request breaks one or more rules; carries every violation found."""

@@ -224,10 +224,7 @@ class Outcome:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "case": self.case,
-            "warnings": [
-                {"field": w.field, "code": w.code, "message": w.message, "rule": w.rule}
-                for w in self.warnings
-            ],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
         if self.user is not None:
             out["user"] = self.user

@@ -114,12 +114,7 @@ class Result:
     users: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "warnings": [
-                {"field": w.field, "code": w.code, "message": w.message, "rule": w.rule}
-                for w in self.warnings
-            ]
-        }
+        out: dict[str, Any] = {"warnings": [w.as_dict() for w in self.warnings]}
         if self.user is not None:
             out["user"] = self.user
         if self.users is not None:

@@ -35,7 +35,6 @@ from lrs_keycloak.web.errors import (
     problem,
     unauthorised,
     unexpected,
-    violation,
 )
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def _bad_input(error: BadInput) -> Any:
 
 @bp.errorhandler(RuleViolation)
 def _refused(error: RuleViolation) -> Any:
-    return errors(422, [violation(v) for v in error.violations])
+    return errors(422, [v.as_dict() for v in error.violations])
 
 
 @bp.errorhandler(NotVisible)
@@ -235,9 +234,7 @@ def _check(problems: list[dict[str, str]]) -> None:
 
 
 def _result(result: Any, status: int = 200) -> tuple[Response, int]:
-    body = result.as_dict()
-    body["warnings"] = [violation(w) for w in result.warnings]
-    return jsonify(body), status
+    return jsonify(result.as_dict()), status
 
 
 # --- endpoints ------------------------------------------------------------------------------------

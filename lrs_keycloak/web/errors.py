@@ -13,7 +13,6 @@ from typing import Any
 import jwt
 from flask import Response, current_app, jsonify, request
 
-from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 
 log = logging.getLogger(__name__)
@@ -30,10 +29,6 @@ class Unauthorised(Exception):
 
 def problem(field: str, code: str, message: str) -> dict[str, str]:
     return {"field": field, "code": code, "message": message}
-
-
-def violation(v: Violation) -> dict[str, str]:
-    return {"field": v.field, "code": v.code, "message": v.message, "rule": v.rule}
 
 
 def errors(status: int, problems: list[dict[str, str]], **extra: Any) -> Response:

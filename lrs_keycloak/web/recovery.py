@@ -54,7 +54,6 @@ from lrs_keycloak.web.errors import (
     problem,
     unauthorised,
     unexpected,
-    violation,
 )
 
 log = logging.getLogger(__name__)
@@ -149,7 +148,7 @@ def _not_found(error: NotVisible) -> Response:
 @bp.errorhandler(RuleViolation)
 def _refused(error: RuleViolation) -> Response:
     status = 409 if any(v.code in STATE_CODES for v in error.violations) else 422
-    return errors(status, [violation(v) for v in error.violations])
+    return errors(status, [v.as_dict() for v in error.violations])
 
 
 @bp.errorhandler(MailFailed)
