@@ -249,11 +249,10 @@ def _refuse(code: str, message: str, field_name: str = "", rule: str = RULE) -> 
     return RuleViolation([Violation(field_name, code, message, rule)])
 
 
-def _already_open(case_id: int | None, raced: bool = False) -> RuleViolation:
-    case = f"Recovery case {case_id}" if case_id is not None else "A recovery case"
+def _already_open(case_id: int, raced: bool = False) -> RuleViolation:
     message = (
-        f"{case} for this organisation is still open: finish or cancel it first, so only one "
-        "new super user is created."
+        f"Recovery case {case_id} for this organisation is still open: finish or cancel it "
+        "first, so only one new super user is created."
     )
     if raced:  # it appeared while this one was being opened: perhaps the enforcer's
         message += " It was opened a moment ago; if it awaits its form, open again to record it."
@@ -411,7 +410,7 @@ class RecoveryService:
         try:
             row = self.store.create(form, agent.username, now=self.clock())
         except OpenCaseExists as raced:  # opened by another process since the look above
-            raise _already_open(raced.case.id if raced.case else None, raced=True) from None
+            raise _already_open(raced.case.id, raced=True) from None
         self._record("recovery_opened", agent.username, row, details=self._form_details(form))
         if send_link:
             row = self._send_link_or_warn(agent, row, warnings)

@@ -48,8 +48,8 @@ _OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in sort
 class OpenCaseExists(Exception):
     """The organisation already has an open case (found when the database refused a second)."""
 
-    def __init__(self, case: RecoveryCaseRow | None) -> None:
-        super().__init__(f"open recovery case {case.id if case else '?'} exists")
+    def __init__(self, case: RecoveryCaseRow) -> None:
+        super().__init__(f"open recovery case {case.id} exists")
         self.case = case
 
 
@@ -185,6 +185,20 @@ def to_case(row: RecoveryCaseRow) -> RecoveryCase:
     )
 
 
+def _new_case(
+    organisation_id: str, state: CaseState, raised_by: str, now: datetime, **values: Any
+) -> RecoveryCaseRow:
+    return RecoveryCaseRow(
+        organisation_id=organisation_id,
+        state=state.value,
+        created_at=now,
+        updated_at=now,
+        raised_by=raised_by,
+        primary_contact_updated=False,
+        **values,
+    )
+
+
 def form_values(form: NewSuperUserForm, recorded_by: str, now: datetime) -> dict[str, Any]:
     """The columns that hold a form: for ``create`` and for recording one on a waiting case."""
     return {
@@ -210,24 +224,47 @@ class RecoveryStore:
     def create(
         self, form: NewSuperUserForm, raised_by: str, now: datetime | None = None
     ) -> RecoveryCaseRow:
-        """A case opened from its form (``received``)."""
+        """A case opened from its form (``received``); OpenCaseExists names the organisation's
+        open case when it has one."""
         now = now or datetime.now(UTC)
-        row = RecoveryCaseRow(
-            organisation_id=form.organisation_id,
-            state=CaseState.RECEIVED.value,
-            created_at=now,
-            updated_at=now,
-            raised_by=raised_by,
-            primary_contact_updated=False,
+        row = _new_case(
+            form.organisation_id,
+            CaseState.RECEIVED,
+            raised_by,
+            now,
             **form_values(form, raised_by, now),
         )
+        kept, inserted = self._insert_open(row)
+        if not inserted:
+            raise OpenCaseExists(kept)
+        return kept
+
+    def create_awaiting_form(
+        self, organisation_id: str, raised_by: str, now: datetime | None = None
+    ) -> tuple[RecoveryCaseRow, bool]:
+        """A case without a form (``awaiting_form``) unless the organisation has an open case:
+        ``(that case, False)`` then, also when another process opened it a moment ago."""
+        found = self.open_case(organisation_id)
+        if found is not None:
+            return found, False
+        now = now or datetime.now(UTC)
+        return self._insert_open(
+            _new_case(organisation_id, CaseState.AWAITING_FORM, raised_by, now)
+        )
+
+    def _insert_open(self, row: RecoveryCaseRow) -> tuple[RecoveryCaseRow, bool]:
+        """Insert a new open case, or give back the organisation's open case when the database
+        refuses a second one (another process opened it first)."""
         try:
             with self._begin() as session:
                 session.add(row)
                 session.flush()
-                return row
+                return row, True
         except IntegrityError:
-            raise OpenCaseExists(self.open_case(form.organisation_id)) from None
+            found = self.open_case(row.organisation_id)
+            if found is None:  # refused for another reason
+                raise
+            return found, False
 
     def open_case(self, organisation_id: str) -> RecoveryCaseRow | None:
         """The organisation's open case, if any (there is at most one)."""
@@ -238,34 +275,6 @@ class RecoveryStore:
                 .where(RecoveryCaseRow.state.in_([s.value for s in OPEN]))
                 .order_by(RecoveryCaseRow.id.desc())
             ).first()
-
-    def create_awaiting_form(
-        self, organisation_id: str, raised_by: str, now: datetime | None = None
-    ) -> tuple[RecoveryCaseRow, bool]:
-        """A case without a form (``awaiting_form``) unless the organisation has an open case:
-        ``(that case, False)`` then, also when another process opened it a moment ago."""
-        now = now or datetime.now(UTC)
-        found = self.open_case(organisation_id)
-        if found is not None:
-            return found, False
-        row = RecoveryCaseRow(
-            organisation_id=organisation_id,
-            state=CaseState.AWAITING_FORM.value,
-            created_at=now,
-            updated_at=now,
-            raised_by=raised_by,
-            primary_contact_updated=False,
-        )
-        try:
-            with self._begin() as session:
-                session.add(row)
-                session.flush()
-                return row, True
-        except IntegrityError:
-            found = self.open_case(organisation_id)
-            if found is None:  # refused for another reason
-                raise
-            return found, False
 
     def get(self, case_id: int) -> RecoveryCaseRow | None:
         with self._begin() as session:
