@@ -27,13 +27,14 @@ from werkzeug.exceptions import HTTPException
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.services.user_admin import EDITABLE, NotPermitted, NotVisible, UserAdmin
+from lrs_keycloak.services.user_admin import EDITABLE, UserAdmin
 from lrs_keycloak.web import context
 from lrs_keycloak.web.errors import (
     Unauthorised,
     errors,
+    http_error,
+    install,
     problem,
-    unauthorised,
     unexpected,
 )
 
@@ -73,11 +74,6 @@ class BadInput(Exception):
         self.problems = problems
 
 
-@bp.errorhandler(Unauthorised)
-def _unauthorised(error: Unauthorised) -> Response:
-    return unauthorised(error)
-
-
 @bp.errorhandler(BadInput)
 def _bad_input(error: BadInput) -> Any:
     return errors(422, error.problems)
@@ -88,28 +84,9 @@ def _refused(error: RuleViolation) -> Any:
     return errors(422, [v.as_dict() for v in error.violations])
 
 
-@bp.errorhandler(NotVisible)
-def _not_visible(error: NotVisible) -> Any:
-    return errors(404, [problem("", "not-found", str(error))])
-
-
-@bp.errorhandler(NotPermitted)
-def _not_permitted(error: NotPermitted) -> Any:
-    return errors(403, [problem("", "forbidden", str(error))])
-
-
-@bp.errorhandler(HTTPException)
-def _http(error: HTTPException) -> Any:
-    code = error.code or 500
-    return errors(
-        code,
-        [problem("", (error.name or "error").lower().replace(" ", "-"), str(error.description))],
-    )
-
-
-@bp.errorhandler(Exception)
-def _unexpected(error: Exception) -> Response:
-    return unexpected(error)
+install(bp)
+bp.register_error_handler(HTTPException, http_error)
+bp.register_error_handler(Exception, unexpected)
 
 
 # --- tokens -------------------------------------------------------------------------------------

@@ -11,9 +11,11 @@ import uuid
 from typing import Any
 
 import jwt
-from flask import Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
+from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,27 @@ def unauthorised(error: Unauthorised) -> Response:
         else f'Bearer realm="{realm}"'
     )
     return answer
+
+
+def http_error(error: HTTPException) -> Response:
+    """An HTTP error raised in a route (abort, a bad method), in the JSON shape."""
+    name = (error.name or "error").lower().replace(" ", "-")
+    return errors(error.code or 500, [problem("", name, str(error.description))])
+
+
+def _forbidden(error: NotPermitted) -> Response:
+    return errors(403, [problem("", "forbidden", str(error))])
+
+
+def _not_found(error: NotVisible) -> Response:
+    return errors(404, [problem("", "not-found", str(error))])
+
+
+def install(bp: Blueprint) -> None:
+    """The answers every JSON blueprint gives alike; each adds its own refusals after this."""
+    bp.register_error_handler(Unauthorised, unauthorised)
+    bp.register_error_handler(NotPermitted, _forbidden)
+    bp.register_error_handler(NotVisible, _not_found)
 
 
 def unexpected(error: Exception) -> Response:

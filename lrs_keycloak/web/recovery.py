@@ -46,13 +46,14 @@ from lrs_keycloak.domain.recovery import NewSuperUserForm
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
-from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
+from lrs_keycloak.services.user_admin import NotPermitted
 from lrs_keycloak.web import context
 from lrs_keycloak.web.errors import (
     Unauthorised,
     errors,
+    http_error,
+    install,
     problem,
-    unauthorised,
     unexpected,
 )
 
@@ -130,19 +131,7 @@ def _authenticate() -> None:
 # --- errors --------------------------------------------------------------------------------------
 
 
-@bp.errorhandler(Unauthorised)
-def _unauthorised(error: Unauthorised) -> Response:
-    return unauthorised(error)
-
-
-@bp.errorhandler(NotPermitted)
-def _forbidden(error: NotPermitted) -> Response:
-    return errors(403, [problem("", "forbidden", str(error))])
-
-
-@bp.errorhandler(NotVisible)
-def _not_found(error: NotVisible) -> Response:
-    return errors(404, [problem("", "not-found", str(error))])
+install(bp)
 
 
 @bp.errorhandler(RuleViolation)
@@ -160,9 +149,7 @@ def _mail_failed(error: MailFailed) -> Response:
 def _http(error: HTTPException) -> Response | HTTPException:
     if not request.path.startswith("/api/"):
         return error  # the senior manager's page keeps Flask's own
-    code = error.code or 500
-    name = (error.name or "error").lower().replace(" ", "-")
-    return errors(code, [problem("", name, str(error.description))])
+    return http_error(error)
 
 
 @bp.errorhandler(Exception)
