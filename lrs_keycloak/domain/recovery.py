@@ -80,6 +80,21 @@ CANCELLABLE: frozenset[CaseState] = frozenset(
     s for s, nxt in TRANSITIONS.items() if S.CANCELLED in nxt
 )
 
+#: The form's required text fields, then all its required fields (as JSON input names them).
+FORM_TEXT_FIELDS = (
+    "organisation_id",
+    "nominee_title",
+    "nominee_given_name",
+    "nominee_family_name",
+    "nominee_email",
+    "nominee_telephone",
+    "manager_name",
+    "manager_job_title",
+    "manager_email",
+    "form_reference",
+)
+FORM_REQUIRED_FIELDS = (*FORM_TEXT_FIELDS, "manager_signed_agreement", "received_on")
+
 APPROVAL_BY_LINK = "link"
 APPROVAL_ON_PAPER = "paper"
 
@@ -134,20 +149,8 @@ class NewSuperUserForm:
     def from_dict(cls, data: dict[str, object]) -> NewSuperUserForm:
         """From JSON-like input; raises RuleViolation naming each missing or mistyped field."""
         problems: list[Violation] = []
-        texts = (
-            "organisation_id",
-            "nominee_title",
-            "nominee_given_name",
-            "nominee_family_name",
-            "nominee_email",
-            "nominee_telephone",
-            "manager_name",
-            "manager_job_title",
-            "manager_email",
-            "form_reference",
-        )
         values: dict[str, object] = {}
-        for name in texts:
+        for name in FORM_TEXT_FIELDS:
             value = data.get(name)
             if not isinstance(value, str):
                 problems.append(

@@ -15,7 +15,7 @@ from lrs_keycloak import __version__
 from lrs_keycloak.domain.entitlements import KNOWN_ENTITLEMENTS
 from lrs_keycloak.domain.organisations import ORG_ID_SHAPE
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
-from lrs_keycloak.domain.recovery import MAX_TEXT, CaseState
+from lrs_keycloak.domain.recovery import FORM_REQUIRED_FIELDS, MAX_TEXT, CaseState
 from lrs_keycloak.domain.users import MAX_STAFF_ID_LENGTH, TITLES
 from lrs_keycloak.store.audit import EVENTS
 from lrs_keycloak.web.recovery import STATE_CODES
@@ -288,20 +288,6 @@ _FORM = {
         "description": "Guide §9: the new super user becomes MIAP's primary contact on completion.",
     },
 }
-_FORM_REQUIRED = [
-    "organisation_id",
-    "nominee_title",
-    "nominee_given_name",
-    "nominee_family_name",
-    "nominee_email",
-    "nominee_telephone",
-    "manager_name",
-    "manager_job_title",
-    "manager_email",
-    "manager_signed_agreement",
-    "form_reference",
-    "received_on",
-]
 _TIME = {"type": "string", "format": "date-time"}
 _TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 _STATE = {"enum": [s.value for s in CaseState]}
@@ -311,7 +297,7 @@ _WITH_FORM = [s.value for s in CaseState if s not in (CaseState.AWAITING_FORM, C
 HELPDESK_SCHEMAS: dict[str, Any] = {
     "NewSuperUserForm": {
         "type": "object",
-        "required": _FORM_REQUIRED,
+        "required": list(FORM_REQUIRED_FIELDS),
         "description": "The New Super User Form as received (guide §10.2). Texts must be "
         "non-blank and on one line; other fields are ignored.",
         "properties": {
