@@ -134,7 +134,8 @@ _CLIENT: dict[str, type | tuple[type, ...]] = {
     "webOrigins": list,
     "attributes": dict,
 }
-_PROFILE_ATTRIBUTE_KEYS = {
+#: The keys a user-profile attribute may have in user-profile.yaml (Keycloak's own names).
+PROFILE_ATTRIBUTE_KEYS = {
     "name",
     "displayName",
     "required",
@@ -374,7 +375,7 @@ def _read_profile(
         if name in seen:
             r.problem(f"{path}.name", f"'{name}' appears twice")
         seen.add(name)
-        for key in sorted(set(attribute) - _PROFILE_ATTRIBUTE_KEYS):
+        for key in sorted(set(attribute) - PROFILE_ATTRIBUTE_KEYS):
             r.problem(f"{path}.{key}", "unknown attribute key")
         for validator, options in r.mapping(
             attribute.get("validations"), f"{path}.validations"

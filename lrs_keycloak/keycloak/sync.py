@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.config import PROFILE_ATTRIBUTE_KEYS, RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.usernames import keycloak_username_pattern
 from lrs_keycloak.keycloak.admin_permissions import plan_admin_permissions
@@ -36,15 +36,8 @@ AGREEMENT_TEXT = "lrsAgreementText"
 AGREEMENT_MODE = "lrsAgreementMode"
 # Keycloak keeps these as sets: compare them without order.
 _SET_FIELDS = {"redirectUris", "webOrigins", "eventsListeners", "enabledEventTypes"}
-_PROFILE_KEYS = (
-    "displayName",
-    "required",
-    "permissions",
-    "validations",
-    "annotations",
-    "group",
-    "multivalued",
-)
+# What sync compares of a profile attribute: every key the policy may set but its name.
+_PROFILE_KEYS = tuple(sorted(PROFILE_ATTRIBUTE_KEYS - {"name"}))
 
 Action = Literal["create", "update", "delete"]
 
