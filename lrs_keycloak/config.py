@@ -24,7 +24,11 @@ from lrs_keycloak.domain.organisations import (
 )
 from lrs_keycloak.domain.roles import GUIDE_ROLE_NAMES, Role, RoleCatalogue
 
-_ENV_REF = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(?::-(.*?))?\}")
+#: ``${NAME}`` or ``${NAME:-default}``; the default runs to the first "}" on the same line.
+_ENV_REF_HEAD = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(\}|:-)")
+#: The most values a policy file may hold once YAML aliases are expanded. Far above any real
+#: policy, and it bounds the work of reading one: ten nested aliases can stand for billions.
+MAX_YAML_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class RealmPolicy:
     agreement: AgreementPolicy | None = None
     grace_period_hours: int = 24
     admin_console_scoped: bool = True
+    #: Client scopes the LRS client must not offer, e.g. offline_access (realm.yaml).
+    refused_client_scopes: tuple[str, ...] = ()
     source_dir: Path = field(compare=False, default=Path("realm-config"))
 
 
@@ -186,21 +192,84 @@ class _Reader:
 
 
 def _interpolate(value: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        return os.environ.get(match.group(1)) or (match.group(2) or "")
+    r"""Replace ``${NAME}`` / ``${NAME:-default}`` with the environment's value (or default).
 
-    return _ENV_REF.sub(replace, value)
+    Same result as ``re.sub(r"\$\{([A-Z_][A-Z0-9_]*)(?::-(.*?))?\}", ...)``, in linear time:
+    that pattern looked for a closing "}" again from every unclosed ``${X:-``, so a long
+    value of them took quadratic time. Here the next "}" and line end are found once and
+    reused until passed.
+    """
+    out: list[str] = []
+    done = 0  # value[:done] is already in out
+    search_from = 0
+    end = len(value)
+    close = newline = -1  # next "}" / "\n" at or after some earlier point (end: none)
+    while (head := _ENV_REF_HEAD.search(value, search_from)) is not None:
+        name, opener = head.group(1), head.group(2)
+        if opener == "}":
+            out += [value[done : head.start()], os.environ.get(name) or ""]
+            done = search_from = head.end()
+            continue
+        if close < head.end():
+            found = value.find("}", head.end())
+            close = found if found >= 0 else end
+        if newline < head.end():
+            found = value.find("\n", head.end())
+            newline = found if found >= 0 else end
+        if close < min(newline, end):
+            default = value[head.end() : close]
+            out += [value[done : head.start()], os.environ.get(name) or default]
+            done = search_from = close + 1
+        else:
+            search_from = head.start() + 1  # unclosed on its line: left as written
+    out.append(value[done:])
+    return "".join(out)
 
 
-def _load_yaml(file: Path, problems: list[Problem]) -> Any:
+def _too_many_values(document: Any) -> bool:
+    """More than MAX_YAML_VALUES values once aliases are expanded (stops counting there)."""
+    budget = MAX_YAML_VALUES
+    pending = [document]
+    while pending:
+        budget -= 1
+        if budget < 0:
+            return True
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += item.keys()
+            pending += item.values()
+        elif isinstance(item, list | tuple | set):
+            pending += item
+    return False
+
+
+def _load_yaml(file: Path, problems: list[Problem], shown: str | None = None) -> Any:
+    """The file's YAML document, or None with its problems; ``shown`` names the file in them
+    (default: its name)."""
+    name = shown or file.name
     try:
-        return yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(file.name, "", "file is missing"))
+        problems.append(Problem(name, "", "file is missing"))
+    except UnicodeDecodeError as error:
+        problems.append(Problem(name, "", f"not UTF-8 text (byte {error.start})"))
+    except OSError as error:
+        problems.append(Problem(name, "", f"cannot be read: {error.strerror or error}"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(Problem(file.name, where, f"not valid YAML: {error}"))
+        problems.append(Problem(name, where, f"not valid YAML: {error}"))
+    except ValueError as error:
+        # PyYAML builds dates itself and lets datetime's refusal out (e.g. 2024-13-01).
+        problems.append(Problem(name, "", f"not valid YAML: {error}"))
+    except RecursionError:
+        problems.append(Problem(name, "", "not valid YAML: nested too deeply"))
+    else:
+        if not _too_many_values(document):
+            return document
+        problems.append(
+            Problem(name, "", f"more than {MAX_YAML_VALUES} values once aliases are expanded")
+        )
     return None
 
 
@@ -223,13 +292,14 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         "smtp",
         "events",
         "client",
+        "refused_client_scopes",
         "realm_roles",
         "messages",
         "enforcement",
         "admin_console",
     }
-    for key in sorted(set(top) - known):
-        r.problem(key, f"unknown key; allowed: {', '.join(sorted(known))}")
+    for key in sorted(set(top) - known, key=str):  # YAML keys need not be text: 1, null, ...
+        r.problem(str(key), f"unknown key; allowed: {', '.join(sorted(known))}")
     realm_name = realm or top.get("realm")
     if not isinstance(realm_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]{1,62}", realm_name):
         r.problem("realm", "must be a lower-case name such as 'lrs'")
@@ -293,6 +363,9 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         agreement=agreement,
         grace_period_hours=grace,
         admin_console_scoped=admin_console.get("organisation_scoped", True),
+        refused_client_scopes=tuple(
+            _string_list(r, top.get("refused_client_scopes"), "refused_client_scopes")
+        ),
         source_dir=config_dir,
     )
 
@@ -357,7 +430,7 @@ def _read_profile(
     r = _Reader(file, problems)
     top = r.mapping(doc, "")
     policy = top.get("unmanaged_attribute_policy")
-    if policy is not None and policy not in _UNMANAGED_POLICIES:
+    if policy is not None and (not isinstance(policy, str) or policy not in _UNMANAGED_POLICIES):
         r.problem("unmanaged_attribute_policy", f"must be one of {sorted(_UNMANAGED_POLICIES)}")
     attributes: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -375,14 +448,16 @@ def _read_profile(
         if name in seen:
             r.problem(f"{path}.name", f"'{name}' appears twice")
         seen.add(name)
-        for key in sorted(set(attribute) - PROFILE_ATTRIBUTE_KEYS):
+        for key in sorted(set(attribute) - PROFILE_ATTRIBUTE_KEYS, key=str):
             r.problem(f"{path}.{key}", "unknown attribute key")
         for validator, options in r.mapping(
             attribute.get("validations"), f"{path}.validations"
         ).items():
             options = r.mapping(options, f"{path}.validations.{validator}")
             message_key = options.get("error-message")
-            if message_key is not None and message_key not in messages:
+            if message_key is not None and (
+                not isinstance(message_key, str) or message_key not in messages
+            ):
                 r.problem(
                     f"{path}.validations.{validator}.error-message",
                     f"message key '{message_key}' has no text in realm.yaml messages",
@@ -390,7 +465,9 @@ def _read_profile(
             if validator == "pattern":
                 try:
                     re.compile(str(options.get("pattern", "")))
-                except re.error as error:
+                except (re.error, OverflowError, RecursionError) as error:
+                    # re also refuses a pattern by OverflowError ("a{99999999999}") or by
+                    # running out of stack on deep nesting.
                     r.problem(f"{path}.validations.pattern", f"not a valid pattern: {error}")
         attributes.append(attribute)
     for required in ("username", "email", "firstName", "lastName"):
@@ -425,7 +502,7 @@ def load_agreement(folder: Path, problems: list[Problem]) -> AgreementPolicy | N
     """`agreement/agreement.yaml` and its version files; None when the folder is absent."""
     if not (folder / AGREEMENT_FILE).exists():
         return None
-    doc = _load_yaml(folder / AGREEMENT_FILE, problems)
+    doc = _load_yaml(folder / AGREEMENT_FILE, problems, f"agreement/{AGREEMENT_FILE}")
     r = _Reader(folder / AGREEMENT_FILE, problems)
     r.file = f"agreement/{AGREEMENT_FILE}"
     top = r.mapping(doc, "")
@@ -465,7 +542,12 @@ def load_agreement(folder: Path, problems: list[Problem]) -> AgreementPolicy | N
     if len({v.version for v in versions}) != len(versions):
         r.problem("versions", "a version appears twice")
     path = folder / chosen[0].file
-    text = path.read_text(encoding="utf-8") if chosen[0].file and path.is_file() else ""
+    text = ""
+    if chosen[0].file and path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            r.problem(f"versions.{current}", f"'{chosen[0].file}' is not UTF-8 text: {error}")
     if not text.strip():
         r.problem(f"versions.{current}", "the agreement text is empty")
     return AgreementPolicy(

@@ -14,13 +14,16 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.roles import GUIDE_ROLE_NAMES
 from lrs_keycloak.domain.usernames import ascii_fold
 
 MAX_NAME_LENGTH = 100
+#: Longest text the public functions analyse. Anything longer is refused as too long without
+#: being read, so a caller that forgot its own length check (the enforcer reads names straight
+#: from Keycloak) cannot be made to spend seconds of CPU on one crafted name.
+MAX_ANALYSED_LENGTH = 10 * MAX_NAME_LENGTH
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _RULE_GENERIC = "guide §4.1/§4.2: no guest or generic accounts; each account is one named person"
@@ -118,8 +121,11 @@ def name_words(name: str) -> list[str]:
     """The words of a name, split at separators and camelCase, folded to lower-case ASCII.
 
     ``"AdminDepartment"`` → ``["admin", "department"]``; ``"O'Brien"`` → ``["o", "brien"]``.
-    Words with no Latin letters are left out.
+    Words with no Latin letters are left out. Raises RuleViolation (``too-long``) for a text
+    longer than MAX_ANALYSED_LENGTH, before reading it.
     """
+    if len(name) > MAX_ANALYSED_LENGTH:
+        raise RuleViolation([_too_long("name", "name")])
     text = unicodedata.normalize("NFC", name)
     tokens: list[str] = []
     current: list[str] = []
@@ -146,24 +152,57 @@ def name_words(name: str) -> list[str]:
     return [w for w in (_squash(t) for t in tokens) if w]
 
 
-def _contains_phrase(words: Sequence[str], phrase: str) -> bool:
-    parts = phrase.split("-")
-    n = len(parts)
-    return any(list(words[i : i + n]) == parts for i in range(len(words) - n + 1))
+def _phrases(words: Sequence[str], vocabulary: Iterable[str]) -> set[str]:
+    """The vocabulary entries found among ``words``, a hyphenated entry as consecutive words.
+
+    Words never contain "-" (name_words squashes them), so a run of words joined by "-" equals
+    an entry exactly when its parts match. Only runs as long as the longest entry are built:
+    linear in the number of words, not words times entries.
+    """
+    entries = set(vocabulary)
+    longest = max((entry.count("-") + 1 for entry in entries), default=0)
+    found: set[str] = set()
+    for i in range(len(words)):
+        for n in range(1, min(longest, len(words) - i) + 1):
+            run = "-".join(words[i : i + n])
+            if run in entries:
+                found.add(run)
+    return found
 
 
-@lru_cache(maxsize=64)
 def _segments(squashed: str, vocabulary: frozenset[str]) -> tuple[str, ...] | None:
-    """Split ``squashed`` entirely into vocabulary words ("admindepartment"), or None."""
+    """Split ``squashed`` entirely into vocabulary words ("admindepartment"), or None.
+
+    Of all splits, the one preferring the longest word first at each position (as a
+    longest-first search would find). Dynamic programming over positions, looking at most
+    the longest word's length ahead: linear in ``len(squashed)``, where trying every head
+    recursively took quadratic time and stack as deep as the name.
+    """
     if not squashed:
         return ()
-    for end in range(len(squashed), 0, -1):
-        head = squashed[:end]
-        if head in vocabulary:
-            rest = _segments(squashed[end:], vocabulary)
-            if rest is not None:
-                return (head, *rest)
-    return None
+    longest = max((len(w) for w in vocabulary), default=0)
+    size = len(squashed)
+    # complete[i]: squashed[i:] splits entirely into vocabulary words
+    complete = [False] * (size + 1)
+    complete[size] = True
+    for start in range(size - 1, -1, -1):
+        for end in range(min(size, start + longest), start, -1):
+            if complete[end] and squashed[start:end] in vocabulary:
+                complete[start] = True
+                break
+    if not complete[0]:
+        return None
+    split: list[str] = []
+    start = 0
+    while start < size:
+        end = next(
+            e
+            for e in range(min(size, start + longest), start, -1)
+            if complete[e] and squashed[start:e] in vocabulary
+        )
+        split.append(squashed[start:end])
+        start = end
+    return tuple(split)
 
 
 def _role_variants(role_names: Iterable[str]) -> frozenset[str]:
@@ -187,6 +226,10 @@ def _violation(field: str, code: str, label: str, why: str) -> Violation:
     )
 
 
+def _too_long(field: str, label: str) -> Violation:
+    return _violation(field, "too-long", label, f"it is longer than {MAX_NAME_LENGTH} characters")
+
+
 def _check_field(
     field: str,
     label: str,
@@ -195,6 +238,8 @@ def _check_field(
     roles: frozenset[str],
     organisation: str,
 ) -> list[Violation]:
+    if len(value) > MAX_ANALYSED_LENGTH:
+        return [_too_long(field, label)]  # refused unread: see MAX_ANALYSED_LENGTH
     if not value.strip():
         return [
             Violation(
@@ -211,7 +256,7 @@ def _check_field(
         found.append(_violation(field, code, label, why))
 
     if len(value) > MAX_NAME_LENGTH:
-        refuse("too-long", f"it is longer than {MAX_NAME_LENGTH} characters")
+        found.append(_too_long(field, label))
     if any(ch.isdigit() or unicodedata.category(ch) == "Nd" for ch in value):
         refuse("contains-digits", f"{shown!r} contains digits, as in a generic 'User 1' account")
     if "@" in value or "＠" in value:
@@ -244,12 +289,13 @@ def _check_field(
     vocabulary = policy.generic_words | policy.departments
     split = _segments(squashed, frozenset(w.replace("-", "") for w in vocabulary))
     split_words = set(split or ())
+    phrases = _phrases(words, vocabulary)
     generic = sorted(
-        {w for w in policy.generic_words if _contains_phrase(words, w)}
+        (policy.generic_words & phrases)
         | {w for w in policy.generic_words if w.replace("-", "") in split_words}
     )
     department = sorted(
-        {w for w in policy.departments if _contains_phrase(words, w)}
+        (policy.departments & phrases)
         | {w for w in policy.departments if w.replace("-", "") in split_words}
     )
     if generic:
@@ -272,8 +318,12 @@ def _check_field(
 
 
 def _organisation_forms(organisation_name: str | None) -> tuple[str, str]:
-    """The organisation's name squashed, with and without stop words / legal suffixes."""
-    if not organisation_name:
+    """The organisation's name squashed, with and without stop words / legal suffixes.
+
+    A name longer than MAX_ANALYSED_LENGTH is not compared (no registered organisation has
+    one), rather than read at length.
+    """
+    if not organisation_name or len(organisation_name) > MAX_ANALYSED_LENGTH:
         return "", ""
     words = name_words(organisation_name)
     return "".join(words), "".join(w for w in words if w not in _ORG_STOPWORDS)
@@ -291,7 +341,9 @@ def check_person_name(
 
     Role names always include the guide's eight roles; ``role_names`` adds others (such as
     the help desk's realm role). The organisation's name is refused as either name, and when
-    the two names together spell it (ignoring "the", "of", "and", "for").
+    the two names together spell it (ignoring "the", "of", "and", "for"). A name longer than
+    MAX_ANALYSED_LENGTH gets only ``too-long``, found without reading it, so the time taken is
+    bounded whatever the caller passes.
     """
     roles = _role_variants(role_names)
     org_full, org_core = _organisation_forms(organisation_name)
@@ -304,7 +356,7 @@ def check_person_name(
     whole = "".join(whole_words)
     both = f"{given.strip()} {family.strip()}"
     vocabulary = policy.generic_words | policy.departments
-    across = sorted(w for w in vocabulary if "-" in w and _contains_phrase(whole_words, w))
+    across = sorted(w for w in _phrases(whole_words, vocabulary) if "-" in w)
     if across or _segments(whole, frozenset(w.replace("-", "") for w in vocabulary)):
         violations.append(
             _violation(

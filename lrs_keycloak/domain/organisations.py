@@ -20,7 +20,12 @@ from lrs_keycloak.domain.entitlements import (
 )
 from lrs_keycloak.domain.errors import Violation
 
+#: The one shape of an organisation id, everywhere: API, CLI, recovery forms, config, the
+#: Keycloak group name. Anything else is refused before it reaches Keycloak: ``x/../org``,
+#: ``org#2`` and ``org?x`` all reached the group ``org`` through a URL path, so each looked
+#: like another organisation ("one open case per organisation" was bypassed).
 ORG_ID_SHAPE = r"[a-z0-9][a-z0-9-]{1,62}"
+MAX_ORG_ID_LENGTH = 63
 _ORG_ID = re.compile(ORG_ID_SHAPE)
 
 AWARDING_BODY_KIND = "awarding-body"
@@ -87,22 +92,44 @@ def default_kinds() -> Mapping[str, OrganisationKind]:
     return MappingProxyType({k.name: k for k in kinds})
 
 
+def is_organisation_id(value: object) -> bool:
+    """True when ``value`` is text of ORG_ID_SHAPE (checked on the text as given, not trimmed)."""
+    # The length test first: a megabyte of input is refused without being scanned.
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_ORG_ID_LENGTH
+        and _ORG_ID.fullmatch(value) is not None
+    )
+
+
+def check_organisation_id(value: object, field: str = "organisation_id") -> Violation | None:
+    """None when ``value`` is an organisation id, else the refusal naming ``field``.
+
+    Every entry point (API, CLI, recovery form, organisation data) calls this before using an
+    id, so that one organisation has one id and a lookup cannot be steered to another group.
+    """
+    if is_organisation_id(value):
+        return None
+    if isinstance(value, str):
+        shown = repr(value if len(value) <= 40 else value[:37] + "...")
+        given = f"Organisation id {shown} is not valid"
+    else:
+        given = "The organisation id must be text"
+    return Violation(
+        field=field,
+        code="invalid-org-id",
+        message=(
+            f"{given}: use 2 to 63 lower-case letters, digits and hyphens, starting with a "
+            "letter or digit (for example 'anytown-college')."
+        ),
+        rule="organisation ids are lower-case slugs (used as the Keycloak group path)",
+    )
+
+
 def validate_org_id(org_id: str) -> list[Violation]:
     """An organisation id is a lower-case slug: 2-63 of a-z, 0-9 and '-', not starting with '-'."""
-    if _ORG_ID.fullmatch(org_id):
-        return []
-    return [
-        Violation(
-            field="id",
-            code="invalid-org-id",
-            message=(
-                f"Organisation id {org_id!r} is not valid: use 2 to 63 lower-case letters, "
-                "digits and hyphens, starting with a letter or digit (for example "
-                "'anytown-college')."
-            ),
-            rule="organisation ids are lower-case slugs (used as the Keycloak group path)",
-        )
-    ]
+    refused = check_organisation_id(org_id, "id")
+    return [] if refused is None else [refused]
 
 
 def check_organisation(org: Organisation, kinds: Mapping[str, OrganisationKind]) -> list[Violation]:

@@ -38,9 +38,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from lrs_keycloak.config import RealmPolicy
-from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
 
@@ -66,6 +67,11 @@ GROUP_SCOPES = (
 )
 _WORKERS = 8
 _STAGES = ("policies", "aggregate policies", "permissions")
+
+
+def _q(segment: str) -> str:
+    """One admin REST path segment, quoted whole: an id can never add a segment or a query."""
+    return quote(segment, safe="")
 
 
 def org_super_users_policy(org_id: str) -> str:
@@ -148,7 +154,7 @@ class _Resolver:
                     raise RuntimeError(
                         "the realm has no admin-permissions client: are admin permissions on?"
                     )
-                self._authz = f"/clients/{client['id']}/authz/resource-server"
+                self._authz = f"/clients/{_q(client['id'])}/authz/resource-server"
             return self._authz
 
     def resolve(self, value: Any) -> Any:
@@ -334,7 +340,7 @@ def _super_user_ids(gw: KeycloakGateway, policy: RealmPolicy) -> set[str]:
     client = gw.find_client(policy.client["clientId"])
     if client is None:
         return set()
-    path = f"/clients/{client['id']}/roles/{SUPER_USER_ROLE}/users"
+    path = f"/clients/{_q(client['id'])}/roles/{_q(SUPER_USER_ROLE)}/users"
     try:
         return {u["id"] for u in gw.paged(path, {"briefRepresentation": "true"})}
     except NotFound:
@@ -347,7 +353,7 @@ def _org_members(
     present = [o.id for o in organisations if o.id in groups]
 
     def read(org_id: str) -> list[str]:
-        path = f"/groups/{groups[org_id]}/members"
+        path = f"/groups/{_q(groups[org_id])}/members"
         return [u["id"] for u in gw.paged(path, {"briefRepresentation": "true"})]
 
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
@@ -460,7 +466,7 @@ def _plan_super_user_composites(
             roles = {r["name"] for r in gw.list_client_roles(client["id"])}
             if SUPER_USER_ROLE in roles:
                 composites = gw.call(
-                    "GET", f"/clients/{client['id']}/roles/{SUPER_USER_ROLE}/composites"
+                    "GET", f"/clients/{_q(client['id'])}/roles/{_q(SUPER_USER_ROLE)}/composites"
                 )
                 have = {
                     r["name"]
@@ -477,7 +483,8 @@ def _plan_super_user_composites(
         if client is None or management is None:
             raise RuntimeError("the LRS or realm-management client vanished during sync")
         reps = [r for r in g.list_client_roles(management["id"]) if r["name"] in set(missing)]
-        g.call("POST", f"/clients/{client['id']}/roles/{SUPER_USER_ROLE}/composites", reps)
+        path = f"/clients/{_q(client['id'])}/roles/{_q(SUPER_USER_ROLE)}/composites"
+        g.call("POST", path, reps)
 
     return [
         Change(
@@ -513,7 +520,7 @@ def _write(
             gw.call("POST", f"{authz}{path}", rep)
         else:
             rep["id"] = current[item.name]["id"]
-            gw.call("PUT", f"{authz}{path}/{rep['id']}", rep)
+            gw.call("PUT", f"{authz}{path}/{_q(rep['id'])}", rep)
 
     _parallel(one, batch)
 
@@ -523,7 +530,7 @@ def _delete(resolver: _Resolver, stale: list[Json]) -> None:
     for rep in stale:
         # Keycloak may have removed it already, with its group or the policy it depended on.
         with contextlib.suppress(NotFound):
-            resolver.gw.call("DELETE", f"{authz}/policy/{rep['id']}")
+            resolver.gw.call("DELETE", f"{authz}/policy/{_q(rep['id'])}")
 
 
 def _parallel(function: Callable[[Any], None], items: Sequence[Any]) -> None:
@@ -547,18 +554,20 @@ def refresh_organisation(
     demoted or suspended one no longer can, within the enforcer's reaction time. True when
     something was written. A caller that has just read the organisation's member ids or the
     LRBSuperUser holders passes them, so they are not read twice."""
+    if not is_organisation_id(org_id):
+        # Never look a crafted id up: "x/../org" would reach (and rewrite) another group's
+        # permissions. Such a group is not an organisation; there is nothing to refresh.
+        return False
     realm = gw.get_realm()
     if not realm or not realm.get("adminPermissionsEnabled"):
         return False
     try:
-        group = gw.call("GET", f"/group-by-path/{ORGANISATIONS_GROUP}/{org_id}")
+        group = gw.call("GET", f"/group-by-path/{_q(ORGANISATIONS_GROUP)}/{_q(org_id)}")
     except NotFound:
         return False
     if members is None:
-        members = [
-            u["id"]
-            for u in gw.paged(f"/groups/{group['id']}/members", {"briefRepresentation": "true"})
-        ]
+        path = f"/groups/{_q(group['id'])}/members"
+        members = [u["id"] for u in gw.paged(path, {"briefRepresentation": "true"})]
     holders = super_users if super_users is not None else _super_user_ids(gw, policy)
     wanted = org_objects(org_id, members, [u for u in members if u in holders])
     resolver = _Resolver(gw, policy)

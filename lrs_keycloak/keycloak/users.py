@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
@@ -52,7 +52,13 @@ def _q(value: str) -> str:
 
 
 def organisation_path(org_id: str) -> str:
+    """The organisation's Keycloak group path (as in a user representation's ``groups``)."""
     return f"/{ORGANISATIONS_GROUP}/{org_id}"
+
+
+def organisation_url(org_id: str) -> str:
+    """The admin REST path that reads the organisation's group, each segment quoted."""
+    return f"/group-by-path/{_q(ORGANISATIONS_GROUP)}/{_q(org_id)}"
 
 
 @dataclass(frozen=True)
@@ -139,15 +145,27 @@ class UserDirectory:
     # --- organisations ------------------------------------------------------------------------
 
     def find_organisation(self, org_id: str) -> OrgGroup | None:
+        """The organisation's group; None when there is none or ``org_id`` is not an id.
+
+        An id not of ORG_ID_SHAPE is not looked up at all: through a URL path ``x/../org``,
+        ``org#2`` or ``org?x`` reached the group ``org``, so a crafted id could stand for
+        another organisation (or the same one under a second name).
+        """
+        if not is_organisation_id(org_id):
+            return None
         try:
-            group = self.gw.call("GET", f"/group-by-path{organisation_path(org_id)}")
+            group = self.gw.call("GET", organisation_url(org_id))
         except NotFound:
             return None
         return OrgGroup(group["id"], _org_from_group(group))
 
     def create_organisation(self, org: Organisation) -> OrgGroup:
         """Create the organisation's group under /organisations (the parent must exist)."""
-        parent = self.gw.call("GET", f"/group-by-path/{ORGANISATIONS_GROUP}")
+        if not is_organisation_id(org.id):
+            # Callers check the id first (check_organisation); never create a group that
+            # find_organisation could not find again.
+            raise ValueError(f"{org.id[:70]!r} is not an organisation id")
+        parent = self.gw.call("GET", f"/group-by-path/{_q(ORGANISATIONS_GROUP)}")
         self.gw.call(
             "POST",
             f"/groups/{_q(parent['id'])}/children",

@@ -136,3 +136,64 @@ def test_a_kind_offering_the_awarding_body_entitlement_as_an_extra_is_refused(
     assert any(
         p.startswith("roles.yaml: organisation_kinds.college") for p in _problems(policy_dir)
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        ("realm.yaml", b"\xff\xfe", "realm.yaml: (top): not UTF-8 text"),
+        ("realm.yaml", b"a: 2026-13-01\n", "realm.yaml: (top): not valid YAML: month"),
+        ("realm.yaml", b"[" * 5000, "realm.yaml: (top): not valid YAML: nested too deeply"),
+        ("realm.yaml", b"1: a\nb: c\n", "realm.yaml: 1: unknown key"),
+        (
+            "realm.yaml",
+            b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + b"".join(
+                f"{k}: &{k} [{', '.join([f'*{j}'] * 10)}]\n".encode()
+                for j, k in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+            "realm.yaml: (top): more than 100000 values once aliases are expanded",
+        ),
+        (
+            "user-profile.yaml",
+            b"unmanaged_attribute_policy: [a]\nattributes: []\n",
+            "user-profile.yaml: unmanaged_attribute_policy: must be one of",
+        ),
+        (
+            "user-profile.yaml",
+            b"attributes:\n - {name: x, 1: y}\n",
+            "user-profile.yaml: attributes[0].1: unknown attribute key",
+        ),
+        (
+            "user-profile.yaml",
+            b"attributes:\n - {name: x, validations: {length: {error-message: [a]}}}\n",
+            "user-profile.yaml: attributes[0].validations.length.error-message: message key",
+        ),
+        (
+            "user-profile.yaml",
+            b"attributes:\n - {name: x, validations: {pattern: {pattern: 'a{99999999999}'}}}\n",
+            "user-profile.yaml: attributes[0].validations.pattern: not a valid pattern",
+        ),
+        ("agreement/agreement.yaml", b"'", "agreement/agreement.yaml: line 1, column 2:"),
+        ("agreement/v1.md", b"\xff", "agreement/agreement.yaml: versions.1: 'v1.md' is not UTF-8"),
+    ],
+)
+def test_any_file_content_is_refused_with_file_and_path_never_a_traceback(
+    policy_dir: Path, name: str, content: bytes, where: str
+) -> None:
+    (policy_dir / name).write_bytes(content)
+    problems = _problems(policy_dir)
+    assert any(p.startswith(where) for p in problems), problems
+
+
+def test_environment_references_are_replaced_in_linear_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lrs_keycloak.config import _interpolate
+
+    monkeypatch.setenv("LRS_X", "x")
+    monkeypatch.delenv("LRS_Y", raising=False)
+    assert _interpolate("${LRS_X}/${LRS_Y:-d}/${LRS_Y}/${LRS_Y:-}/${x}") == "x/d///${x}"
+    assert _interpolate("${LRS_Y:-a\n}") == "${LRS_Y:-a\n}"  # a default ends on its line
+    unclosed = "${LRS_Y:-" * 20_000  # was quadratic: rescanned for "}" from each one
+    assert _interpolate(unclosed) == unclosed

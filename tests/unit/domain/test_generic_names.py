@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.generic_names import (
     GenericNamePolicy,
     check_person_name,
@@ -188,3 +189,22 @@ def test_the_configured_word_lists_refuse_the_guide_examples() -> None:
     for given, family in [("User 1", "Smith"), ("AdminDepartment", "Smith"), ("Guest", "Jo")]:
         assert check_person_name(given, family, policy=policy)
     keycloak_username_pattern(policy.generic_words)  # the validator can be generated
+
+
+def test_a_name_far_too_long_is_refused_as_too_long_without_being_analysed() -> None:
+    # 400 KB of "user" once took 18.5 s of CPU (and ran out of stack) before being refused.
+    huge = "user" * 100_000
+    found = check_person_name(huge, huge, policy=POLICY, organisation_name=huge)
+    assert [(v.field, v.code) for v in found] == [
+        ("given_name", "too-long"),
+        ("family_name", "too-long"),
+    ]
+    with pytest.raises(RuleViolation) as refused:
+        name_words(huge)
+    assert [v.code for v in refused.value.violations] == ["too-long"]
+
+
+def test_a_long_run_of_generic_words_is_still_found_generic() -> None:
+    # the linear split agrees with the longest-first search it replaced
+    assert "generic-name" in codes("useradmin" * 5, "Smith")
+    assert "generic-name" in codes("AdminUserAdminUser", "Smith")

@@ -8,7 +8,9 @@ from lrs_keycloak.domain.organisations import (
     Organisation,
     OrganisationKind,
     check_organisation,
+    check_organisation_id,
     default_kinds,
+    is_organisation_id,
     validate_org_id,
 )
 from lrs_keycloak.domain.roles import AWARDING_BODY, OLASS, PLR
@@ -80,3 +82,43 @@ def test_a_kind_may_not_name_unknown_entitlements() -> None:
 def test_the_awarding_body_entitlement_cannot_be_an_optional_extra() -> None:
     with pytest.raises(ValueError, match=r"§10\.3"):
         OrganisationKind("school", "School", frozenset(), frozenset({AWARDING_BODY}))
+
+
+@pytest.mark.parametrize("org_id", ["anytown-college", "a1", "9th-form", "x" * 63])
+def test_one_organisation_id_shape_for_every_entry_point(org_id: str) -> None:
+    assert is_organisation_id(org_id)
+    assert check_organisation_id(org_id, "organisation_id") is None
+
+
+@pytest.mark.parametrize(
+    "org_id",
+    [
+        "x/../anytown-college",
+        "anytown-college#2",
+        "anytown-college?x",
+        "anytown-college/",
+        " anytown-college",
+        "anytown-college\n",
+        "anytown%2Dcollege",
+        "ANYTOWN-COLLEGE",
+        "ａnytown",  # fullwidth letter: not a-z
+        "",
+        "x" * 64,
+        "x" * 1_000_000,
+        None,
+        42,
+        ["anytown-college"],
+    ],
+)
+def test_an_id_that_could_name_another_organisation_is_refused(org_id: object) -> None:
+    assert not is_organisation_id(org_id)
+    refused = check_organisation_id(org_id, "organisation_id")
+    assert refused is not None
+    assert (refused.field, refused.code) == ("organisation_id", "invalid-org-id")
+    assert len(refused.message) < 300  # a huge id is not echoed back
+
+
+def test_the_refusal_names_the_field_the_caller_gives() -> None:
+    refused = check_organisation_id("org#2", "org")
+    assert refused is not None and refused.field == "org"
+    assert "'org#2'" in refused.message
