@@ -14,6 +14,9 @@ from pathlib import Path
 KEYCLOAK_VERSION = "26.7.3"
 LOCAL_KEYCLOAK_URL = "http://127.0.0.1:8080"
 LOCAL_MANAGEMENT_URL = "http://127.0.0.1:9000"
+#: Seconds any one call to Keycloak may wait to connect, or for the next bytes of an answer:
+#: a hung Keycloak must fail a request, not hold a worker (and the locks it holds) for minutes.
+DEFAULT_KEYCLOAK_TIMEOUT = 10.0
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,10 +38,19 @@ class KeycloakSettings:
     client_id: str
     client_secret: str | None
     verify_tls: bool
+    #: Keycloak's public URL, as browsers (and so the tokens' issuer) name it; behind a proxy it
+    #: differs from `url`, which is how this app reaches Keycloak. None: the same as `url`.
+    public_url: str | None = None
+    timeout: float = DEFAULT_KEYCLOAK_TIMEOUT
 
     @property
     def is_local_default(self) -> bool:
         return self.url.rstrip("/") == LOCAL_KEYCLOAK_URL
+
+    @property
+    def issuer_url(self) -> str:
+        """The base of the `iss` claim Keycloak puts in this realm's tokens."""
+        return (self.public_url or self.url).rstrip("/")
 
 
 def keycloak_settings(realm: str | None = None) -> KeycloakSettings:
@@ -57,7 +69,20 @@ def keycloak_settings(realm: str | None = None) -> KeycloakSettings:
         client_id=_env("LRS_ADMIN_CLIENT_ID", "admin-cli") or "admin-cli",
         client_secret=client_secret,
         verify_tls=(_env("LRS_KEYCLOAK_VERIFY_TLS", "true") or "true").lower() != "false",
+        public_url=_env("LRS_KEYCLOAK_PUBLIC_URL"),
+        timeout=_seconds("LRS_KEYCLOAK_TIMEOUT", DEFAULT_KEYCLOAK_TIMEOUT),
     )
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = _env(name)
+    try:
+        value = float(raw) if raw is not None else default
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from error
+    if not 0 < value <= 300:
+        raise ValueError(f"{name} must be more than 0 and at most 300 seconds, not {raw!r}")
+    return value
 
 
 def config_dir() -> Path:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+import jwt
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError, KeycloakError
 
@@ -76,6 +77,12 @@ class KeycloakGateway:
                 user_realm_name=settings.admin_realm,
                 client_id=settings.client_id,
                 verify=settings.verify_tls,
+                # Each request (the admin token's too) waits at most this long to connect or
+                # for the next bytes, so a hung Keycloak costs a caller a bounded wait and a
+                # 503; python-keycloak retries once, so a call gives up within two timeouts.
+                timeout=settings.timeout,  # type: ignore[arg-type]
+                # At most this many kept-alive connections; more callers open (and close)
+                # their own rather than queue behind a hung one.
                 pool_maxsize=pool_size,
                 **credentials,
             )
@@ -91,6 +98,23 @@ class KeycloakGateway:
         self._connection = connection
         self.admin = KeycloakAdmin(connection=connection)
         self.admin.connection.realm_name = settings.realm
+
+    def credentials_owner(self) -> tuple[str, str] | None:
+        """``(realm, username)`` of the person whose credentials this gateway uses, read from
+        the access token Keycloak issued to them; None for a service account (a client secret
+        belongs to no person). The token came straight from Keycloak's token endpoint over this
+        connection, so its claims are read without checking the signature again."""
+        if self.settings.client_secret:
+            return None
+        token = (self._connection.token or {}).get("access_token")
+        if not token:
+            return None
+        claims = jwt.decode(token, options={"verify_signature": False})
+        username = claims.get("preferred_username")
+        issuer = str(claims.get("iss") or "")
+        if not isinstance(username, str) or "/realms/" not in issuer:
+            return None
+        return issuer.rsplit("/realms/", 1)[1], username
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -238,6 +262,20 @@ class KeycloakGateway:
         return list(
             self.paged(f"/clients/{_q(client_uuid)}/roles", {"briefRepresentation": "false"})
         )
+
+    def remove_client_scope(self, client_uuid: str, name: str) -> bool:
+        """Take the client scope `name` off the client (default or optional); True if it had it.
+
+        A client's PUT ignores its scope lists, so this is the only way to change them.
+        """
+        removed = False
+        for kind in ("default", "optional"):
+            path = f"/clients/{_q(client_uuid)}/{kind}-client-scopes"
+            for scope in self.call("GET", path) or []:
+                if scope.get("name") == name:
+                    self.call("DELETE", f"{path}/{_q(scope['id'])}")
+                    removed = True
+        return removed
 
     def create_client_role(self, client_uuid: str, role: Json) -> None:
         self.call("POST", f"/clients/{_q(client_uuid)}/roles", role)

@@ -387,23 +387,44 @@ def _client_uuid(g: KeycloakGateway, c: _Context, client_id: str) -> str:
     return c.client_uuid
 
 
+def _remove_scope(g: KeycloakGateway, c: _Context, client_id: str, scope: str) -> None:
+    g.remove_client_scope(_client_uuid(g, c, client_id), scope)
+
+
 def _plan_client(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> list[Change]:
     client_id = policy.client["clientId"]
     current = gw.find_client(client_id) if exists else None
     changes: list[Change] = []
+    refused = policy.refused_client_scopes
     if current is None:
         rep = dict(policy.client)
-        changes.append(
-            Change(
-                "create",
-                "client",
-                client_id,
-                {k: (None, v) for k, v in rep.items()},
-                lambda g, c, r=rep: g.create_client(r),
-            )
-        )
+        created: dict[str, tuple[Any, Any]] = {k: (None, v) for k, v in rep.items()}
+        if refused:
+            created["refusedClientScopes"] = (None, list(refused))
+
+        def create(g: KeycloakGateway, c: _Context, r: Json = rep) -> None:
+            # A new client gets the realm's default scopes (offline_access among them), and
+            # scope lists in a representation are honoured only in part: remove them after.
+            g.create_client(r)
+            for scope in refused:
+                _remove_scope(g, c, client_id, scope)
+
+        changes.append(Change("create", "client", client_id, created, create))
         roles_now: dict[str, Json] = {}
     else:
+        offered = {
+            *current.get("defaultClientScopes", []),
+            *current.get("optionalClientScopes", []),
+        }
+        for scope in sorted(offered & set(refused)):
+            changes.append(
+                Change(
+                    "delete",
+                    "client-scope",
+                    f"{client_id}/{scope}",
+                    run=lambda g, c, s=scope: _remove_scope(g, c, client_id, s),
+                )
+            )
         fields = _diff(current, policy.client)
         if fields:
             merged = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from typing import Any
 
@@ -19,9 +20,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config.setdefault("LRS_WEBHOOK_SECRET", webhook_secret())
 
-    from lrs_keycloak.web import api, hooks, recovery
+    from lrs_keycloak.web import api, hooks, limits, logs, recovery
 
-    app.extensions["lrs_replay_guard"] = hooks.ReplayGuard()
+    # Before the blueprints, so that an oversized body is refused ahead of any authentication.
+    limits.install(app)
+    # The development server's access log and Flask's own messages (approval tokens).
+    logs.install(logging.getLogger("werkzeug"), app.logger)
     app.extensions["lrs_events"] = deque(maxlen=1000)  # the latest deliveries, for operators
     app.extensions.setdefault("lrs_event_handlers", [])
     app.register_blueprint(hooks.bp)

@@ -5,11 +5,13 @@ close the same ones), and the access-token verifier."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 
+from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.settings import keycloak_settings
 
 if TYPE_CHECKING:
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _lock = threading.RLock()
+#: Seconds after a build failed because Keycloak could not be reached during which callers get
+#: the same answer at once: requests queued on the lock behind a hung Keycloak would otherwise
+#: each wait out a timeout of their own, one after another.
+RETRY_AFTER = 5.0
 
 
 def shared(app: Flask, key: str, build: Callable[[], T]) -> T:
@@ -31,7 +37,15 @@ def shared(app: Flask, key: str, build: Callable[[], T]) -> T:
         with _lock:
             found = app.extensions.get(key)
             if found is None:
-                found = build()
+                failed: tuple[float, str] | None = app.extensions.get(f"{key}.unavailable")
+                if failed is not None and time.monotonic() < failed[0]:
+                    raise KeycloakUnavailable(failed[1])
+                try:
+                    found = build()
+                except KeycloakUnavailable as error:
+                    retry_at = time.monotonic() + RETRY_AFTER
+                    app.extensions[f"{key}.unavailable"] = (retry_at, str(error))
+                    raise
                 app.extensions[key] = found
     result: T = found
     return result
@@ -79,10 +93,13 @@ def token_verifier(app: Flask) -> TokenVerifier:
     def build() -> TokenVerifier:
         from lrs_keycloak.web.api import API_CLIENT, TokenVerifier
 
+        settings = keycloak_settings()
         return TokenVerifier(
-            keycloak_settings().url,
+            settings.url,
             app.config["LRS_REALM"],
             app.config.get("LRS_API_CLIENT", API_CLIENT),
+            public_url=settings.public_url,
+            timeout=settings.timeout,
         )
 
     return shared(app, "lrs_token_verifier", build)

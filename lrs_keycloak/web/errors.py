@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
+from lrs_keycloak.web.logs import redact
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ def unexpected(error: Exception) -> Response:
         message = f"Keycloak cannot be reached (error {error_id})."
         return errors(503, [problem("", "keycloak-unavailable", message)], error_id=error_id)
     kind = "Keycloak answered unexpectedly" if isinstance(error, GatewayError) else "unexpected"
-    log.exception("API error %s (%s) on %s %s", error_id, kind, request.method, request.path)
+    # The path may be the senior manager's approval link: its token never goes to the log.
+    path = redact(request.path)
+    log.exception("API error %s (%s) on %s %s", error_id, kind, request.method, path)
     message = f"Something went wrong on our side; quote error {error_id} to the help desk."
     return errors(500, [problem("", "internal-error", message)], error_id=error_id)

@@ -67,6 +67,7 @@ def log_on(
     client_id: str = "lrs-portal",
     redirect_uri: str = "http://127.0.0.1:5000/callback",
     accept_agreement: bool = True,
+    scope: str = "openid",
 ) -> Logon:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
@@ -74,7 +75,7 @@ def log_on(
         {
             "client_id": client_id,
             "response_type": "code",
-            "scope": "openid",
+            "scope": scope,
             "redirect_uri": redirect_uri,
             "code_challenge": challenge.decode(),
             "code_challenge_method": "S256",
@@ -119,9 +120,10 @@ def tokens(
     password: str,
     client_id: str = "lrs-portal",
     redirect_uri: str = "http://127.0.0.1:5000/callback",
+    scope: str = "openid",
 ) -> dict[str, Any]:
     """Log on and exchange the code (with its PKCE verifier) for the user's tokens."""
-    logon = log_on(realm, username, password, client_id, redirect_uri)
+    logon = log_on(realm, username, password, client_id, redirect_uri, scope=scope)
     answer = requests.post(
         f"{_base()}/realms/{realm}/protocol/openid-connect/token",
         data={
