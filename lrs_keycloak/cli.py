@@ -47,6 +47,8 @@ def _errors() -> Iterator[None]:
     except (GatewayError, local_keycloak.LauncherError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_ERROR)
+    except click.ClickException:
+        raise  # a usage error: click prints it with the command's usage (exit 2)
     except Exception as error:  # the last line of defence: a message, not a stack trace
         click.echo(f"Unexpected error ({type(error).__name__}): {error}", err=True)
         sys.exit(EXIT_ERROR)

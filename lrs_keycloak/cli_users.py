@@ -13,27 +13,39 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.domain.users import UserDetails, check_lengths
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
+from lrs_keycloak.store.locks import OrganisationBusy
+
+if TYPE_CHECKING:
+    from lrs_keycloak.services.signatories import SignatoryBook
 
 EXIT_ERROR = 1
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
-def _boundary() -> Iterator[None]:
-    """The CLI's error boundary (cli._errors) plus the user-admin services' own refusals."""
+def _boundary(**texts: str | None) -> Iterator[None]:
+    """The CLI's error boundary (cli._errors) plus the user-admin services' own refusals.
+
+    ``texts`` are the command's free-text values: one longer than its field's maximum
+    (domain.users.MAX_LENGTHS) is refused (exit 3) before anything is looked up or written.
+    """
     from lrs_keycloak.cli import _errors  # at call time: cli imports this module
 
     with _errors():
+        oversized = check_lengths(texts)
+        if oversized:
+            raise RuleViolation(oversized)
         try:
             yield
-        except (NotVisible, NotPermitted) as error:
+        except (NotVisible, NotPermitted, OrganisationBusy) as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(EXIT_ERROR)
 
@@ -135,6 +147,14 @@ def organisations() -> None:
 @click.option(
     "--entitlement", "entitlements", multiple=True, help="An approved entitlement (repeatable)."
 )
+@click.option(
+    "--signatory-name",
+    default=None,
+    help="Who signed the Organisation Agreement: the only person a recovery approval link may "
+    "go to (guide §10.2).",
+)
+@click.option("--signatory-email", default=None, help="The signatory's email, as given to MIAP.")
+@click.option("--signatory-job-title", default=None, help="The signatory's job title.")
 @_details_required
 @_common
 def organisations_register(
@@ -142,19 +162,46 @@ def organisations_register(
     name: str,
     kind: str,
     entitlements: tuple[str, ...],
+    signatory_name: str | None,
+    signatory_email: str | None,
+    signatory_job_title: str | None,
     realm: str | None,
     actor: str | None,
     as_json: bool,
     **details: str | None,
 ) -> None:
-    """Register an organisation with its initial Super User (who gets the set-password email)."""
-    with _boundary():
+    """Register an organisation with its initial Super User (who gets the set-password email)
+    and, from the signed Organisation Agreement, its signatory."""
+    from lrs_keycloak.domain.signatories import (
+        Signatory,
+        no_signatory_warning,
+        validate_signatory,
+    )
+
+    with _boundary(**details):
+        signatory = None
+        if signatory_name is not None or signatory_email is not None:
+            signatory = Signatory(signatory_name or "", signatory_email or "", signatory_job_title)
+            problems = validate_signatory(signatory, prefix="signatory_")
+            if problems:  # refused before anything is made
+                raise RuleViolation(problems)
         org = Organisation(org_id, name, kind, frozenset(entitlements))
-        result = _service(realm).register_organisation(
-            _operator(actor), org, _user_details(details)
-        )
+        admin = _service(realm)
+        operator = _operator(actor)
+        result = admin.register_organisation(operator, org, _user_details(details))
+        if signatory is None:
+            result.warnings.append(no_signatory_warning(org_id))
+        else:
+            _signatories(admin).record(operator.username, org_id, signatory, registering=True)
         username = (result.user or {}).get("username")
         _print(result, as_json, f"Registered {org_id} ({name}); its Super User is {username}.")
+
+
+def _signatories(admin: UserAdmin) -> SignatoryBook:
+    from lrs_keycloak.services.signatories import SignatoryBook
+    from lrs_keycloak.store.signatories import SignatoryStore
+
+    return SignatoryBook(SignatoryStore(admin.audit.engine), admin.directory)
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -183,16 +230,21 @@ def users_create(
     as_json: bool,
     **details: str | None,
 ) -> None:
-    """Create a named person's account; the username is generated from their names."""
-    with _boundary():
+    """Create a named person's account; the username is generated from their names.
+
+    Run again for the same person (same names and email or staff ID) it creates nothing and
+    names the account they already have, so a retry never makes a second account.
+    """
+    with _boundary(reference=reference, **details):
         result = _service(realm).create_user(
             _operator(actor), org_id, _user_details(details), list(roles), reference
         )
         user = result.user or {}
+        done = "Already there:" if result.existing else "Created"
         _print(
             result,
             as_json,
-            f"Created {user.get('username')} in {org_id} with {', '.join(user.get('roles', []))}.",
+            f"{done} {user.get('username')} in {org_id} with {', '.join(user.get('roles', []))}.",
         )
 
 
@@ -215,7 +267,7 @@ def users_update(
     changes = {k: v for k, v in details.items() if v is not None}
     if not changes:
         raise click.UsageError("Give at least one detail to change, e.g. --telephone.")
-    with _boundary():
+    with _boundary(reference=reference, **changes):
         result = _service(realm).update_details(
             _operator(actor), org_id, username, changes, reference
         )
@@ -238,7 +290,7 @@ def users_roles(
     as_json: bool,
 ) -> None:
     """Replace the user's roles (guide §5)."""
-    with _boundary():
+    with _boundary(reference=reference):
         result = _service(realm).change_roles(
             _operator(actor), org_id, username, list(roles), reference
         )
@@ -254,7 +306,7 @@ def users_suspend(
     org_id: str, username: str, reason: str, realm: str | None, actor: str | None, as_json: bool
 ) -> None:
     """Disable the account and end its sessions at once (guide §6)."""
-    with _boundary():
+    with _boundary(reason=reason):
         result = _service(realm).suspend(_operator(actor), org_id, username, reason)
         _print(result, as_json, f"Suspended {username}; their sessions have ended.")
 
@@ -268,7 +320,7 @@ def users_reinstate(
     org_id: str, username: str, reason: str, realm: str | None, actor: str | None, as_json: bool
 ) -> None:
     """Re-enable the account and clear a lock (guide §6.1)."""
-    with _boundary():
+    with _boundary(reason=reason):
         result = _service(realm).reinstate(_operator(actor), org_id, username, reason)
         _print(result, as_json, f"Reinstated {username}.")
 
@@ -287,7 +339,7 @@ def users_remove(
     as_json: bool,
 ) -> None:
     """Delete the account from Keycloak (guide §7); its audit trail stays."""
-    with _boundary():
+    with _boundary(reason=reason):
         result = _service(realm).remove(_operator(actor), org_id, username, reason)
         _print(result, as_json, f"Removed {username} from {org_id}.")
 

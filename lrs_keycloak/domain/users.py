@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.generic_names import GenericNamePolicy, check_person_name
@@ -14,9 +14,37 @@ TITLES: tuple[str, ...] = (
     "Mr", "Mrs", "Miss", "Ms", "Mx", "Dr", "Prof", "Rev", "Sir", "Dame", "Lord", "Lady",
 )  # fmt: skip
 LANGUAGES: tuple[str, ...] = ("en",)
+# Every free-text value has a maximum length, declared here once: the store's columns
+# (store/models.py), the OpenAPI schema and the boundaries derive from these, and a test checks
+# the realm's user profile (realm-config/user-profile.yaml) accepts at least as much. A value is
+# measured before anything else looks at it, so an oversized one is refused cheaply and never
+# reaches Keycloak or the audit log half-written.
+MAX_NAME_LENGTH = 100  # user profile: firstName/lastName length max 100
 MAX_VERIFICATION_LENGTH = 255
 MAX_STAFF_ID_LENGTH = 64
-MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LENGTH = 254  # RFC 5321: the longest address a mail path carries
+MAX_TELEPHONE_LENGTH = 32  # 15 digits (E.164) with room for spaces, brackets and '-'
+#: Title and language are chosen from lists; a short unknown value gets the list in its refusal,
+#: only a value no list entry could ever be is refused for its length.
+MAX_CHOICE_LENGTH = 32
+#: An authorisation reference points at a record elsewhere (audit column String(255)).
+MAX_REFERENCE_LENGTH = 255
+#: A reason is a sentence or two for the audit log (Text column; capped so nobody pastes a file).
+MAX_REASON_LENGTH = 1000
+#: The longest value each free-text field accepts, by the field names requests use.
+MAX_LENGTHS: Mapping[str, int] = {
+    "title": MAX_CHOICE_LENGTH,
+    "given_name": MAX_NAME_LENGTH,
+    "family_name": MAX_NAME_LENGTH,
+    "verification_provided": MAX_VERIFICATION_LENGTH,
+    "email": MAX_EMAIL_LENGTH,
+    "telephone": MAX_TELEPHONE_LENGTH,
+    "mobile": MAX_TELEPHONE_LENGTH,
+    "staff_id": MAX_STAFF_ID_LENGTH,
+    "preferred_language": MAX_CHOICE_LENGTH,
+    "reference": MAX_REFERENCE_LENGTH,
+    "reason": MAX_REASON_LENGTH,
+}
 
 _RULE_DETAILS = "guide §4.2: what details are recorded"
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -43,6 +71,29 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
+def too_long(field: str, value: str | None) -> Violation | None:
+    """The refusal of a value longer than its field's maximum (MAX_LENGTHS); None if it fits."""
+    limit = MAX_LENGTHS[field]
+    if value is None or len(value) <= limit:
+        return None
+    label = field.replace("_", " ")
+    return Violation(
+        field,
+        "too-long",
+        f"Shorten the {label} to at most {limit} characters (it has {len(value)}); "
+        "refer to a longer record rather than copying it.",
+        "guide §4.2, §5-§7: details and audit records are kept, each value within its "
+        "maximum length",
+    )
+
+
+def check_lengths(values: Mapping[str, str | None]) -> list[Violation]:
+    """One too-long refusal per value over its field's maximum (fields without one are ignored:
+    their own checks refuse them)."""
+    found = (too_long(name, value) for name, value in values.items() if name in MAX_LENGTHS)
+    return [v for v in found if v is not None]
+
+
 def is_valid_email(email: str) -> bool:
     """A simple, robust check: one '@', a dot-atom local part, a dotted domain of DNS labels."""
     if len(email) > MAX_EMAIL_LENGTH or email.count("@") != 1:
@@ -59,7 +110,7 @@ def is_valid_email(email: str) -> bool:
     )
 
 
-def _check_phone(field: str, label: str, value: str) -> list[Violation]:
+def check_telephone(field: str, label: str, value: str) -> list[Violation]:
     digits = sum(ch.isdigit() for ch in value)
     if _PHONE_CHARS.fullmatch(value.strip()) and 10 <= digits <= 15:
         return []
@@ -88,6 +139,11 @@ def validate_details(
 
     Once the names pass, also checks that an account name can be made from them.
     """
+    # Lengths first, and nothing else when one is over: the name analysis is not linear in the
+    # length, and a refusal of an oversized value needs no more reasons.
+    oversized = check_lengths(asdict(details))
+    if oversized:
+        return oversized, []
     errors: list[Violation] = []
     warnings: list[Violation] = []
 
@@ -136,16 +192,6 @@ def validate_details(
                 "guide §4.1/§4.2: verification provided",
             )
         )
-    elif len(verification) > MAX_VERIFICATION_LENGTH:
-        errors.append(
-            Violation(
-                "verification_provided",
-                "too-long",
-                f"Shorten the verification provided to at most {MAX_VERIFICATION_LENGTH} "
-                "characters; refer to your authorisation record rather than copying it.",
-                "guide §4.2: verification provided",
-            )
-        )
 
     if _blank(details.email):
         warnings.append(
@@ -172,10 +218,10 @@ def validate_details(
         ("mobile", "mobile number", details.mobile),
     ):
         if value is not None and not _blank(value):
-            errors += _check_phone(field, label, value)
+            errors += check_telephone(field, label, value)
 
     staff_id = details.staff_id or ""
-    if len(staff_id) > MAX_STAFF_ID_LENGTH or not staff_id.isprintable():
+    if not staff_id.isprintable():
         errors.append(
             Violation(
                 "staff_id",
@@ -197,3 +243,41 @@ def validate_details(
             )
         )
     return errors, warnings
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    """Equal and not blank, ignoring case and surrounding spaces."""
+    return bool(a and b and a.strip() and a.strip().casefold() == b.strip().casefold())
+
+
+def identifies_person(details: UserDetails) -> bool:
+    """Whether these details say who the person is beyond their names: two people may share a
+    name, but not a name together with an email address or a staff ID."""
+    return not _blank(details.email) or not _blank(details.staff_id)
+
+
+def same_person(new: UserDetails, existing: UserDetails) -> bool:
+    """A creation for someone the organisation already has an account for (guide §10.1: one
+    logon per person per organisation): the same names, and the same email or staff ID.
+
+    A repeated creation (a retry after a lost answer, a form sent twice) is answered with the
+    existing account instead of making ``ada.lovelace2`` for the same person.
+    """
+    return (
+        _same_text(new.given_name, existing.given_name)
+        and _same_text(new.family_name, existing.family_name)
+        and (_same_text(new.email, existing.email) or _same_text(new.staff_id, existing.staff_id))
+    )
+
+
+def repeats_creation(
+    details: UserDetails,
+    roles: Iterable[str],
+    existing: UserDetails,
+    existing_roles: Iterable[str],
+    existing_enabled: bool,
+) -> bool:
+    """A creation that was already done: the same person (``same_person``) with the same roles,
+    and their account is in use. Anything else (other roles, a suspended account, e.g. the help
+    desk nominating an existing user as the new super user) is a creation of its own."""
+    return existing_enabled and set(roles) == set(existing_roles) and same_person(details, existing)

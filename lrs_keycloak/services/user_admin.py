@@ -1,13 +1,19 @@
 """Super users manage their organisation's users (guide §3-§7); operators register organisations.
 
 Each use case authorises, checks the domain rules, makes the change in Keycloak and records
-exactly one audit event. A change is all-or-nothing from the caller's point of view: when a
-later step fails, the earlier ones are undone (a created account is deleted again).
+exactly one audit event. A change is all-or-nothing (docs/adr/0007): when a later step fails,
+the audit record included, the earlier ones are undone, so no access changes without its record
+and no record names a change that did not happen. A removal is recorded first and the record
+withdrawn if the account could not be deleted; a new account stays disabled until its roles and
+its record exist. Changes that may take away an organisation's last active super user run one
+at a time per organisation, across processes (store/locks.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import contextlib
+import logging
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -27,11 +33,20 @@ from lrs_keycloak.domain.policies import (
     role_change_needs_authorisation,
 )
 from lrs_keycloak.domain.usernames import base_username, candidate_usernames
-from lrs_keycloak.domain.users import UserDetails, validate_details
+from lrs_keycloak.domain.users import (
+    UserDetails,
+    check_lengths,
+    identifies_person,
+    repeats_creation,
+    validate_details,
+)
 from lrs_keycloak.keycloak.errors import Conflict, Rejected
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, organisation_path
 from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
+from lrs_keycloak.store.locks import OrganisationLocks, engine_locks
+
+log = logging.getLogger(__name__)
 
 #: Username candidates tried before giving up (each refused one was taken by a concurrent create).
 MAX_USERNAME_ATTEMPTS = 500
@@ -112,9 +127,13 @@ class Result:
     warnings: list[Violation] = field(default_factory=list)
     event: AuditEvent | None = None
     users: list[dict[str, Any]] | None = None
+    #: A creation answered with the account the person already has (nothing was created).
+    existing: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"warnings": [w.as_dict() for w in self.warnings]}
+        if self.existing:
+            out["existing"] = True
         if self.user is not None:
             out["user"] = self.user
         if self.users is not None:
@@ -135,6 +154,43 @@ def _reason_required(action: str) -> Violation:
         f"Give the reason for this {action}; it is kept in the audit log.",
         "guide §6, §8: suspensions and reinstatements are recorded with their reason",
     )
+
+
+def _refuse_oversized(**values: str | None) -> None:
+    """Refuse a reference or reason longer than the audit log keeps, before anything is written."""
+    oversized = check_lengths(values)
+    if oversized:
+        raise RuleViolation(oversized)
+
+
+class _Undo:
+    """The steps that put things back, taken newest first when a later step fails."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[str, Callable[[], object]]] = []
+
+    def push(self, what: str, step: Callable[[], object]) -> None:
+        self._steps.append((what, step))
+
+    def run(self, error: BaseException) -> None:
+        for what, step in reversed(self._steps):
+            try:
+                step()
+            except Exception as failed:  # keep undoing the rest; the first error is the answer
+                log.error("could not undo %s: %s", what, failed)
+                error.add_note(f"could not undo {what}: {failed}")
+
+
+@contextlib.contextmanager
+def _all_or_nothing() -> Iterator[_Undo]:
+    """A change in steps: when one fails (the audit record included), the earlier ones are
+    undone and the first failure is raised."""
+    undo = _Undo()
+    try:
+        yield undo
+    except BaseException as error:
+        undo.run(error)
+        raise
 
 
 def _keycloak_refusal(error: Rejected) -> RuleViolation:
@@ -193,10 +249,19 @@ def _member(user: UserRecord, org_id: str) -> Member:
 class UserAdmin:
     """The user-administration use cases for one realm."""
 
-    def __init__(self, directory: Directory, audit: AuditLog, policy: RealmPolicy) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        audit: AuditLog,
+        policy: RealmPolicy,
+        locks: OrganisationLocks | None = None,
+    ) -> None:
         self.directory = directory
         self.audit = audit
         self.policy = policy
+        # By default the locks live in the audit log's database, which every process of one
+        # deployment (web workers, CLI) shares.
+        self.locks = locks if locks is not None else engine_locks(audit.engine)
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -259,7 +324,11 @@ class UserAdmin:
     # --- create ------------------------------------------------------------------------------
 
     def _check_new_user(
-        self, org: Organisation, details: UserDetails, roles: Collection[str]
+        self,
+        org: Organisation,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None = None,
     ) -> list[Violation]:
         errors, warnings = validate_details(
             details,
@@ -267,26 +336,51 @@ class UserAdmin:
             organisation_name=org.name,
             role_names=self.policy.roles.names,
         )
+        errors += check_lengths({"reference": reference})
         errors += self.policy.roles.check_assignment(list(roles), org)
         if errors:
             raise RuleViolation(errors)
         return warnings
 
-    def _create_account(
-        self, org: Organisation, details: UserDetails, roles: Collection[str]
-    ) -> tuple[str, str]:
-        """Create, put in the group, map roles, send the set-password email; (id, username).
+    def _existing_person(
+        self, group: OrgGroup, details: UserDetails, roles: Collection[str]
+    ) -> tuple[UserRecord | None, set[str]]:
+        """The organisation's account this creation already made (domain.users.repeats_creation),
+        if any, and the usernames taken by the person's base name (the creation skips them)."""
+        taken = self.directory.usernames_starting(
+            base_username(details.given_name, details.family_name)
+        )
+        for username in sorted(taken):
+            user = self.directory.find_user(username)
+            if (
+                user is not None
+                and group.organisation.id in user.organisation_ids
+                and repeats_creation(details, roles, details_of(user), user.roles, user.enabled)
+            ):
+                return user, taken
+        return None, taken
 
-        On any failure after the account exists, the account is deleted again.
+    def _create_account(
+        self,
+        org: Organisation,
+        details: UserDetails,
+        roles: Collection[str],
+        undo: _Undo,
+        taken: set[str] | None = None,
+    ) -> tuple[str, str]:
+        """Create the account disabled, in the group, with its roles; (id, username).
+
+        It is enabled (``_activate``) only once its roles and its audit record exist, so
+        whatever fails, even the clean-up, no usable account is left without a role or a
+        record: at worst a disabled one. ``undo`` deletes it again.
         """
         rep = representation(details)
-        rep["enabled"] = True
+        rep["enabled"] = False
         rep["groups"] = [organisation_path(org.id)]
         base = base_username(details.given_name, details.family_name)
         # Optimistic: most names are free, so try the plain one first; only after a clash ask
         # Keycloak which names with this prefix are taken (a search that grows with the realm)
         # and skip them.
-        taken: set[str] | None = None
         user_id = username = None
         attempts = 0
         for candidate in candidate_usernames(details.given_name, details.family_name):
@@ -310,14 +404,24 @@ class UserAdmin:
             username = candidate
             break
         assert user_id is not None and username is not None
-        try:
-            self.directory.add_roles(user_id, roles)
-            if rep.get("email"):
-                self.directory.send_set_password_email(user_id)
-        except BaseException:
-            self.directory.delete_user(user_id)
-            raise
+        created = user_id
+        undo.push(f"the creation of {username}", lambda: self.directory.delete_user(created))
+        self.directory.add_roles(user_id, roles)
         return user_id, username
+
+    def _activate(self, user_id: str, details: UserDetails, undo: _Undo) -> None:
+        """Enable a new account (its roles and record exist) and send its set-password email."""
+        self.directory.set_enabled(user_id, True)
+        undo.push("enabling the new account", lambda: self.directory.set_enabled(user_id, False))
+        if representation(details).get("email"):
+            self.directory.send_set_password_email(user_id)
+
+    def _recorded(self, undo: _Undo, event: AuditEvent) -> AuditEvent:
+        """An event written before the last steps of its change: withdrawn if they fail."""
+        if event.id is not None:
+            event_id = event.id
+            undo.push(f"audit event {event_id}", lambda: self.audit.withdraw(event_id))
+        return event
 
     def create_user(
         self,
@@ -372,20 +476,55 @@ class UserAdmin:
     ) -> Result:
         org = group.organisation
         org_id = org.id
-        warnings = self._check_new_user(org, details, roles)
-        user_id, username = self._create_account(org, details, roles)
-        try:
-            event = self._record(
-                caller,
-                org_id,
-                "user_created",
-                target=username,
-                reference=reference,
-                details={"roles": sorted(roles), "email_sent": bool(details.email)},
+        warnings = self._check_new_user(org, details, roles, reference)
+        if not identifies_person(details):
+            # Only names: two people may share them, so this is always a new account.
+            return self._new_account(caller, group, details, roles, reference, warnings, None)
+        # One creation of a given name at a time in the organisation, so that a retry racing
+        # the first attempt still finds the account it made.
+        names = f"{details.given_name.strip()}\x1f{details.family_name.strip()}".casefold()
+        with self.locks(org_id, f"create:{names}"):
+            existing, taken = self._existing_person(group, details, roles)
+            if existing is None:
+                return self._new_account(caller, group, details, roles, reference, warnings, taken)
+        self.directory.fill_locks([existing] if existing.enabled else [])
+        same = f"{existing.first_name} {existing.last_name}".strip()
+        notice = _violation(
+            "",
+            "person-already-registered",
+            f"{same} already has the account {existing.username} in {org_id} with these roles "
+            "(same names and email address or staff ID): nothing was created.",
+            "guide §4, §10.1: one account per person in each organisation",
+        )
+        return Result(user=existing.as_dict(), warnings=[notice], existing=True)
+
+    def _new_account(
+        self,
+        caller: Caller,
+        group: OrgGroup,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None,
+        warnings: list[Violation],
+        taken: set[str] | None,
+    ) -> Result:
+        org_id = group.organisation.id
+        with _all_or_nothing() as undo:
+            user_id, username = self._create_account(
+                group.organisation, details, roles, undo, taken
             )
-        except BaseException:
-            self.directory.delete_user(user_id)
-            raise
+            event = self._recorded(
+                undo,
+                self._record(
+                    caller,
+                    org_id,
+                    "user_created",
+                    target=username,
+                    reference=reference,
+                    details={"roles": sorted(roles), "email_sent": bool(details.email)},
+                ),
+            )
+            self._activate(user_id, details, undo)
         user = {**representation(details), "username": username, "roles": sorted(roles)}
         return Result(user=_public(user), warnings=warnings, event=event)
 
@@ -481,6 +620,7 @@ class UserAdmin:
                     )
         else:
             group = self._organisation(caller, org_id, "update_details")
+        _refuse_oversized(reference=reference)
         user = self._target(group, username)
         before = details_of(user)
         after = replace(before, **{k: v for k, v in changes.items()})  # type: ignore[arg-type]
@@ -506,19 +646,30 @@ class UserAdmin:
             "email": rep.get("email", ""),
             "attributes": attributes,
         }
-        try:
-            self.directory.update_user(user.id, fields)
-        except Rejected as error:
-            raise _keycloak_refusal(error) from error
+        previous = {
+            "firstName": current.get("firstName") or "",
+            "lastName": current.get("lastName") or "",
+            "email": current.get("email") or "",
+            "attributes": current.get("attributes") or {},
+        }
         changed = sorted(k for k in changes if getattr(before, k) != getattr(after, k))
-        event = self._record(
-            caller,
-            org_id,
-            "user_details_updated",
-            target=user.username,
-            reference=reference,
-            details={"fields": changed, "self": own},
-        )
+        with _all_or_nothing() as undo:
+            try:
+                self.directory.update_user(user.id, fields)
+            except Rejected as error:
+                raise _keycloak_refusal(error) from error
+            undo.push(
+                f"the details change of {user.username}",
+                lambda: self.directory.update_user(user.id, previous),
+            )
+            event = self._record(
+                caller,
+                org_id,
+                "user_details_updated",
+                target=user.username,
+                reference=reference,
+                details={"fields": changed, "self": own},
+            )
         updated = replace(
             user,
             first_name=after.given_name,
@@ -540,42 +691,53 @@ class UserAdmin:
     ) -> Result:
         """Guide §5: authorised role changes; the last super user keeps LRBSuperUser."""
         group = self._organisation(caller, org_id, "change_roles")
+        _refuse_oversized(reference=reference)
         user = self._target(group, username)
-        old, new = set(user.roles), set(roles)
-        errors = self.policy.roles.check_assignment(list(new), group.organisation)
-        if role_change_needs_authorisation(old, new) and not (reference or "").strip():
-            errors.append(
-                _violation(
-                    "reference",
-                    "authorisation-reference-required",
-                    "This change gives more access: record the reference of its approval under "
-                    "your organisation's authorisation procedure.",
-                    "guide §5: authorise changes in role, especially more access",
+        demotes = removes_super_user(set(user.roles), set(roles))
+        # Taking LRBSuperUser away: check and change while no other change in the organisation
+        # can take away another super user (else two demoting each other would leave none).
+        with self.locks(org_id) if demotes else contextlib.nullcontext():
+            if demotes:
+                user = self._target(group, username)  # the roles as they are now
+            old, new = set(user.roles), set(roles)
+            errors = self.policy.roles.check_assignment(list(new), group.organisation)
+            if role_change_needs_authorisation(old, new) and not (reference or "").strip():
+                errors.append(
+                    _violation(
+                        "reference",
+                        "authorisation-reference-required",
+                        "This change gives more access: record the reference of its approval "
+                        "under your organisation's authorisation procedure.",
+                        "guide §5: authorise changes in role, especially more access",
+                    )
                 )
-            )
-        members: list[UserRecord] | None = None
-        if removes_super_user(old, new):
-            members = self._members(group)
-            last = check_last_super_user([_member(u, org_id) for u in members], username, "demote")
-            if last:
-                errors.append(last)
-        if errors:
-            raise RuleViolation(errors)
-        added, removed = new - old, old - new
-        self.directory.add_roles(user.id, added)
-        try:
-            self.directory.remove_roles(user.id, removed)
-        except BaseException:
-            self.directory.remove_roles(user.id, added)
-            raise
-        event = self._record(
-            caller,
-            org_id,
-            "user_roles_changed",
-            target=user.username,
-            reference=reference,
-            details={"added": sorted(added), "removed": sorted(removed), "roles": sorted(new)},
-        )
+            if removes_super_user(old, new):
+                members = self._members(group)
+                last = check_last_super_user(
+                    [_member(u, org_id) for u in members], username, "demote"
+                )
+                if last:
+                    errors.append(last)
+            if errors:
+                raise RuleViolation(errors)
+            added, removed = new - old, old - new
+            with _all_or_nothing() as undo:
+                self.directory.add_roles(user.id, added)
+                undo.push("the added roles", lambda: self.directory.remove_roles(user.id, added))
+                self.directory.remove_roles(user.id, removed)
+                undo.push("the removed roles", lambda: self.directory.add_roles(user.id, removed))
+                event = self._record(
+                    caller,
+                    org_id,
+                    "user_roles_changed",
+                    target=user.username,
+                    reference=reference,
+                    details={
+                        "added": sorted(added),
+                        "removed": sorted(removed),
+                        "roles": sorted(new),
+                    },
+                )
         warnings = self._deputy(group) if SUPER_USER in old | new else []
         return Result(
             user=replace(user, roles=frozenset(new)).as_dict(), warnings=warnings, event=event
@@ -596,17 +758,25 @@ class UserAdmin:
 
     def suspend(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
         """Guide §6: disable the account and end its sessions at once."""
+        self._organisation(caller, org_id, "suspend")
         if not (reason or "").strip():
-            self._organisation(caller, org_id, "suspend")
             raise RuleViolation([_reason_required("suspension")])
-        group, user, members = self._guarded(caller, org_id, username, "suspend", "suspend")
-        self.directory.set_enabled(user.id, False)
-        try:
-            self.directory.logout(user.id)
-        except BaseException:
-            self.directory.set_enabled(user.id, user.enabled)
-            raise
-        event = self._record(caller, org_id, "user_suspended", target=user.username, reason=reason)
+        _refuse_oversized(reason=reason)
+        # The last-super-user check and the change, with no other such change in between.
+        with self.locks(org_id):
+            group, user, members = self._guarded(caller, org_id, username, "suspend", "suspend")
+            was_enabled = user.enabled
+            with _all_or_nothing() as undo:
+                self.directory.set_enabled(user.id, False)
+                undo.push(
+                    f"the suspension of {user.username}",
+                    lambda: self.directory.set_enabled(user.id, was_enabled),
+                )
+                # Ended sessions cannot be restored; the person logs on again if undone.
+                self.directory.logout(user.id)
+                event = self._record(
+                    caller, org_id, "user_suspended", target=user.username, reason=reason
+                )
         after = [replace(u, enabled=False) if u.id == user.id else u for u in members]
         user.enabled = False
         return Result(user=user.as_dict(), warnings=self._deputy(group, after), event=event)
@@ -616,10 +786,21 @@ class UserAdmin:
         group = self._organisation(caller, org_id, "reinstate")
         if not (reason or "").strip():
             raise RuleViolation([_reason_required("reinstatement")])
+        _refuse_oversized(reason=reason)
         user = self._target(group, username)
-        self.directory.clear_lock(user.id)
-        self.directory.set_enabled(user.id, True)
-        event = self._record(caller, org_id, "user_reinstated", target=user.username, reason=reason)
+        was_enabled = user.enabled
+        with _all_or_nothing() as undo:
+            # Keycloak cannot lock an account again on request: undoing disables it instead,
+            # which keeps the person out just the same.
+            self.directory.clear_lock(user.id)
+            self.directory.set_enabled(user.id, True)
+            undo.push(
+                f"the reinstatement of {user.username}",
+                lambda: self.directory.set_enabled(user.id, was_enabled),
+            )
+            event = self._record(
+                caller, org_id, "user_reinstated", target=user.username, reason=reason
+            )
         user.enabled, user.locked = True, False
         warnings = self._deputy(group) if SUPER_USER in user.roles else []
         return Result(user=user.as_dict(), warnings=warnings, event=event)
@@ -627,20 +808,44 @@ class UserAdmin:
     def remove(
         self, caller: Caller, org_id: str, username: str, reason: str | None = None
     ) -> Result:
-        """Guide §7: delete the account from Keycloak; its audit history stays."""
-        group, user, members = self._guarded(caller, org_id, username, "remove", "remove")
-        snapshot = user.as_dict()
-        self.directory.delete_user(user.id)
-        event = self._record(
-            caller,
-            org_id,
-            "user_removed",
-            target=user.username,
-            reason=reason,
-            details={"user": snapshot},
-        )
+        """Guide §7: delete the account from Keycloak; its audit history stays.
+
+        Recorded first, deleted after: a deleted account cannot be put back as it was (its id,
+        password, sessions and history in Keycloak), but a record can be withdrawn.
+        """
+        self._organisation(caller, org_id, "remove")
+        _refuse_oversized(reason=reason)
+        with self.locks(org_id):
+            group, user, members = self._guarded(caller, org_id, username, "remove", "remove")
+            snapshot = user.as_dict()
+            event = self._record(
+                caller,
+                org_id,
+                "user_removed",
+                target=user.username,
+                reason=reason,
+                details={"user": snapshot},
+            )
+            try:
+                self.directory.delete_user(user.id)
+            except BaseException as error:
+                self._withdraw_unless_gone(event, user, error)
+                raise
         rest = [u for u in members if u.id != user.id]
         return Result(user=snapshot, warnings=self._deputy(group, rest), event=event)
+
+    def _withdraw_unless_gone(
+        self, event: AuditEvent, user: UserRecord, error: BaseException
+    ) -> None:
+        """The delete failed, or its answer was lost: the removal's record goes only when the
+        account is certainly still there (when in doubt, a record too many beats one too few)."""
+        try:
+            still = self.directory.find_user(user.username)
+            if still is not None and still.id == user.id and event.id is not None:
+                self.audit.withdraw(event.id)
+        except Exception as failed:
+            log.error("could not withdraw audit event %s: %s", event.id, failed)
+            error.add_note(f"could not withdraw audit event {event.id}: {failed}")
 
     # --- organisations -----------------------------------------------------------------------
 
@@ -666,29 +871,30 @@ class UserAdmin:
         if errors:
             raise RuleViolation(errors)
         warnings = self._check_new_user(org, super_user, [SUPER_USER])
-        group = self.directory.create_organisation(org)
-        try:
-            user_id, username = self._create_account(group.organisation, super_user, [SUPER_USER])
-        except BaseException:
-            self.directory.delete_group(group.group_id)
-            raise
-        try:
-            event = self._record(
-                caller,
-                org.id,
-                "organisation_registered",
-                target=username,
-                details={
-                    "name": org.name,
-                    "kind": org.kind,
-                    "entitlements": sorted(org.entitlements),
-                    "super_user": username,
-                },
+        with _all_or_nothing() as undo:
+            group = self.directory.create_organisation(org)
+            undo.push(
+                f"the registration of {org.id}", lambda: self.directory.delete_group(group.group_id)
             )
-        except BaseException:
-            self.directory.delete_user(user_id)
-            self.directory.delete_group(group.group_id)
-            raise
+            user_id, username = self._create_account(
+                group.organisation, super_user, [SUPER_USER], undo
+            )
+            event = self._recorded(
+                undo,
+                self._record(
+                    caller,
+                    org.id,
+                    "organisation_registered",
+                    target=username,
+                    details={
+                        "name": org.name,
+                        "kind": org.kind,
+                        "entitlements": sorted(org.entitlements),
+                        "super_user": username,
+                    },
+                ),
+            )
+            self._activate(user_id, super_user, undo)
         user = {**representation(super_user), "username": username, "roles": [SUPER_USER]}
         warnings += self._deputy(group)
         return Result(user=_public(user), warnings=warnings, event=event)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import sessionmaker
 
 from lrs_keycloak.store.db import write_lock
@@ -35,6 +35,11 @@ EVENTS: tuple[EventType, ...] = (
     EventType(5, "user_reinstated", "A suspended or locked account was reinstated"),
     EventType(6, "user_removed", "A user account was deleted from Keycloak"),
     EventType(7, "organisation_registered", "An operator registered an organisation"),
+    EventType(
+        8,
+        "organisation_signatory_recorded",
+        "The Organisation Agreement's signatory (the recovery approver) was recorded or changed",
+    ),
     # 100+: the help desk's recovery of a lost Super User (guide §10.2), one per transition.
     EventType(100, "recovery_opened", "The help desk opened a recovery case from a form"),
     EventType(101, "recovery_link_sent", "The senior manager was emailed an approval link"),
@@ -46,6 +51,11 @@ EVENTS: tuple[EventType, ...] = (
     EventType(107, "primary_contact_changed", "The organisation's primary contact changed"),
     EventType(
         108, "recovery_form_recorded", "The help desk recorded the form on a case awaiting it"
+    ),
+    EventType(
+        109,
+        "recovery_completion_taken_over",
+        "An agent took over a completion left unfinished (its process died mid-way)",
     ),
     # 200+: the enforcer's reactions to changes made around the companion app (admin console).
     EventType(200, "enforcer_flag_raised", "The enforcer flagged a user or organisation"),
@@ -109,34 +119,50 @@ def _from_row(row: AuditEventRow) -> AuditEvent:
     )
 
 
+def event_row(event: AuditEvent) -> AuditEventRow:
+    """The row for an event, for a store that writes it in the same transaction as the change
+    it records (so the change and its record stand or fall together)."""
+    if event.action not in EVENTS_BY_NAME:
+        raise ValueError(
+            f"unknown audit event {event.action!r}; the catalogue is {', '.join(EVENTS_BY_NAME)}"
+        )
+    return AuditEventRow(
+        at=event.at or datetime.now(UTC),
+        actor=event.actor,
+        organisation_id=event.organisation_id,
+        action=event.action,
+        target=event.target,
+        reason=event.reason,
+        reference=event.reference,
+        details=dict(event.details),
+    )
+
+
+def event_of(row: AuditEventRow) -> AuditEvent:
+    return _from_row(row)
+
+
 class AuditLog:
     """Repository of audit events on any SQLAlchemy engine."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._write_lock = write_lock(engine)
 
     def record(self, event: AuditEvent) -> AuditEvent:
         """Store one event; an action outside the catalogue is a programming error."""
-        if event.action not in EVENTS_BY_NAME:
-            raise ValueError(
-                f"unknown audit event {event.action!r}; the catalogue is "
-                f"{', '.join(EVENTS_BY_NAME)}"
-            )
-        row = AuditEventRow(
-            at=event.at or datetime.now(UTC),
-            actor=event.actor,
-            organisation_id=event.organisation_id,
-            action=event.action,
-            target=event.target,
-            reason=event.reason,
-            reference=event.reference,
-            details=dict(event.details),
-        )
+        row = event_row(event)
         with self._write_lock, self._sessions.begin() as session:
             session.add(row)
             session.flush()
             return _from_row(row)
+
+    def withdraw(self, event_id: int) -> None:
+        """Delete an event written just before its change, when that change then failed: the
+        log records what happened, never an intent that was not carried out."""
+        with self._write_lock, self._sessions.begin() as session:
+            session.execute(delete(AuditEventRow).where(AuditEventRow.id == event_id))
 
     def events(
         self,

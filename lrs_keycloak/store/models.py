@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from lrs_keycloak.domain.users import MAX_REFERENCE_LENGTH
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """A moment with its zone, read back aware on every database (SQLite drops the zone)."""
@@ -37,7 +39,8 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     target: Mapped[str | None] = mapped_column(String(255), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The domain's limit (a longer one is refused before any change); migration 0001 made it.
+    reference: Mapped[str | None] = mapped_column(String(MAX_REFERENCE_LENGTH), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
     __table_args__ = (Index("ix_audit_org_at", "organisation_id", "at"),)

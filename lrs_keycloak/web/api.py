@@ -3,7 +3,7 @@
 Thin, as the architecture asks: verify the token, find the actor, parse the body, call the
 ``UserAdmin`` use case, render. Errors have one shape, ``{"errors": [{field, code, message}]}``:
 
-* no token, or one that fails verification (signature, issuer, audience/azp, expiry) → 401
+* no token, or one that fails verification (signature, issuer, azp, expiry) → 401
   with ``WWW-Authenticate: Bearer``;
 * another organisation, or a user not in the organisation → 404 (existence never leaks);
 * the caller's own organisation, but not an active super user of it → 403;
@@ -17,6 +17,7 @@ The OpenAPI document at ``/api/v1/openapi.json`` is written by hand in
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,8 +27,10 @@ from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
-from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.domain.users import MAX_LENGTHS, UserDetails, too_long
 from lrs_keycloak.services.user_admin import EDITABLE, UserAdmin
+from lrs_keycloak.settings import DEFAULT_KEYCLOAK_TIMEOUT
+from lrs_keycloak.store.locks import OrganisationBusy
 from lrs_keycloak.web import context
 from lrs_keycloak.web.errors import (
     Unauthorised,
@@ -43,9 +46,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: The OIDC client whose access tokens this API accepts (config ``LRS_API_CLIENT``).
 API_CLIENT = "lrs-portal"
-#: Seconds the realm's public keys are cached before they are fetched again.
+#: Seconds the realm's public keys are cached before they are fetched again: a signing key
+#: removed from the realm is trusted at most this long afterwards.
 JWKS_LIFESPAN = 300
+#: Seconds after a fetch of the keys during which a token with an unknown kid is refused
+#: without fetching them again (PyJWT's cooldown).
+JWKS_COOLDOWN = 30
+#: Seconds after the keys could not be fetched during which verifications fail at once (503).
+JWKS_RETRY_AFTER = 5.0
 MAX_AUDIT_EVENTS = 500
+#: The request header a client may send with a creation it might retry (echoed back).
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 USER_FIELDS = (
     "title",
@@ -84,6 +95,14 @@ def _refused(error: RuleViolation) -> Any:
     return errors(422, [v.as_dict() for v in error.violations])
 
 
+@bp.errorhandler(OrganisationBusy)
+def _busy(error: OrganisationBusy) -> Any:
+    # Another change to the organisation's super users held its lock too long: nothing changed.
+    response = errors(503, [problem("", "organisation-busy", f"{error} Nothing was changed.")])
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 install(bp)
 bp.register_error_handler(HTTPException, http_error)
 bp.register_error_handler(Exception, unexpected)
@@ -92,17 +111,53 @@ bp.register_error_handler(Exception, unexpected)
 # --- tokens -------------------------------------------------------------------------------------
 
 
-class TokenVerifier:
-    """Checks a realm's access tokens: RS256 signature by a realm key, issuer, azp/aud, expiry."""
+class _RealmKeys(jwt.PyJWKClient):
+    """PyJWT's key client, failing at once for JWKS_RETRY_AFTER seconds after a fetch failed.
 
-    def __init__(self, keycloak_url: str, realm: str, client_id: str = API_CLIENT) -> None:
-        self.issuer = f"{keycloak_url.rstrip('/')}/realms/{realm}"
+    It fetches under a lock: while Keycloak hangs, every verification queued behind a fetch
+    would otherwise wait out its own timeout in turn, and the whole API with them.
+    """
+
+    unreachable_until = 0.0
+
+    def fetch_data(self) -> Any:
+        if time.monotonic() < self.unreachable_until:
+            raise jwt.PyJWKClientConnectionError("the realm's keys could not be fetched just now")
+        try:
+            return super().fetch_data()
+        except jwt.PyJWKClientConnectionError:
+            self.unreachable_until = time.monotonic() + JWKS_RETRY_AFTER
+            raise
+
+
+class TokenVerifier:
+    """Checks a realm's access tokens: RS256 signature by a realm key, issuer, azp, expiry.
+
+    The keys are fetched from ``keycloak_url`` (how this app reaches Keycloak); the issuer is
+    ``public_url`` (how browsers reach it, and so what Keycloak writes in ``iss`` behind a
+    proxy), the same URL when none is given.
+    """
+
+    def __init__(
+        self,
+        keycloak_url: str,
+        realm: str,
+        client_id: str = API_CLIENT,
+        public_url: str | None = None,
+        timeout: float = DEFAULT_KEYCLOAK_TIMEOUT,
+    ) -> None:
+        self.issuer = f"{(public_url or keycloak_url).rstrip('/')}/realms/{realm}"
         self.client_id = client_id
-        self.jwks = jwt.PyJWKClient(
-            f"{self.issuer}/protocol/openid-connect/certs",
-            cache_keys=True,
+        # Only the key set is cached, for JWKS_LIFESPAN: a key removed from the realm is no
+        # longer trusted once it expires. (PyJWT's per-key cache, cache_keys, never expires.)
+        # A kid not in the set fetches it again at once, unless the set was fetched in the last
+        # JWKS_COOLDOWN seconds: random kids must not make every request a fetch.
+        self.jwks = _RealmKeys(
+            f"{keycloak_url.rstrip('/')}/realms/{realm}/protocol/openid-connect/certs",
+            cache_keys=False,
             lifespan=JWKS_LIFESPAN,
-            timeout=10,
+            cooldown_duration=JWKS_COOLDOWN,
+            timeout=timeout,
         )
 
     def verify(self, token: str) -> dict[str, Any]:
@@ -131,9 +186,10 @@ class TokenVerifier:
             ) from error
         if claims.get("typ") != "Bearer":
             raise Unauthorised("invalid-token", "Only access tokens are accepted (typ Bearer).")
-        audience = claims.get("aud")
-        audiences = [audience] if isinstance(audience, str) else list(audience or [])
-        if claims.get("azp") != self.client_id and self.client_id not in audiences:
+        # Issued to this API's own client, whatever `aud` says: Keycloak adds lrs-portal to the
+        # `aud` of any client's tokens for users holding its (client) roles, e.g. the admin
+        # console's, so an audience alone would let other clients' tokens in.
+        if claims.get("azp") != self.client_id:
             raise Unauthorised(
                 "invalid-token", f"The access token was not issued to {self.client_id}."
             )
@@ -184,9 +240,18 @@ def _body() -> dict[str, Any]:
 def _text(data: dict[str, Any], name: str, problems: list[dict[str, str]]) -> str | None:
     value = data.get(name)
     if value is None or isinstance(value, str):
-        return value
+        return _fits(name, value, problems)
     problems.append(problem(name, "invalid-type", f"{name} must be a string."))
     return None
+
+
+def _fits(name: str, value: str | None, problems: list[dict[str, str]]) -> str | None:
+    """The value, or a too-long problem (domain.users.MAX_LENGTHS) before anything reads it."""
+    oversized = too_long(name, value) if name in MAX_LENGTHS else None
+    if oversized is not None:
+        problems.append(oversized.as_dict())
+        return None
+    return value
 
 
 def _roles(data: dict[str, Any], problems: list[dict[str, str]]) -> list[str]:
@@ -254,11 +319,18 @@ def create_user(org: str) -> Any:
         preferred_language=values["preferred_language"] or "en",
     )
     result = admin().create_user(actor(), org, details, roles, reference)
-    response, status = _result(result, 201)
+    # A repeated creation (same names and email or staff ID, e.g. a retry after a lost answer)
+    # is answered with the account the person already has: 200, not a second account.
+    response, status = _result(result, 200 if result.existing else 201)
     if result.user is not None:
         response.headers["Location"] = f"{bp.url_prefix}/organisations/{org}/users/" + str(
             result.user["username"]
         )
+    # Accepted and echoed; retries are recognised by the person (above), not by the key, so
+    # nothing needs to remember keys.
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key:
+        response.headers[IDEMPOTENCY_KEY] = key
     return response, status
 
 
@@ -317,7 +389,9 @@ def reinstate(org: str, username: str) -> Any:
 
 @bp.delete("/organisations/<org>/users/<username>")
 def remove(org: str, username: str) -> Any:
-    reason = _reason(required=False) or request.args.get("reason") or None
+    problems: list[dict[str, str]] = []
+    reason = _reason(required=False) or _fits("reason", request.args.get("reason"), problems)
+    _check(problems)
     return _result(admin().remove(actor(), org, username, reason))
 
 

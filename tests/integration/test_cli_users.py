@@ -18,6 +18,7 @@ from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
+from lrs_keycloak.store.signatories import SignatoryStore
 
 ORG = "lakeside-college"
 PERSON = ["--title", "Ms", "--verification", "HR file 3"]
@@ -202,3 +203,45 @@ def test_registering_an_existing_organisation_exits_3(run: Any, super_user: str)
     )  # fmt: skip
     assert result.exit_code == 3
     assert "already registered" in result.stderr
+
+
+def test_register_with_the_agreement_signatory_records_them_audited(
+    run: Any, synced_gateway: KeycloakGateway, database: str
+) -> None:
+    result = run(
+        "organisations", "register", "--id", "signed-sixth-form", "--name", "Signed Sixth Form",
+        "--kind", "college", "--given-name", "Sal", "--family-name", "Signer", *PERSON,
+        "--signatory-name", "Pat Principal", "--signatory-email", "pat@signed.example.org",
+        "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "no-signatory-recorded" not in result.stdout
+    recorded = SignatoryStore(make_engine(database)).get("signed-sixth-form")
+    assert recorded is not None and recorded.signatory.email == "pat@signed.example.org"
+    assert recorded.recorded_by == "operator:it-operator"
+    [event] = AuditLog(make_engine(database)).events(
+        "signed-sixth-form", action="organisation_signatory_recorded"
+    )
+    assert event.details["at_registration"] is True
+
+
+def test_register_with_a_bad_signatory_email_creates_nothing(
+    run: Any, synced_gateway: KeycloakGateway
+) -> None:
+    result = run(
+        "organisations", "register", "--id", "unsigned-sixth-form", "--name", "Unsigned Form",
+        "--kind", "college", "--given-name", "Uma", "--family-name", "Unsigned", *PERSON,
+        "--signatory-name", "Pat Principal", "--signatory-email", "not-an-address",
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert "signatory_email" in result.stderr
+    assert UserDirectory(synced_gateway).find_organisation("unsigned-sixth-form") is None
+
+
+def test_register_without_a_signatory_warns_that_recovery_is_paper_only(run: Any) -> None:
+    result = run(
+        "organisations", "register", "--id", "unsigned-college", "--name", "Unsigned College",
+        "--kind", "college", "--given-name", "Una", "--family-name", "Nosign", *PERSON, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "no-signatory-recorded" in [w["code"] for w in json.loads(result.stdout)["warnings"]]

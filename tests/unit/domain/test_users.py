@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
+import yaml
 
 from lrs_keycloak.domain.generic_names import default_policy
-from lrs_keycloak.domain.users import TITLES, UserDetails, validate_details
+from lrs_keycloak.domain.users import (
+    MAX_LENGTHS,
+    TITLES,
+    UserDetails,
+    repeats_creation,
+    same_person,
+    validate_details,
+)
+from lrs_keycloak.settings import PROJECT_ROOT
 
 POLICY = default_policy()
 GOOD = UserDetails(
@@ -122,9 +132,11 @@ def test_contact_numbers_have_10_to_15_digits(field: str, number: str) -> None:
     assert check(**{field: number})[0] == {(field, "invalid-telephone")}
 
 
-@pytest.mark.parametrize("staff_id", ["x" * 65, "E10\n442"])
-def test_staff_id_is_at_most_64_printable_characters(staff_id: str) -> None:
-    assert check(staff_id=staff_id)[0] == {("staff_id", "invalid-staff-id")}
+@pytest.mark.parametrize(
+    ("staff_id", "code"), [("x" * 65, "too-long"), ("E10\n442", "invalid-staff-id")]
+)
+def test_staff_id_is_at_most_64_printable_characters(staff_id: str, code: str) -> None:
+    assert check(staff_id=staff_id)[0] == {("staff_id", code)}
 
 
 def test_preferred_language_is_currently_only_english() -> None:
@@ -132,3 +144,76 @@ def test_preferred_language_is_currently_only_english() -> None:
     [error] = errors
     assert error.code == "unsupported-language"
     assert "only in English" in error.message
+
+
+@pytest.mark.parametrize(
+    "field", sorted(set(MAX_LENGTHS) & {f.name for f in dataclasses.fields(UserDetails)})
+)
+def test_every_detail_has_a_maximum_length_and_one_more_character_is_refused_by_name(
+    field: str,
+) -> None:
+    errors, _ = validate_details(
+        dataclasses.replace(GOOD, **{field: "x" * (MAX_LENGTHS[field] + 1)}), policy=POLICY
+    )
+    assert [(v.field, v.code) for v in errors] == [(field, "too-long")]
+
+
+def test_an_oversized_name_is_refused_for_its_length_before_any_name_analysis() -> None:
+    """A 400 KB name used to go through the generic-name analysis (not linear in the length)."""
+    huge = "Ab" * 200_000
+    started = time.perf_counter()
+    errors, warnings = validate_details(
+        dataclasses.replace(GOOD, given_name=huge, family_name=huge), policy=POLICY
+    )
+    assert time.perf_counter() - started < 0.5
+    assert {(v.field, v.code) for v in errors} == {
+        ("given_name", "too-long"),
+        ("family_name", "too-long"),
+    }
+    assert warnings == []
+
+
+def test_user_profile_accepts_at_least_the_domains_maximum_lengths() -> None:
+    """Keycloak's own validators must never refuse what the domain accepts as short enough."""
+    profile = yaml.safe_load((PROJECT_ROOT / "realm-config" / "user-profile.yaml").read_text())
+    ours = {"firstName": "given_name", "lastName": "family_name", "email": "email"}
+    ours |= {"verificationProvided": "verification_provided", "staffId": "staff_id"}
+    checked = 0
+    for attribute in profile["attributes"]:
+        maximum = ((attribute.get("validations") or {}).get("length") or {}).get("max")
+        if attribute["name"] in ours and maximum is not None:
+            assert MAX_LENGTHS[ours[attribute["name"]]] <= maximum, attribute["name"]
+            checked += 1
+    assert checked == len(ours)
+
+
+@pytest.mark.parametrize(
+    ("changes", "same"),
+    [
+        ({}, True),
+        ({"given_name": " zoë ", "family_name": "o'brien"}, True),
+        ({"email": None}, True),  # the staff ID still says who it is
+        ({"staff_id": None}, True),  # the email address still does
+        ({"email": None, "staff_id": None}, False),  # names alone: two people may share them
+        ({"email": "other@anytown.ac.uk", "staff_id": "E999"}, False),
+        ({"given_name": "Zoe"}, False),
+    ],
+)
+def test_the_same_person_is_the_same_names_with_the_same_email_or_staff_id(
+    changes: dict[str, str | None], same: bool
+) -> None:
+    assert same_person(dataclasses.replace(GOOD, **changes), GOOD) is same  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("roles", "enabled", "repeated"),
+    [
+        ({"LRBOnlineUser"}, True, True),
+        ({"LRBSuperUser"}, True, False),
+        ({"LRBOnlineUser"}, False, False),
+    ],
+)
+def test_a_creation_repeats_one_done_for_the_same_person_roles_and_an_account_in_use(
+    roles: set[str], enabled: bool, repeated: bool
+) -> None:
+    assert repeats_creation(GOOD, ["LRBOnlineUser"], GOOD, roles, enabled) is repeated

@@ -134,12 +134,22 @@ class FakeDirectory:
 
     def get_user(self, user_id: str) -> dict[str, Any]:
         user = self.users[user_id]
-        return {"id": user.id, "attributes": {k: [v] for k, v in user.attributes.items()}}
+        return {
+            "id": user.id,
+            "username": user.username,
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "email": user.email,
+            "enabled": user.enabled,
+            "attributes": {k: [v] for k, v in user.attributes.items()},
+        }
 
     def delete_user(self, user_id: str) -> None:
+        self._maybe_fail("delete_user")
         self.users.pop(user_id, None)
 
     def set_enabled(self, user_id: str, enabled: bool) -> None:
+        self._maybe_fail("set_enabled")
         self.update_user(user_id, {"enabled": enabled})
 
     def logout(self, user_id: str) -> None:

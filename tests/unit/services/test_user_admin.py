@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +18,8 @@ from tests.unit.services.conftest import COLLEGE, OTHER
 from tests.unit.services.fake_directory import FakeDirectory
 
 JANE = UserDetails("Ms", "Jane", "Doe", "approved by HR ref 42", email="jane@example.org")
+#: Someone else with the same names (another email address): a second account, jane.doe2.
+NAMESAKE = replace(JANE, email="jane.doe@elsewhere.example.org")
 
 
 def codes(error: pytest.ExceptionInfo[RuleViolation]) -> set[str]:
@@ -38,7 +41,7 @@ def test_create_user_generates_username_maps_roles_sends_email_and_audits(
 
 def test_username_collision_gets_a_suffix(admin: UserAdmin, sue: Actor) -> None:
     first = admin.create_user(sue, COLLEGE.id, JANE, ["LRBOnlineUser"])
-    second = admin.create_user(sue, COLLEGE.id, JANE, ["LRBOnlineUser"])
+    second = admin.create_user(sue, COLLEGE.id, NAMESAKE, ["LRBOnlineUser"])
     assert first.user and second.user
     assert (first.user["username"], second.user["username"]) == ("jane.doe", "jane.doe2")
 
@@ -49,7 +52,10 @@ def test_concurrent_creations_of_one_name_give_distinct_usernames(
     with ThreadPoolExecutor(10) as pool:
         results = list(
             pool.map(
-                lambda _: admin.create_user(sue, COLLEGE.id, JANE, ["LRBOnlineUser"]), range(20)
+                lambda i: admin.create_user(
+                    sue, COLLEGE.id, replace(JANE, email=f"jane{i}@example.org"), ["LRBOnlineUser"]
+                ),
+                range(20),
             )
         )
     names = {r.user["username"] for r in results if r.user}
@@ -352,7 +358,7 @@ def test_onboarding_many_people_applies_the_same_rules_to_each_and_answers_in_or
     admin: UserAdmin, directory: FakeDirectory, audit: AuditLog, sue: Actor
 ) -> None:
     guest = UserDetails("Mr", "Guest", "User", "ref")
-    people = [(JANE, ["LRBOnlineUser"]), (guest, ["LRBOnlineUser"]), (JANE, ["LRBBatchUser"])]
+    people = [(JANE, ["LRBOnlineUser"]), (guest, ["LRBOnlineUser"]), (NAMESAKE, ["LRBBatchUser"])]
     results = admin.onboard(sue, COLLEGE.id, people, workers=1)
     assert [type(r).__name__ for r in results] == ["Result", "RuleViolation", "Result"]
     assert "generic-name" in {v.code for v in results[1].violations}  # type: ignore[union-attr]
