@@ -1,10 +1,12 @@
 """`lrs-keycloak recovery …`: the help desk recovers a lost Super User (guide §10.2).
 
-The operator runs these with the admin credentials *as a named help desk agent* (``--agent``):
-the agent must exist in the realm, be active and hold the realm role ``lrs-helpdesk``, and is
-the actor of every audit event — so the rules that depend on who acts (the agent who raised a
-case never records its approval) hold here as in the API. Exit codes: 0 done, 1 error, 3
-refused by a rule (each violation's message and rule are printed).
+The agent acting is the person whose Keycloak credentials the CLI uses (``LRS_ADMIN_REALM`` set
+to the LRS realm, ``LRS_ADMIN_USERNAME``/``LRS_ADMIN_PASSWORD`` theirs): they must be active and
+hold the realm role ``lrs-helpdesk``, and are the actor of every audit event — so the rules that
+depend on who acts (the agent who raised a case never approves nor completes it) hold here as in
+the API. Naming an agent with ``--agent`` is accepted only by the local development server,
+where the credentials are the bootstrap admin's. Exit codes: 0 done, 1 error, 3 refused by a
+rule (each violation's message and rule are printed).
 """
 
 from __future__ import annotations
@@ -41,35 +43,75 @@ def _boundary() -> Iterator[None]:
             sys.exit(EXIT_ERROR)
 
 
-def _service(realm: str | None) -> RecoveryService:
+def acting_agent(
+    declared: str | None, owner: tuple[str, str] | None, realm: str, local_development: bool
+) -> str:
+    """Who acts: the owner of the CLI's credentials when they are a person of the LRS realm;
+    a declared ``--agent`` only on the local development server (issue 9 §1: nobody may name
+    any agent). Raises ``click.UsageError`` saying how to act otherwise."""
+    if owner is not None and owner[0] == realm and not owner[1].startswith("service-account-"):
+        if declared and declared.casefold() != owner[1].casefold():
+            raise click.UsageError(
+                f"--agent {declared} names someone else: these credentials are {owner[1]}'s, "
+                "and the help desk acts only as themselves."
+            )
+        return owner[1]
+    if declared and local_development:
+        return declared
+    if declared:
+        raise click.UsageError(
+            "--agent is accepted only by the local development server. On this Keycloak the "
+            f"help desk acts with their own credentials: LRS_ADMIN_REALM={realm}, "
+            "LRS_ADMIN_USERNAME and LRS_ADMIN_PASSWORD set to yours."
+        )
+    raise click.UsageError(
+        f"These credentials belong to no help desk agent of realm {realm}: set LRS_ADMIN_REALM="
+        f"{realm} and LRS_ADMIN_USERNAME/LRS_ADMIN_PASSWORD to yours"
+        + (
+            ", or name a test agent with --agent (local development server only)."
+            if local_development
+            else "."
+        )
+    )
+
+
+def _desk(realm: str | None, agent: str | None) -> tuple[RecoveryService, Actor]:
+    """The recovery service, and the help desk agent acting (see ``acting_agent``)."""
     from lrs_keycloak.config import load_policy
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
     from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.services.recovery import ApprovalLinks, SmtpMailer, secret_key
+    from lrs_keycloak.services.recovery import (
+        ApprovalLinks,
+        SmtpMailer,
+        helpdesk_agent,
+        secret_key,
+    )
+    from lrs_keycloak.services.signatories import SignatoryBook
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.settings import config_dir, keycloak_settings
     from lrs_keycloak.store.audit import AuditLog
     from lrs_keycloak.store.db import make_engine
     from lrs_keycloak.store.recovery import RecoveryStore
+    from lrs_keycloak.store.signatories import SignatoryStore
 
     policy = load_policy(config_dir(), realm=realm)
     gateway = KeycloakGateway(keycloak_settings(policy.realm))
     engine = make_engine()
-    return RecoveryService(
-        UserAdmin(UserDirectory(gateway), AuditLog(engine), policy),
+    directory = UserDirectory(gateway)
+    service = RecoveryService(
+        UserAdmin(directory, AuditLog(engine), policy),
         RecoveryStore(engine),
         OrganisationContacts(gateway),
         SmtpMailer(),
         ApprovalLinks(secret_key()),
         os.environ.get("LRS_PUBLIC_URL") or "http://127.0.0.1:5000",
+        signatories=SignatoryBook(SignatoryStore(engine), directory),
     )
-
-
-def _agent(service: RecoveryService, name: str) -> Actor:
-    from lrs_keycloak.services.recovery import helpdesk_agent
-
-    return helpdesk_agent(service.admin, name)
+    name = acting_agent(
+        agent, gateway.credentials_owner(), gateway.realm, gateway.settings.is_local_default
+    )
+    return service, helpdesk_agent(service.admin, name)
 
 
 def _print_case(case: dict[str, Any]) -> None:
@@ -134,7 +176,10 @@ def _print(outcome: Outcome, as_json: bool) -> None:
 
 
 _agent_option = click.option(
-    "--agent", required=True, help="The help desk agent acting (realm role lrs-helpdesk)."
+    "--agent",
+    default=None,
+    help="Local development server only: the help desk agent to act as (realm role "
+    "lrs-helpdesk). Elsewhere the agent is the owner of the CLI's credentials.",
 )
 _realm_option = click.option("--realm", default=None)
 _json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -158,7 +203,10 @@ _no_link_option = click.option(
 
 
 def _load_form(form_file: Path) -> NewSuperUserForm:
-    data = yaml.safe_load(form_file.read_text())
+    try:
+        data = yaml.safe_load(form_file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
+        raise click.UsageError(f"{form_file} is not a YAML or JSON form: {error}") from None
     if not isinstance(data, dict):
         raise click.UsageError(f"{form_file} must hold a mapping of the form's fields")
     return NewSuperUserForm.from_dict(data)
@@ -171,7 +219,7 @@ def _load_form(form_file: Path) -> NewSuperUserForm:
 @_realm_option
 @_json_option
 def recovery_open(
-    form_file: Path, no_link: bool, agent: str, realm: str | None, as_json: bool
+    form_file: Path, no_link: bool, agent: str | None, realm: str | None, as_json: bool
 ) -> None:
     """Open a case; by default the senior manager is emailed a single-use approval link.
 
@@ -180,8 +228,8 @@ def recovery_open(
     """
     with _boundary():
         form = _load_form(form_file)
-        service = _service(realm)
-        outcome = service.open(_agent(service, agent), form, send_link=not no_link)
+        service, acting = _desk(realm, agent)
+        outcome = service.open(acting, form, send_link=not no_link)
         _print(outcome, as_json)
 
 
@@ -193,13 +241,18 @@ def recovery_open(
 @_realm_option
 @_json_option
 def recovery_record_form(
-    case_id: int, form_file: Path, no_link: bool, agent: str, realm: str | None, as_json: bool
+    case_id: int,
+    form_file: Path,
+    no_link: bool,
+    agent: str | None,
+    realm: str | None,
+    as_json: bool,
 ) -> None:
     """Record the New Super User Form on a case awaiting it (checked as `open` checks it)."""
     with _boundary():
         form = _load_form(form_file)
-        service = _service(realm)
-        outcome = service.record_form(_agent(service, agent), case_id, form, send_link=not no_link)
+        service, acting = _desk(realm, agent)
+        outcome = service.record_form(acting, case_id, form, send_link=not no_link)
         _print(outcome, as_json)
 
 
@@ -210,12 +263,12 @@ def recovery_record_form(
 @_realm_option
 @_json_option
 def recovery_list(
-    state: str | None, org_id: str | None, agent: str, realm: str | None, as_json: bool
+    state: str | None, org_id: str | None, agent: str | None, realm: str | None, as_json: bool
 ) -> None:
     """Cases, newest first (links past their expiry are marked expired first)."""
     with _boundary():
-        service = _service(realm)
-        cases = service.list_cases(_agent(service, agent), state=state, organisation_id=org_id)
+        service, acting = _desk(realm, agent)
+        cases = service.list_cases(acting, state=state, organisation_id=org_id)
         if as_json:
             click.echo(json.dumps(cases, indent=2))
             return
@@ -234,11 +287,11 @@ def recovery_list(
 @_agent_option
 @_realm_option
 @_json_option
-def recovery_show(case_id: int, agent: str, realm: str | None, as_json: bool) -> None:
+def recovery_show(case_id: int, agent: str | None, realm: str | None, as_json: bool) -> None:
     """One case with its audit trail."""
     with _boundary():
-        service = _service(realm)
-        case = service.show(_agent(service, agent), case_id)
+        service, acting = _desk(realm, agent)
+        case = service.show(acting, case_id)
         if as_json:
             click.echo(json.dumps(case, indent=2))
             return
@@ -254,12 +307,12 @@ def recovery_show(case_id: int, agent: str, realm: str | None, as_json: bool) ->
 @_realm_option
 @_json_option
 def recovery_approve(
-    case_id: int, scan_reference: str, agent: str, realm: str | None, as_json: bool
+    case_id: int, scan_reference: str, agent: str | None, realm: str | None, as_json: bool
 ) -> None:
     """Record the senior manager's approval received on paper (a second agent only)."""
     with _boundary():
-        service = _service(realm)
-        _print(service.record_paper_approval(_agent(service, agent), case_id, scan_reference),
+        service, acting = _desk(realm, agent)
+        _print(service.record_paper_approval(acting, case_id, scan_reference),
                as_json)  # fmt: skip
 
 
@@ -268,23 +321,59 @@ def recovery_approve(
 @_agent_option
 @_realm_option
 @_json_option
-def recovery_send_link(case_id: int, agent: str, realm: str | None, as_json: bool) -> None:
+def recovery_send_link(case_id: int, agent: str | None, realm: str | None, as_json: bool) -> None:
     """Email the senior manager a new approval link (the previous one stops working)."""
     with _boundary():
-        service = _service(realm)
-        _print(service.send_link(_agent(service, agent), case_id), as_json)
+        service, acting = _desk(realm, agent)
+        _print(service.send_link(acting, case_id), as_json)
+
+
+def _print_relied_on(relied_on: dict[str, Any]) -> None:
+    nominee, manager, approval = relied_on["nominee"], relied_on["manager"], relied_on["approval"]
+    if nominee:
+        click.echo(f"  nominee: {nominee['name']} <{nominee['email']}> {nominee['telephone']}")
+    if manager:
+        click.echo(
+            f"  approving senior manager: {manager['name']}, {manager['job_title']} "
+            f"<{manager['email']}>"
+        )
+    if approval:
+        how = (
+            f"by link from {approval['ip']}"
+            if approval["method"] == "link"
+            else f"(scan {approval['reference']})"
+        )
+        verb = "approved" if approval["approved"] else "rejected"
+        on = "on paper " if approval["method"] == "paper" else ""
+        click.echo(f"  relying on: {verb} {on}by {approval['by']} at {approval['at']} {how}")
+    else:
+        click.echo("  relying on: no approval yet")
 
 
 @recovery.command("complete")
 @click.argument("case_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
 @_agent_option
 @_realm_option
 @_json_option
-def recovery_complete(case_id: int, agent: str, realm: str | None, as_json: bool) -> None:
-    """Create the new super user for an approved case (refused if a super user is back)."""
+def recovery_complete(
+    case_id: int, yes: bool, agent: str | None, realm: str | None, as_json: bool
+) -> None:
+    """Create the new super user for an approved case (a second agent; refused if a super user
+    is back). Shows the nominee, the senior manager and the approval relied on first."""
     with _boundary():
-        service = _service(realm)
-        _print(service.complete(_agent(service, agent), case_id), as_json)
+        service, acting = _desk(realm, agent)
+        if not as_json:
+            case = service.prepare_completion(acting, case_id)
+            click.echo(f"Completing case {case_id} for {case['organisation_id']}:")
+            _print_relied_on(case["relied_on"])
+            if not yes and not click.confirm("Create this super user?", default=False):
+                click.echo("Nothing was changed.")
+                return
+        outcome = service.complete(acting, case_id)
+        _print(outcome, as_json)
+        if outcome.relied_on is not None and not as_json:
+            _print_relied_on(outcome.relied_on)
 
 
 @recovery.command("cancel")
@@ -294,23 +383,59 @@ def recovery_complete(case_id: int, agent: str, realm: str | None, as_json: bool
 @_realm_option
 @_json_option
 def recovery_cancel(
-    case_id: int, reason: str, agent: str, realm: str | None, as_json: bool
+    case_id: int, reason: str, agent: str | None, realm: str | None, as_json: bool
 ) -> None:
     """Close a case without creating a super user."""
     with _boundary():
-        service = _service(realm)
-        _print(service.cancel(_agent(service, agent), case_id, reason), as_json)
+        service, acting = _desk(realm, agent)
+        _print(service.cancel(acting, case_id, reason), as_json)
+
+
+@recovery.command("signatory")
+@click.argument("org_id")
+@click.option("--name", required=True, help="The signatory's name, as on the agreement.")
+@click.option("--email", required=True, help="The email address the organisation gave MIAP.")
+@click.option("--job-title", default=None)
+@click.option("--reason", default=None, help="Why it changes (required to replace one).")
+@_agent_option
+@_realm_option
+@_json_option
+def recovery_signatory(
+    org_id: str,
+    name: str,
+    email: str,
+    job_title: str | None,
+    reason: str | None,
+    agent: str | None,
+    realm: str | None,
+    as_json: bool,
+) -> None:
+    """Record the Organisation Agreement's signatory: the only address an approval link may go
+    to (audited; a change needs a reason)."""
+    from lrs_keycloak.domain.signatories import Signatory
+
+    with _boundary():
+        service, acting = _desk(realm, agent)
+        answer = service.record_signatory(acting, org_id, Signatory(name, email, job_title), reason)
+        if as_json:
+            click.echo(json.dumps(answer, indent=2))
+            return
+        recorded = answer["signatory"]
+        click.echo(
+            f"Recorded {recorded['name']} <{recorded['email']}> as {org_id}'s Organisation "
+            f"Agreement signatory (audit event {answer['event_id']})."
+        )
 
 
 @recovery.command("organisation")
 @click.argument("org_id")
 @_agent_option
 @_realm_option
-def recovery_organisation(org_id: str, agent: str, realm: str | None) -> None:
+def recovery_organisation(org_id: str, agent: str | None, realm: str | None) -> None:
     """The organisation as the help desk sees it: super users, primary contact, counts."""
     with _boundary():
-        service = _service(realm)
-        click.echo(json.dumps(service.organisation_view(_agent(service, agent), org_id), indent=2))
+        service, acting = _desk(realm, agent)
+        click.echo(json.dumps(service.organisation_view(acting, org_id), indent=2))
 
 
 __all__ = ["recovery"]

@@ -30,12 +30,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.organisations import check_organisation_id
 from lrs_keycloak.domain.policies import Member, recovery_allowed
-from lrs_keycloak.domain.users import MAX_STAFF_ID_LENGTH, TITLES, UserDetails, is_valid_email
+from lrs_keycloak.domain.users import (
+    MAX_STAFF_ID_LENGTH,
+    TITLES,
+    UserDetails,
+    check_telephone,
+    is_valid_email,
+)
 
 RULE = "guide §10.2: lost your only Super User account"
 MAX_TEXT = 255
@@ -94,6 +101,10 @@ FORM_TEXT_FIELDS = (
     "form_reference",
 )
 FORM_REQUIRED_FIELDS = (*FORM_TEXT_FIELDS, "manager_signed_agreement", "received_on")
+
+#: A completion claim unchanged this long died with its process (a crash or a kill mid-way):
+#: another agent may take it over. Creating the account takes seconds, not minutes.
+STALE_CLAIM_AFTER = timedelta(minutes=15)
 
 APPROVAL_BY_LINK = "link"
 APPROVAL_ON_PAPER = "paper"
@@ -175,7 +186,11 @@ class NewSuperUserForm:
             problems.append(_v("make_primary_contact", "invalid", "Must be true or false."))
         received = data.get("received_on")
         received_on = date.min
-        if isinstance(received, date):
+        if isinstance(received, datetime):  # a YAML form file's "2026-11-29 10:00"
+            problems.append(
+                _v("received_on", "invalid-date", "Give the date received as YYYY-MM-DD.")
+            )
+        elif isinstance(received, date):
             received_on = received
         else:
             try:
@@ -225,6 +240,12 @@ def validate_form(form: NewSuperUserForm, today: date) -> tuple[list[Violation],
             errors.append(
                 _v(name, "invalid-characters", f"Give {label} on one line, as plain text.")
             )
+    if not _blank(form.organisation_id):
+        # The one id shape, untrimmed: "x/../org", "org#2" or " org" would otherwise reach the
+        # same organisation under another name, and "one open case" would not hold.
+        refused = check_organisation_id(form.organisation_id, "organisation_id")
+        if refused:
+            errors.append(refused)
     if form.nominee_title not in TITLES:
         errors.append(
             _v("nominee_title", "unknown-title", f"Choose the title from {', '.join(TITLES)}.")
@@ -247,15 +268,12 @@ def validate_form(form: NewSuperUserForm, today: date) -> tuple[list[Violation],
             )
         )
     phone = form.nominee_telephone.strip()
-    digits = sum(ch.isdigit() for ch in phone)
-    if phone and (not all(ch.isdigit() or ch in " +()-" for ch in phone) or not 10 <= digits <= 15):
-        errors.append(
-            _v(
-                "nominee_telephone",
-                "invalid-telephone",
-                f"{phone!r} is not a telephone number: enter 10 to 15 digits.",
-            )
-        )
+    if phone and len(phone) <= MAX_TEXT:
+        # The account's own check: a number the form accepts is one the account accepts.
+        errors += [
+            _v("nominee_telephone", v.code, v.message, v.rule)
+            for v in check_telephone("nominee_telephone", "telephone number", phone)
+        ]
     staff = form.nominee_staff_id or ""
     if len(staff) > MAX_STAFF_ID_LENGTH or not staff.isprintable():
         errors.append(
@@ -327,6 +345,9 @@ class RecoveryCase:
     link_used: bool = False
     super_user: str | None = None
     completed_by: str | None = None
+    #: Who holds the completion claim (``completing``), and when the case last changed.
+    claimed_by: str | None = None
+    updated_at: datetime | None = None
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -343,10 +364,13 @@ def check_transition(current: CaseState, target: CaseState) -> Violation | None:
             "This case is already completed: its super user exists. A case is completed once.",
         )
     if current == S.COMPLETING:
+        minutes = int(STALE_CLAIM_AFTER.total_seconds() // 60)
         return _v(
             "state",
             "completion-in-progress",
-            "Another agent is completing this case right now; reload it in a moment.",
+            "Another agent is completing this case right now; reload it in a moment. If it is "
+            f"still completing {minutes} minutes after it started, complete it again: you take "
+            "over, and no second super user is created.",
         )
     nice = {s: s.value.replace("_", " ") for s in CaseState}
     return _v(
@@ -435,10 +459,7 @@ def check_paper_approval(case: RecoveryCase, agent: str, scan_reference: str) ->
     """A paper approval is recorded by a second agent: never the one who raised the case nor
     the one who entered its form (each could otherwise both request and approve)."""
     problems: list[Violation] = []
-    entered_by = {case.raised_by.casefold()}
-    if case.form_recorded_by:
-        entered_by.add(case.form_recorded_by.casefold())
-    if agent.casefold() in entered_by:
+    if agent.casefold() in _entered_by(case):
         problems.append(
             _v(
                 "agent",
@@ -475,13 +496,43 @@ def check_link_decision(case: RecoveryCase, now: datetime) -> Violation | None:
     return None
 
 
-def check_completion(case: RecoveryCase, members: Iterable[Member]) -> list[Violation]:
-    """Completion needs the form, an approved case and still no active super user."""
+def _entered_by(case: RecoveryCase) -> set[str]:
+    """The agents who brought the request in: who raised the case and who entered its form."""
+    agents = {case.raised_by.casefold()}
+    if case.form_recorded_by:
+        agents.add(case.form_recorded_by.casefold())
+    return agents
+
+
+def check_four_eyes(case: RecoveryCase, agent: str) -> Violation | None:
+    """Completion is a second agent's decision, whatever the approval route: the agent who
+    raised the case or entered its form could otherwise create a super user alone."""
+    if agent.casefold() not in _entered_by(case):
+        return None
+    return _v(
+        "agent",
+        "own-case",
+        "You raised this case or recorded its form, so you cannot complete it: a second help "
+        "desk agent checks the nominee, the senior manager and the approval, and completes it.",
+        f"{RULE} (four eyes: the request and the new super user are separate decisions)",
+    )
+
+
+def check_completion(
+    case: RecoveryCase, members: Iterable[Member], agent: str | None = None
+) -> list[Violation]:
+    """Completion needs the form, an approved case, a second agent and still no active
+    super user."""
     problems: list[Violation] = []
     refused = check_form_present(case) or check_transition(case.state, S.COMPLETING)
     if refused:
         problems.append(refused)
         return problems
+    if agent is not None:
+        own = check_four_eyes(case, agent)
+        if own:
+            problems.append(own)
+            return problems
     again = check_recovery_allowed(members)
     if again:
         problems.append(
@@ -497,11 +548,84 @@ def check_completion(case: RecoveryCase, members: Iterable[Member]) -> list[Viol
     return problems
 
 
+def completion_summary(case: RecoveryCase) -> dict[str, object]:
+    """What the completing agent relies on, shown before they create the super user: who is
+    nominated, which senior manager approved, and how (link with its IP, or paper scan)."""
+    form = case.form
+    approval = case.approval
+    return {
+        "nominee": None
+        if form is None
+        else {
+            "name": f"{form.nominee_title} {form.nominee_given_name} {form.nominee_family_name}",
+            "email": form.nominee_email,
+            "telephone": form.nominee_telephone,
+        },
+        "manager": None
+        if form is None
+        else {
+            "name": form.manager_name,
+            "job_title": form.manager_job_title,
+            "email": form.manager_email,
+            "signed_agreement": form.manager_signed_agreement,
+        },
+        "approval": None
+        if approval is None
+        else {
+            "method": approval.method,
+            "approved": approval.approved,
+            "by": approval.by,
+            "at": approval.at.isoformat(),
+            "ip": approval.ip,
+            "reference": approval.reference,
+        },
+        "request_entered_by": sorted({case.raised_by, case.form_recorded_by or case.raised_by}),
+    }
+
+
+#: From this many rejected or expired requests, an organisation's next one is flagged.
+FAILED_REQUESTS_FLAG_FROM = 3
+
+
+def repeated_failures_warning(failed: int) -> Violation | None:
+    """An organisation whose requests keep being rejected or left to expire may be the target
+    of someone trying their luck: the help desk is told before it acts on another."""
+    if failed < FAILED_REQUESTS_FLAG_FROM:
+        return None
+    return _v(
+        "organisation_id",
+        "repeated-failed-requests",
+        f"{failed} earlier requests for a new super user for this organisation were rejected or "
+        "expired unanswered. Check this request with the organisation by a known telephone "
+        "number before going on (see the organisation's case history).",
+        f"{RULE} (repeated requests)",
+    )
+
+
 def cases_to_withdraw(cases: Iterable[RecoveryCase], opened_by: str) -> list[RecoveryCase]:
     """When an active super user is back, the cases ``opened_by`` (the enforcer) opened that
     still wait for a form: nobody asked for them. A case holding a form is the organisation's
     own request; the help desk decides on it (completion is refused while a super user acts)."""
     return [c for c in cases if c.state == S.AWAITING_FORM and c.raised_by == opened_by]
+
+
+def is_claim_stale(case: RecoveryCase, now: datetime) -> bool:
+    """A ``completing`` case whose claimant has not finished in ``STALE_CLAIM_AFTER``."""
+    return (
+        case.state == S.COMPLETING
+        and case.updated_at is not None
+        and now - case.updated_at >= STALE_CLAIM_AFTER
+    )
+
+
+def made_for_case(form: NewSuperUserForm, email: str | None, verification: str | None) -> bool:
+    """Is this account the one an interrupted completion of the form's case already created?
+    Its email is the nominee's and its recorded verification names the form (``nominee_details``),
+    so taking over adopts it instead of creating a second super user."""
+    expected = nominee_details(form)
+    return (email or "").strip().casefold() == (expected.email or "").casefold() and (
+        verification or ""
+    ) == expected.verification_provided
 
 
 def is_link_expired(case: RecoveryCase, now: datetime) -> bool:
@@ -516,8 +640,10 @@ __all__ = [
     "APPROVAL_BY_LINK",
     "APPROVAL_ON_PAPER",
     "CANCELLABLE",
+    "FAILED_REQUESTS_FLAG_FROM",
     "FINAL",
     "OPEN",
+    "STALE_CLAIM_AFTER",
     "TRANSITIONS",
     "Approval",
     "CaseState",
@@ -526,13 +652,18 @@ __all__ = [
     "cases_to_withdraw",
     "check_completion",
     "check_form_present",
+    "check_four_eyes",
     "check_link_decision",
     "check_paper_approval",
     "check_record_form",
     "check_recovery_allowed",
     "check_transition",
+    "completion_summary",
+    "is_claim_stale",
     "is_link_expired",
+    "made_for_case",
     "nominee_details",
+    "repeated_failures_warning",
     "require_form",
     "require_transition",
     "validate_form",

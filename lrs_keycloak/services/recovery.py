@@ -48,18 +48,30 @@ from lrs_keycloak.domain.recovery import (
     CaseState,
     NewSuperUserForm,
     check_completion,
+    check_four_eyes,
     check_link_decision,
     check_paper_approval,
     check_record_form,
     check_recovery_allowed,
     check_transition,
+    completion_summary,
+    is_claim_stale,
     is_link_expired,
+    made_for_case,
     nominee_details,
+    repeated_failures_warning,
     require_form,
     validate_form,
 )
-from lrs_keycloak.domain.users import UserDetails, validate_details
+from lrs_keycloak.domain.signatories import (
+    Signatory,
+    check_link_recipient,
+    no_signatory_warning,
+    validate_signatory,
+)
+from lrs_keycloak.domain.users import MAX_REFERENCE_LENGTH, UserDetails, validate_details
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
+from lrs_keycloak.services.signatories import SignatoryBook
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
 from lrs_keycloak.settings import cache_dir
 from lrs_keycloak.store.audit import AuditEvent
@@ -220,6 +232,8 @@ class Outcome:
     user: dict[str, Any] | None = None
     #: ``open`` made a new case (False when it recorded the form on a case awaiting it).
     new_case: bool = False
+    #: On completion: the nominee, the senior manager and the approval the agent relied on.
+    relied_on: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -228,6 +242,8 @@ class Outcome:
         }
         if self.user is not None:
             out["user"] = self.user
+        if self.relied_on is not None:
+            out["relied_on"] = self.relied_on
         return out
 
 
@@ -270,6 +286,8 @@ class RecoveryService:
         mailer: Mailer,
         links: ApprovalLinks,
         public_url: str,
+        *,
+        signatories: SignatoryBook,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.admin = admin
@@ -281,6 +299,7 @@ class RecoveryService:
         self.mailer = mailer
         self.links = links
         self.public_url = public_url.rstrip("/")
+        self.signatories = signatories
         self.clock = clock
 
     # --- helpers -----------------------------------------------------------------------------
@@ -363,6 +382,17 @@ class RecoveryService:
             raise RuleViolation(errors)
         return group, warnings
 
+    def failed_requests(self, org_id: str) -> int:
+        """How many of the organisation's requests were rejected or expired unanswered."""
+        return sum(
+            len(self.audit.events(org_id, action=action, limit=1000))
+            for action in ("recovery_rejected", "recovery_expired")
+        )
+
+    def _history_warnings(self, org_id: str) -> list[Violation]:
+        flagged = repeated_failures_warning(self.failed_requests(org_id))
+        return [flagged] if flagged else []
+
     def _require_no_super_user(self, group: OrgGroup) -> None:
         refused = check_recovery_allowed(self._member_view(group, self._members(group)))
         if refused:
@@ -388,6 +418,7 @@ class RecoveryService:
         self._require_helpdesk(agent)
         group, warnings = self.check_form(form)
         self._require_no_super_user(group)
+        warnings += self._history_warnings(group.organisation.id)
         pending = self.store.cases(organisation_id=form.organisation_id, states=OPEN)
         if pending and pending[0].state == S.AWAITING_FORM:
             waiting = pending[0]
@@ -428,6 +459,7 @@ class RecoveryService:
             raise RuleViolation(problems)
         group, warnings = self.check_form(form)
         self._require_no_super_user(group)
+        warnings += self._history_warnings(group.organisation.id)
         return self._record_form(agent, row, form, warnings, send_link)
 
     def _record_form(
@@ -466,7 +498,13 @@ class RecoveryService:
     ) -> RecoveryCaseRow:
         """Send the approval link for a case just opened or given its form. The case stands
         when the email fails: the agent is told so, with the case's number, to resend it once
-        the mail works, rather than refused as though nothing had been kept."""
+        the mail works, rather than refused as though nothing had been kept. When the link may
+        not be sent at all (the form's manager is not the signatory MIAP holds), the case waits
+        for a paper approval and the warning says why."""
+        refused = self._link_refusal(agent, row)
+        if refused:
+            warnings.append(refused)
+            return row
         try:
             return self._send_link(agent, row)
         except MailFailed as failed:
@@ -489,12 +527,26 @@ class RecoveryService:
         self._require_helpdesk(agent)
         return Outcome(self._send_link(agent, self._row(case_id)).as_dict(), [])
 
+    def _link_refusal(self, agent: Actor, row: RecoveryCaseRow) -> Violation | None:
+        """Why no approval link may go out for this case, if it may not (issue 9 §1)."""
+        form = require_form(to_case(row))
+        agents = {row.raised_by, agent.username}
+        if row.form_recorded_by:
+            agents.add(row.form_recorded_by)
+        return check_link_recipient(
+            form.manager_email, self.signatories.get(row.organisation_id), agents
+        )
+
     def _send_link(self, agent: Actor, row: RecoveryCaseRow) -> RecoveryCaseRow:
         before = CaseState(row.state)
-        form = require_form(to_case(row))  # the link goes to the manager the form names
-        refused = check_transition(before, S.AWAITING_APPROVAL)
+        form = require_form(to_case(row))
+        refused = check_transition(before, S.AWAITING_APPROVAL) or self._link_refusal(agent, row)
         if refused:
             raise RuleViolation([refused])
+        recorded = self.signatories.get(row.organisation_id)
+        assert recorded is not None  # _link_refusal refuses a case without one
+        # The link goes to the address MIAP holds, never to one typed from the form.
+        recipient = recorded.signatory.email
         now = self.clock()
         token = self.links.issue(row.id)
         digest = token_hash(token)
@@ -506,7 +558,7 @@ class RecoveryService:
                 now=now,
                 token_hash=digest,
                 link_sent_at=now,
-                link_sent_to=form.manager_email,
+                link_sent_to=recipient,
                 link_sent_by=agent.username,
                 link_expires_at=now + self.links.lifetime,
                 link_used_at=None,
@@ -515,7 +567,7 @@ class RecoveryService:
             S.AWAITING_APPROVAL,
         )
         try:
-            self.mailer.send(form.manager_email, *self._approval_email(moved, form, token))
+            self.mailer.send(recipient, *self._approval_email(moved, form, token))
         except Exception as error:
             # Put the case back as it was: the link nobody received must not work.
             self.store.move(
@@ -529,9 +581,9 @@ class RecoveryService:
                 link_sent_by=row.link_sent_by,
                 link_expires_at=row.link_expires_at,
             )
-            reason = f"the approval email to {form.manager_email} could not be sent ({error})."
+            reason = f"the approval email to {recipient} could not be sent ({error})."
             raise MailFailed(
-                f"The approval email to {form.manager_email} could not be sent ({error}); "
+                f"The approval email to {recipient} could not be sent ({error}); "
                 "the case is unchanged. Check the SMTP settings and try again.",
                 reason,
             ) from error
@@ -540,7 +592,7 @@ class RecoveryService:
             agent.username,
             moved,
             details={
-                "to": form.manager_email,
+                "to": recipient,
                 "expires_at": (now + self.links.lifetime).isoformat(),
                 "from_state": before.value,
             },
@@ -697,16 +749,34 @@ class RecoveryService:
 
     # --- complete, cancel, expire ------------------------------------------------------------
 
-    def complete(self, agent: Actor, case_id: int) -> Outcome:
-        """Create the new super user for an approved case; exactly once."""
-        self._require_helpdesk(agent)
-        row = self._row(case_id)
+    def _completable(self, agent: Actor, row: RecoveryCaseRow) -> NewSuperUserForm:
+        """The case's form, or why this agent may not complete the case now."""
         # A case without its form says so (clearer than "awaiting form cannot become completing");
         # a recorded form never changes, so the one read here is the one the claim holds.
         form = require_form(to_case(row))
-        refused = check_transition(CaseState(row.state), S.COMPLETING)
+        refused = check_transition(CaseState(row.state), S.COMPLETING) or check_four_eyes(
+            to_case(row), agent.username
+        )
         if refused:
             raise RuleViolation([refused])
+        return form
+
+    def prepare_completion(self, agent: Actor, case_id: int) -> dict[str, Any]:
+        """The case as ``show`` gives it, once it is known that this agent may complete it: what
+        they rely on is shown to them before they confirm (nothing changes)."""
+        self._require_helpdesk(agent)
+        self._completable(agent, self._row(case_id))
+        return self.show(agent, case_id)
+
+    def complete(self, agent: Actor, case_id: int) -> Outcome:
+        """Create the new super user for an approved case; exactly once. A completion whose
+        process died mid-way (a stale ``completing`` claim) is taken over: the account it may
+        already have created is adopted, never made twice."""
+        self._require_helpdesk(agent)
+        row = self._row(case_id)
+        if is_claim_stale(to_case(row), self.clock()):
+            return self._take_over(agent, row)
+        form = self._completable(agent, row)
         claimed = self._moved(
             self.store.move(
                 case_id, [S.APPROVED], S.COMPLETING, now=self.clock(), claimed_by=agent.username
@@ -714,20 +784,86 @@ class RecoveryService:
             case_id,
             S.COMPLETING,
         )
+        return self._finish(agent, claimed, form, resumed=False)
+
+    def _take_over(self, agent: Actor, row: RecoveryCaseRow) -> Outcome:
+        case = to_case(row)
+        form = require_form(case)
+        own = check_four_eyes(case, agent.username)
+        if own:
+            raise RuleViolation([own])
+        # Only one agent takes over: the claim must still be the stale one it read.
+        claimed = self._moved(
+            self.store.move(
+                row.id,
+                [S.COMPLETING],
+                S.COMPLETING,
+                now=self.clock(),
+                extra_where={"claimed_by": row.claimed_by},
+                claimed_by=agent.username,
+            ),
+            row.id,
+            S.COMPLETING,
+        )
+        self._record(
+            "recovery_completion_taken_over",
+            agent.username,
+            claimed,
+            details={
+                "previous_claimant": row.claimed_by,
+                "claimed_since": row.updated_at.isoformat(),
+            },
+        )
+        return self._finish(agent, claimed, form, resumed=True)
+
+    def _finish(
+        self, agent: Actor, claimed: RecoveryCaseRow, form: NewSuperUserForm, resumed: bool
+    ) -> Outcome:
+        """As the claimant: create the super user (or, taking over, adopt the one the
+        interrupted completion made), then close the case."""
         case = to_case(claimed)
+        case_id = claimed.id
         try:
             group = self._group(case.organisation_id)
-            members = self._member_view(group, self._members(group))
-            problems = check_completion(replace(case, state=S.APPROVED), members)
-            if problems:
-                raise RuleViolation(problems)
-            created: Result = self.admin.create_user(
-                HelpDeskCaller(agent.username),
-                case.organisation_id,
-                nominee_details(form),
-                [SUPER_USER],
-                reference=f"recovery case {case_id} (form {form.form_reference})",
+            users = self._members(group)
+            adopted = next(
+                (
+                    u
+                    for u in users
+                    if resumed
+                    and made_for_case(form, u.email, u.attributes.get("verificationProvided"))
+                ),
+                None,
             )
+            if adopted is not None:
+                # The interrupted completion may have stopped before the role, the enabling or
+                # the set-password email: finish those, on the same account.
+                if SUPER_USER not in adopted.roles:
+                    self.directory.add_roles(adopted.id, [SUPER_USER])
+                if not adopted.enabled:
+                    self.directory.set_enabled(adopted.id, True)
+                self.directory.send_set_password_email(adopted.id)
+                adopted = replace(
+                    adopted, roles=frozenset({*adopted.roles, SUPER_USER}), enabled=True
+                )
+                created = Result(user=adopted.as_dict())
+            else:
+                members = self._member_view(group, users)
+                problems = check_completion(
+                    replace(case, state=S.APPROVED), members, agent.username
+                )
+                if problems:
+                    raise RuleViolation(problems)
+                created = self.admin.create_user(
+                    HelpDeskCaller(agent.username),
+                    case.organisation_id,
+                    nominee_details(form),
+                    [SUPER_USER],
+                    # Within the audit log's reference (a form reference may be 255 long).
+                    reference=f"recovery case {case_id} (form {form.form_reference})"[
+                        :MAX_REFERENCE_LENGTH
+                    ],
+                )
         except BaseException:
             self.store.move(case_id, [S.COMPLETING], S.APPROVED, claimed_by=None)
             raise
@@ -746,7 +882,13 @@ class RecoveryService:
             closed_by=agent.username,
         )
         assert done is not None  # only the claimant moves a completing case
-        self._record("recovery_completed", agent.username, done, target=username)
+        self._record(
+            "recovery_completed",
+            agent.username,
+            done,
+            target=username,
+            details={"adopted_existing_account": adopted is not None},
+        )
         warnings = list(created.warnings)
         if form.make_primary_contact:
             try:
@@ -771,7 +913,9 @@ class RecoveryService:
                     details={"previous": previous, "new": username},
                 )
                 done = self._row(case_id)
-        return Outcome(done.as_dict(), warnings, user=created.user)
+        return Outcome(
+            done.as_dict(), warnings, user=created.user, relied_on=completion_summary(case)
+        )
 
     def cancel(self, agent: Actor, case_id: int, reason: str) -> Outcome:
         self._require_helpdesk(agent)
@@ -838,6 +982,9 @@ class RecoveryService:
         if is_link_expired(to_case(row), self.clock()):
             row = self._expire(row)
         out = row.as_dict()
+        out["relied_on"] = completion_summary(to_case(row))
+        signatory = self.signatories.get(row.organisation_id)
+        out["signatory"] = signatory.as_dict() if signatory else None
         out["audit"] = [
             e.as_dict()
             for e in self.audit.events(row.organisation_id, limit=500)
@@ -859,6 +1006,8 @@ class RecoveryService:
         allowed = check_recovery_allowed(self._member_view(group, users)) is None
         contacts = [u.username for u, st in zip(supers, statuses, strict=True) if st == "active"]
         org = group.organisation
+        signatory = self.signatories.get(org_id)
+        failed = self.failed_requests(org_id)
         return {
             "organisation": {
                 "id": org.id,
@@ -889,14 +1038,50 @@ class RecoveryService:
             "open_cases": [
                 r.as_dict() for r in self.store.cases(organisation_id=org_id, states=OPEN)
             ],
+            "signatory": signatory.as_dict() if signatory else None,
+            "case_history": [
+                r.as_dict()
+                for r in self.store.cases(organisation_id=org_id)
+                if CaseState(r.state) not in OPEN
+            ],
+            "failed_requests": failed,
+            "warnings": [w.as_dict() for w in self._history_warnings(org_id)],
         }
 
     def register_organisation(
-        self, agent: Actor, org: Organisation, super_user: UserDetails
+        self,
+        agent: Actor,
+        org: Organisation,
+        super_user: UserDetails,
+        signatory: Signatory | None = None,
     ) -> Result:
-        """Guide §1.1: the help desk registers an organisation with its first Super User."""
+        """Guide §1.1: the help desk registers an organisation with its first Super User and,
+        from the signed Organisation Agreement, its signatory (the recovery approver)."""
         self._require_helpdesk(agent)
-        return self.admin.register_organisation(HelpDeskCaller(agent.username), org, super_user)
+        if signatory is not None:
+            problems = validate_signatory(signatory)
+            if problems:  # refused before anything is made
+                raise RuleViolation(problems)
+        result = self.admin.register_organisation(HelpDeskCaller(agent.username), org, super_user)
+        if signatory is None:
+            result.warnings.append(no_signatory_warning(org.id))
+        else:
+            try:
+                self.signatories.record(agent.username, org.id, signatory, registering=True)
+            except Exception as error:  # registered; only the signatory is missing
+                warning = no_signatory_warning(org.id)
+                result.warnings.append(
+                    replace(warning, message=f"{warning.message} (recording it failed: {error})")
+                )
+        return result
+
+    def record_signatory(
+        self, agent: Actor, org_id: str, signatory: Signatory, reason: str | None
+    ) -> dict[str, Any]:
+        """Record or change the organisation's signatory from its signed agreement (audited)."""
+        self._require_helpdesk(agent)
+        recorded, event = self.signatories.record(agent.username, org_id, signatory, reason)
+        return {"signatory": recorded.as_dict(), "event_id": event.id}
 
 
 def helpdesk_agent(admin: UserAdmin, username: str) -> Actor:

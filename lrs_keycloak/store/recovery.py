@@ -182,6 +182,8 @@ def to_case(row: RecoveryCaseRow) -> RecoveryCase:
         link_used=row.link_used_at is not None,
         super_user=row.super_user_username,
         completed_by=row.completed_by,
+        claimed_by=row.claimed_by,
+        updated_at=row.updated_at,
     )
 
 

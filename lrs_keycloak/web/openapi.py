@@ -16,8 +16,9 @@ from lrs_keycloak.domain.entitlements import KNOWN_ENTITLEMENTS
 from lrs_keycloak.domain.organisations import ORG_ID_SHAPE
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
 from lrs_keycloak.domain.recovery import FORM_REQUIRED_FIELDS, MAX_TEXT, CaseState
-from lrs_keycloak.domain.users import MAX_STAFF_ID_LENGTH, TITLES
+from lrs_keycloak.domain.users import MAX_LENGTHS, MAX_STAFF_ID_LENGTH, TITLES
 from lrs_keycloak.store.audit import EVENTS
+from lrs_keycloak.web.limits import API_BODY_LIMIT
 from lrs_keycloak.web.recovery import STATE_CODES
 
 
@@ -33,8 +34,11 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Errors"), description)
 
 
+#: Every request's body is capped (web/limits.py), whatever the operation.
+_TOO_LARGE = {"413": {"$ref": "#/components/responses/TooLarge"}}
 _ERRORS = {
     "401": {"$ref": "#/components/responses/Unauthorised"},
+    **_TOO_LARGE,
     "500": {"$ref": "#/components/responses/InternalError"},
     "503": {"$ref": "#/components/responses/KeycloakUnavailable"},
 }
@@ -61,7 +65,7 @@ _USERNAME = {
 }
 
 _TEXT = {"type": ["string", "null"]}
-_DETAILS = {
+_DETAILS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "description": "Mr, Mrs, Miss, Ms, Mx, Dr, Prof, …"},
     "given_name": {"type": "string"},
     "family_name": {"type": "string"},
@@ -79,6 +83,13 @@ _DETAILS = {
     "staff_id": _TEXT,
     "preferred_language": {**_TEXT, "description": "English (en) only today."},
 }
+# Each free-text value's maximum, from the domain: a longer one is refused (422, too-long).
+_DETAILS = {name: {**schema, "maxLength": MAX_LENGTHS[name]} for name, schema in _DETAILS.items()}
+
+
+def _limited(name: str) -> dict[str, Any]:
+    return {**_TEXT, "maxLength": MAX_LENGTHS[name]}
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -138,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             **_DETAILS,
             "roles": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "reference": {**_TEXT, "description": "Authorisation reference, if any."},
+            "reference": {**_limited("reference"), "description": "Authorisation reference."},
         },
     },
     "UserChanges": {
@@ -147,7 +158,7 @@ SCHEMAS: dict[str, Any] = {
         "minProperties": 1,
         "description": "Only the fields to change; null clears an optional one. A user may "
         "change their own name and contact details; roles never change here.",
-        "properties": {**{k: _TEXT for k in _DETAILS}, "reference": _TEXT},
+        "properties": {**{k: _limited(k) for k in _DETAILS}, "reference": _limited("reference")},
     },
     "RoleChange": {
         "type": "object",
@@ -156,7 +167,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "roles": {"type": "array", "items": {"type": "string"}},
             "reference": {
-                **_TEXT,
+                **_limited("reference"),
                 "description": "Who authorised it; required when the change gives more access.",
             },
         },
@@ -164,7 +175,13 @@ SCHEMAS: dict[str, Any] = {
     "Reason": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"reason": {"type": "string", "description": "Kept in the audit log."}},
+        "properties": {
+            "reason": {
+                "type": "string",
+                "maxLength": MAX_LENGTHS["reason"],
+                "description": "Kept in the audit log.",
+            }
+        },
     },
     "UserResult": {
         "type": "object",
@@ -173,6 +190,11 @@ SCHEMAS: dict[str, Any] = {
             "user": _ref("User"),
             "warnings": {"type": "array", "items": _ref("Warning")},
             "event_id": {"type": "integer", "description": "The audit event written."},
+            "existing": {
+                "const": True,
+                "description": "A creation for someone who already has an account here: that "
+                "account, nothing created.",
+            },
         },
     },
     "UserList": {
@@ -411,16 +433,93 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
             },
         ],
     },
+    "ReliedOn": {
+        "type": "object",
+        "required": ["nominee", "manager", "approval", "request_entered_by"],
+        "description": "What the completing agent relies on (issue 9 §1: four eyes): shown to "
+        "them before they complete, and answered with the completion.",
+        "properties": {
+            "nominee": {
+                "type": ["object", "null"],
+                "required": ["name", "email", "telephone"],
+                "properties": {"name": _TEXT, "email": _TEXT, "telephone": _TEXT},
+            },
+            "manager": {
+                "type": ["object", "null"],
+                "required": ["name", "job_title", "email", "signed_agreement"],
+                "properties": {
+                    "name": _TEXT,
+                    "job_title": _TEXT,
+                    "email": _TEXT,
+                    "signed_agreement": {"type": "boolean"},
+                },
+            },
+            "approval": _nullable("Decision", "null until the senior manager answers."),
+            "request_entered_by": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The agents who raised the case or recorded its form: none of "
+                "them may complete it.",
+            },
+        },
+    },
+    "Signatory": {
+        "type": "object",
+        "required": ["name", "email"],
+        "description": "The Organisation Agreement's signatory as the organisation gave MIAP "
+        "them: the only address a recovery approval link may go to.",
+        "properties": {
+            "name": {"type": "string", "maxLength": 255},
+            "email": {"type": "string", "maxLength": 254},
+            "job_title": {"type": ["string", "null"], "maxLength": 255},
+        },
+    },
+    "RecordedSignatory": {
+        "type": "object",
+        "required": ["name", "email", "job_title", "recorded_by", "recorded_at"],
+        "properties": {
+            "name": _TEXT,
+            "email": _TEXT,
+            "job_title": {"type": ["string", "null"]},
+            "recorded_by": _TEXT,
+            "recorded_at": _TIME,
+        },
+    },
+    "SignatoryChange": {
+        "allOf": [_ref("Signatory")],
+        "type": "object",
+        "properties": {
+            "reason": {
+                "type": ["string", "null"],
+                "maxLength": 1000,
+                "description": "Required when the organisation already has a signatory (422 "
+                "reason-required); kept in the audit log.",
+            }
+        },
+    },
+    "SignatoryRecorded": {
+        "type": "object",
+        "required": ["signatory", "event_id"],
+        "properties": {
+            "signatory": _ref("RecordedSignatory"),
+            "event_id": {"type": "integer", "description": "The audit event written."},
+        },
+    },
     "RecoveryCaseWithAudit": {
         "allOf": [_ref("RecoveryCase")],
         "type": "object",
-        "required": ["audit"],
+        "required": ["audit", "relied_on", "signatory"],
         "properties": {
+            "relied_on": _ref("ReliedOn"),
+            "signatory": _nullable(
+                "RecordedSignatory",
+                "The organisation's signatory now (null: none recorded, paper approval only).",
+            ),
             "audit": {
                 "type": "array",
                 "items": _ref("AuditEvent"),
                 "description": "The case's events, oldest first.",
-            }
+            },
         },
     },
     "CaseResult": {
@@ -434,8 +533,8 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
     "CompletedCase": {
         "allOf": [_ref("CaseResult")],
         "type": "object",
-        "required": ["user"],
-        "properties": {"user": _ref("User")},
+        "required": ["user", "relied_on"],
+        "properties": {"user": _ref("User"), "relied_on": _ref("ReliedOn")},
     },
     "CaseList": {
         "type": "object",
@@ -480,6 +579,10 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
             "recovery_allowed",
             "contact_instead",
             "open_cases",
+            "signatory",
+            "case_history",
+            "failed_requests",
+            "warnings",
         ],
         "properties": {
             "organisation": {
@@ -529,6 +632,21 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
                 "description": "The active super users to contact instead, when not allowed.",
             },
             "open_cases": {"type": "array", "items": _ref("RecoveryCase")},
+            "signatory": _nullable(
+                "RecordedSignatory",
+                "null: no signatory recorded, so approval links are refused (paper only).",
+            ),
+            "case_history": {
+                "type": "array",
+                "items": _ref("RecoveryCase"),
+                "description": "Closed cases (completed, rejected, cancelled), newest first.",
+            },
+            "failed_requests": {
+                "type": "integer",
+                "description": "Requests rejected or expired unanswered; from 3 a warning "
+                "repeated-failed-requests flags the organisation.",
+            },
+            "warnings": {"type": "array", "items": _ref("Warning")},
         },
     },
     "NewOrganisation": {
@@ -568,6 +686,11 @@ HELPDESK_SCHEMAS: dict[str, Any] = {
                     "staff_id": _TEXT,
                 },
             },
+            "signatory": {
+                **_ref("Signatory"),
+                "description": "The Organisation Agreement's signatory (recommended): without "
+                "one, a warning no-signatory-recorded says recovery is paper-only.",
+            },
         },
     },
     "RegisteredOrganisation": {
@@ -598,6 +721,7 @@ def _helpdesk(
             **responses,
             "401": {"$ref": "#/components/responses/Unauthorised"},
             "403": {"$ref": "#/components/responses/NotHelpDesk"},
+            **_TOO_LARGE,
             "500": {"$ref": "#/components/responses/InternalError"},
             "503": {"$ref": "#/components/responses/KeycloakUnavailable"},
         },
@@ -711,8 +835,17 @@ HELPDESK_PATHS: dict[str, Any] = {
         "post": _helpdesk(
             "sendApprovalLink",
             "Email the senior manager a new approval link (it replaces the previous one), e.g. "
-            "after the last one expired. No request body.",
-            {"200": _json(_ref("CaseResult"), "Sent."), **_NO_CASE, **_CONFLICT, **_MAIL},
+            "after the last one expired. The link goes only to the Organisation Agreement "
+            "signatory MIAP holds, when the form's manager is that person and no agent of the "
+            "case recorded them (422 no-signatory-recorded, manager-not-signatory, "
+            "signatory-recorded-by-agent: paper approval only). No request body.",
+            {
+                "200": _json(_ref("CaseResult"), "Sent."),
+                **_NO_CASE,
+                **_CONFLICT,
+                **_HD_REFUSED,
+                **_MAIL,
+            },
         ),
     },
     "/api/v1/recovery-cases/{case_id}/complete": {
@@ -721,8 +854,9 @@ HELPDESK_PATHS: dict[str, Any] = {
             "completeRecoveryCase",
             "Create the new super user of an approved case, exactly once (a generated username; "
             "Keycloak mails the set-password link), and make them the primary contact when the "
-            "form says so. Refused if a super user is active again (422 "
-            "super-user-active-again). No request body.",
+            "form says so. Four eyes: refused to the agent who raised the case or recorded its "
+            "form (422 own-case). Refused if a super user is active again (422 "
+            "super-user-active-again). The answer names what the agent relied on. No body.",
             {
                 "200": _json(_ref("CompletedCase"), "Completed: the case and the new user."),
                 **_NO_CASE,
@@ -748,8 +882,9 @@ HELPDESK_PATHS: dict[str, Any] = {
     "/api/v1/helpdesk/organisations": {
         "post": _helpdesk(
             "registerOrganisation",
-            "Register an organisation with its first Super User (guide §1.1); Keycloak mails "
-            "them the set-password link.",
+            "Register an organisation with its first Super User (guide §1.1) and its "
+            "Organisation Agreement signatory; Keycloak mails the Super User the set-password "
+            "link.",
             {
                 "201": _json(_ref("RegisteredOrganisation"), "Registered."),
                 **_HD_REFUSED,
@@ -771,7 +906,30 @@ HELPDESK_PATHS: dict[str, Any] = {
             "helpDeskOrganisation",
             "Any organisation as the help desk sees it: its super users and their status, the "
             "primary contact, whether recovery is allowed (guide §3), its open cases.",
-            {"200": _json(_ref("HelpDeskOrganisation"), "The organisation."), **_NO_CASE},
+            {
+                "200": _json(_ref("HelpDeskOrganisation"), "The organisation."),
+                **_NO_CASE,
+                **_HD_REFUSED,
+            },
+        ),
+    },
+    "/api/v1/helpdesk/organisations/{org_id}/signatory": {
+        "parameters": [
+            {
+                "name": "org_id",
+                "in": "path",
+                "required": True,
+                "description": "The organisation's id.",
+                "schema": {"type": "string"},
+            }
+        ],
+        "put": _helpdesk(
+            "recordSignatory",
+            "Record or change the organisation's Organisation Agreement signatory from the "
+            "signed agreement (issue 9 §1): audited, a change needs a reason. An agent who "
+            "recorded it cannot send a recovery approval link relying on it.",
+            {"200": _json(_ref("SignatoryRecorded"), "Recorded."), **_HD_REFUSED},
+            requestBody=_body("SignatoryChange"),
         ),
     },
 }
@@ -806,7 +964,7 @@ SPEC: dict[str, Any] = {
                 "operationId": "openapi",
                 "summary": "This document.",
                 "security": [],
-                "responses": {"200": {"description": "The OpenAPI document."}},
+                "responses": {"200": {"description": "The OpenAPI document."}, **_TOO_LARGE},
             }
         },
         "/api/v1/organisations/{org}/users": {
@@ -832,6 +990,17 @@ SPEC: dict[str, Any] = {
                 "summary": "Create a named person's account (guide §4); the username is "
                 "generated and Keycloak mails the set-password link.",
                 "requestBody": _body("NewUser"),
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "Echoed back. A retry is recognised by the person "
+                        "(same names and email or staff ID in the organisation), with or "
+                        "without a key: it answers 200 with the account already made.",
+                        "schema": {"type": "string"},
+                    }
+                ],
                 "responses": {
                     "201": {
                         **_json(_ref("UserResult"), "Created."),
@@ -842,6 +1011,11 @@ SPEC: dict[str, Any] = {
                             }
                         },
                     },
+                    "200": _json(
+                        _ref("UserResult"),
+                        "The person already has an account here (a repeated creation): that "
+                        "account, with a person-already-registered warning; nothing created.",
+                    ),
                     **_REFUSABLE,
                 },
             },
@@ -867,7 +1041,13 @@ SPEC: dict[str, Any] = {
                 "tags": ["Super users"],
                 "summary": "Delete the account from Keycloak (guide §7); its audit trail stays. "
                 "The last active super user cannot be removed.",
-                "parameters": [{"name": "reason", "in": "query", "schema": {"type": "string"}}],
+                "parameters": [
+                    {
+                        "name": "reason",
+                        "in": "query",
+                        "schema": {"type": "string", "maxLength": MAX_LENGTHS["reason"]},
+                    }
+                ],
                 "requestBody": _body("Reason", required=False),
                 "responses": {
                     "200": _json(_ref("UserResult"), "Removed: the account as it was."),
@@ -967,6 +1147,11 @@ SPEC: dict[str, Any] = {
                 "No such organisation or user for you (other organisations' users are invisible)."
             ),
             "Refused": _error("Bad input, or a rule of the guide refused it (`rule` cites it)."),
+            "TooLarge": _error(
+                "The request body is larger than the API accepts (LRS_MAX_BODY_BYTES, "
+                f"{API_BODY_LIMIT // 1024} KiB by default): refused (body-too-large) before it "
+                "is read when Content-Length says so, or as soon as a chunked body grows past it."
+            ),
             "InternalError": _error("Unexpected error; `error_id` is in the log."),
             "KeycloakUnavailable": _error("Keycloak cannot be reached."),
             # The help desk's routes (web/recovery.py) map their errors themselves.

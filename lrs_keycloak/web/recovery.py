@@ -40,9 +40,11 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
-from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.organisations import Organisation, check_organisation_id
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import NewSuperUserForm
+from lrs_keycloak.domain.signatories import RULE as SIGNED_RULE
+from lrs_keycloak.domain.signatories import Signatory
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
@@ -87,6 +89,8 @@ def service() -> RecoveryService:
 def _build(app: Flask) -> RecoveryService:
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
     from lrs_keycloak.services.recovery import ApprovalLinks, SmtpMailer, secret_key
+    from lrs_keycloak.services.signatories import SignatoryBook
+    from lrs_keycloak.store.signatories import SignatoryStore
 
     admin = context.user_admin(app)
     return RecoveryService(
@@ -98,6 +102,7 @@ def _build(app: Flask) -> RecoveryService:
         app.config.get("LRS_PUBLIC_URL")
         or os.environ.get("LRS_PUBLIC_URL")
         or "http://127.0.0.1:5000",
+        signatories=SignatoryBook(SignatoryStore(context.engine(app)), admin.directory),
     )
 
 
@@ -211,8 +216,11 @@ def record_form(case_id: int) -> Any:
 
 @bp.get(API)
 def list_cases() -> Any:
+    wanted = request.args.get("organisation")
     cases = service().list_cases(
-        agent(), state=request.args.get("state"), organisation_id=request.args.get("organisation")
+        agent(),
+        state=request.args.get("state"),
+        organisation_id=None if wanted is None else _organisation_id(wanted, "organisation"),
     )
     return jsonify(cases=cases)
 
@@ -252,9 +260,48 @@ def cancel_case(case_id: int) -> Any:
     )
 
 
+def _signatory(data: Any, prefix: str = "") -> Signatory:
+    """The signatory from JSON: name and email as text, job title as text or null."""
+    if not isinstance(data, dict):
+        raise _bad(prefix.rstrip(".") or "signatory", "invalid-type", "Give the signatory as an "
+                   "object with name, email and job_title.")  # fmt: skip
+    problems = [
+        Violation(prefix + key, "required", f"{prefix}{key} is required, as text.", SIGNED_RULE)
+        for key in ("name", "email")
+        if not isinstance(data.get(key), str)
+    ]
+    title = data.get("job_title")
+    if title is not None and not isinstance(title, str):
+        problems.append(
+            Violation(prefix + "job_title", "invalid-type", "job_title must be text.", SIGNED_RULE)
+        )
+    if problems:
+        raise RuleViolation(problems)
+    return Signatory(str(data["name"]), str(data["email"]), title)
+
+
+def _organisation_id(value: str, field: str = "org_id") -> str:
+    """The path's organisation id, when it has the one id shape (issue 9 §4)."""
+    refused = check_organisation_id(value, field)
+    if refused:
+        raise RuleViolation([refused])
+    return value
+
+
+@bp.put("/api/v1/helpdesk/organisations/<org_id>/signatory")
+def record_signatory(org_id: str) -> Any:
+    """Issue 9 §1: the signatory, from the signed Organisation Agreement (audited)."""
+    _organisation_id(org_id)
+    data = _body()
+    reason = data.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _bad("reason", "invalid-type", "reason must be text.")
+    return jsonify(service().record_signatory(agent(), org_id, _signatory(data), reason))
+
+
 @bp.get("/api/v1/helpdesk/organisations/<org_id>")
 def organisation(org_id: str) -> Any:
-    return jsonify(service().organisation_view(agent(), org_id))
+    return jsonify(service().organisation_view(agent(), _organisation_id(org_id)))
 
 
 _PERSON_FIELDS = {
@@ -294,7 +341,9 @@ def register_organisation() -> Any:
     org = Organisation(
         str(texts["id"]), str(texts["name"]), str(texts["kind"]), frozenset(entitlements)
     )
-    result = service().register_organisation(agent(), org, UserDetails(**details))
+    signed = data.get("signatory")
+    signatory = _signatory(signed, "signatory.") if signed is not None else None
+    result = service().register_organisation(agent(), org, UserDetails(**details), signatory)
     answer = jsonify(result.as_dict())
     answer.status_code = 201
     return answer

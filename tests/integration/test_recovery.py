@@ -26,11 +26,12 @@ from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import SUPER_USER, Actor
-from lrs_keycloak.domain.recovery import NewSuperUserForm
+from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm, nominee_details
+from lrs_keycloak.domain.signatories import Signatory
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.contacts import PRIMARY_CONTACT, OrganisationContacts
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.keycloak.users import UserDirectory, organisation_path
 from lrs_keycloak.services.recovery import (
     ApprovalLinks,
     RecoveryService,
@@ -38,10 +39,12 @@ from lrs_keycloak.services.recovery import (
     SmtpSettings,
     helpdesk_agent,
 )
-from lrs_keycloak.services.user_admin import NotPermitted, Operator, UserAdmin
+from lrs_keycloak.services.signatories import SignatoryBook
+from lrs_keycloak.services.user_admin import NotPermitted, Operator, UserAdmin, representation
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.recovery import RecoveryStore
+from lrs_keycloak.store.signatories import SignatoryStore
 from lrs_keycloak.web import create_app
 from tests.support.helpdesk import PASSWORD, make_agent
 from tests.support.oidc import tokens
@@ -54,7 +57,7 @@ MANAGER_IP = "203.0.113.7"
 _numbers = itertools.count(1)
 _names = (
     f"{first}{last}"
-    for last in ("ley", "wood", "field", "ford", "more", "ton")
+    for last in ("ley", "wood", "field", "ford", "more", "ton", "bury", "well", "dale", "hurst")
     for first in ("Ash", "Brook", "Cole", "Dun", "Elm", "Fair", "Gold", "Hart", "Kings", "Lang")
 )
 
@@ -79,6 +82,8 @@ class World:
     app: Flask
     hal: Actor  # the agent who raises cases
     ida: Actor  # a second agent
+    jo: Actor  # a third agent
+    signatories: SignatoryBook
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +104,7 @@ def world(
     engine = make_engine(f"sqlite:///{db}")
     admin = UserAdmin(UserDirectory(synced_gateway), AuditLog(engine), policy)
     clock = Clock()
+    signatories = SignatoryBook(SignatoryStore(engine), admin.directory)
     service = RecoveryService(
         admin,
         RecoveryStore(engine),
@@ -106,6 +112,7 @@ def world(
         SmtpMailer(SmtpSettings(host="127.0.0.1", port=inbox.port)),
         ApprovalLinks("integration-test-secret"),
         PUBLIC_URL,
+        signatories=signatories,
         clock=clock,
     )
     app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
@@ -113,7 +120,8 @@ def world(
     app.test_client_class = CheckedClient  # every help desk answer is checked against OpenAPI
     hal = helpdesk_agent(admin, make_agent(synced_gateway, "Hal", "Desk"))
     ida = helpdesk_agent(admin, make_agent(synced_gateway, "Ida", "Second"))
-    return World(synced_gateway, admin, service, clock, inbox, app, hal, ida)
+    jo = helpdesk_agent(admin, make_agent(synced_gateway, "Jo", "Third"))
+    return World(synced_gateway, admin, service, clock, inbox, app, hal, ida, jo, signatories)
 
 
 @pytest.fixture(autouse=True)
@@ -122,8 +130,17 @@ def _clock_back(world: World) -> Iterator[None]:
     world.clock.offset = timedelta()
 
 
-def organisation(world: World, lost: bool = True) -> tuple[Organisation, str]:
-    """A newly registered organisation and its super user (suspended when ``lost``)."""
+def signatory(org: Organisation) -> Signatory:
+    """The Organisation Agreement's signatory: the senior manager ``form`` names by default."""
+    n = org.id.split("-")[-1]
+    return Signatory("Priya Principal", f"principal@c{n}.example.org", "Principal")
+
+
+def organisation(
+    world: World, lost: bool = True, signed_by: Signatory | bool | None = True
+) -> tuple[Organisation, str]:
+    """A newly registered organisation and its super user (suspended when ``lost``), with its
+    signatory recorded by the operator who registered it (none when ``signed_by`` is None)."""
     n = next(_numbers)
     org = Organisation(f"college-{n}", f"College Number {n}", "college", frozenset())
     family = next(_names)
@@ -133,6 +150,10 @@ def organisation(world: World, lost: bool = True) -> tuple[Organisation, str]:
     result = world.admin.register_organisation(Operator("recovery-tests"), org, details)
     assert result.user is not None
     username = result.user["username"]
+    if signed_by is not None:
+        chosen = signatory(org) if signed_by is True else signed_by
+        assert isinstance(chosen, Signatory)
+        world.signatories.record("operator:recovery-tests", org.id, chosen, registering=True)
     if lost:
         user = world.admin.directory.find_user(username)
         assert user is not None
@@ -228,9 +249,14 @@ def test_happy_path_approval_link_from_email_then_completion_creates_super_user(
     assert shown["decision"]["by"] == nsu.manager_email
     assert shown["decision"]["at"]
 
-    done = client.post(f"/api/v1/recovery-cases/{case['id']}/complete", headers=hal)
+    _, ida = api(world, world.ida.username)  # four eyes: a second agent completes
+    done = client.post(f"/api/v1/recovery-cases/{case['id']}/complete", headers=ida)
     assert done.status_code == 200, done.get_json()
     result = done.get_json()
+    assert result["relied_on"]["approval"]["method"] == "link"
+    assert result["relied_on"]["approval"]["ip"] == MANAGER_IP
+    assert result["relied_on"]["manager"]["email"] == nsu.manager_email
+    assert result["relied_on"]["nominee"]["email"] == nsu.nominee_email
     username = result["user"]["username"]
     assert result["case"]["state"] == "completed"
     assert result["case"]["super_user"] == username
@@ -251,14 +277,14 @@ def test_happy_path_approval_link_from_email_then_completion_creates_super_user(
     assert raw["attributes"][PRIMARY_CONTACT] == [username]
     assert raw["attributes"]["lrsOrgName"] == [org.name]  # the other attributes are kept
 
-    hal_name = world.hal.username
-    assert events(world, org)[1:] == [  # [0] is the organisation's registration
+    hal_name, ida_name = world.hal.username, world.ida.username
+    assert events(world, org)[2:] == [  # [0:2]: the registration and its signatory
         ("recovery_opened", hal_name),
         ("recovery_link_sent", hal_name),
         ("recovery_approved", nsu.manager_email),
-        ("user_created", hal_name),
-        ("recovery_completed", hal_name),
-        ("primary_contact_changed", hal_name),
+        ("user_created", ida_name),
+        ("recovery_completed", ida_name),
+        ("primary_contact_changed", ida_name),
     ]
     trail = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
     assert [e["action"] for e in trail["audit"]] == [
@@ -327,7 +353,7 @@ def test_completion_refused_when_a_super_user_is_reinstated_before_completion(
     world.admin.directory.set_enabled(old.id, True)  # the super user is back
 
     with pytest.raises(RuleViolation) as refused:
-        world.service.complete(world.hal, case["id"])
+        world.service.complete(world.ida, case["id"])
     assert [v.code for v in refused.value.violations] == ["super-user-active-again"]
     assert lost in refused.value.violations[0].message
     assert world.service.store.get(case["id"]).state == "approved"  # type: ignore[union-attr]
@@ -440,7 +466,7 @@ def test_double_completion_creates_one_user(world: World) -> None:
         except RuleViolation as refused:
             outcomes.append(refused)
 
-    threads = [threading.Thread(target=complete, args=(a,)) for a in (world.hal, world.ida)]
+    threads = [threading.Thread(target=complete, args=(a,)) for a in (world.ida, world.jo)]
     for t in threads:
         t.start()
     for t in threads:
@@ -641,6 +667,13 @@ def test_cli_open_approve_complete_as_named_agents(
     def run(*args: str) -> Any:
         return CliRunner().invoke(main, ["recovery", *args, "--realm", world.gw.realm])
 
+    signed = signatory(org)  # this database's own record, by a third agent
+    recorded = run(
+        "signatory", org.id, "--name", signed.name, "--email", signed.email,
+        "--agent", world.jo.username,
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    assert f"Recorded {signed.name} <{signed.email}>" in recorded.output
     opened = run("open", "--form", str(form_file), "--agent", world.hal.username, "--json")
     assert opened.exit_code == 0, opened.output
     case_id = json.loads(opened.output)["case"]["id"]
@@ -655,10 +688,13 @@ def test_cli_open_approve_complete_as_named_agents(
     assert second.exit_code == 0, second.output
     assert "approved paper by ida.second" in second.output
 
-    done = run("complete", str(case_id), "--agent", world.hal.username)
+    own_completion = run("complete", str(case_id), "--agent", world.hal.username, "--yes")
+    assert own_completion.exit_code == 3 and "cannot complete it" in own_completion.output
+    done = run("complete", str(case_id), "--agent", world.ida.username, "--yes")
     assert done.exit_code == 0, done.output
     assert "Created super user neil." in done.output
-    again = run("complete", str(case_id), "--agent", world.ida.username)
+    assert "relying on: approved on paper by ida.second" in done.output
+    again = run("complete", str(case_id), "--agent", world.jo.username, "--yes")
     assert again.exit_code == 3 and "already completed" in again.output
 
     listed = run("list", "--state", "completed", "--agent", world.ida.username)
@@ -706,3 +742,235 @@ def test_the_help_desk_registers_an_organisation_with_its_first_super_user(world
     refused = client.post("/api/v1/helpdesk/organisations", json=body, headers=headers)
     assert refused.status_code in (401, 403)
     assert world.admin.directory.find_organisation("another-awards") is None
+
+
+# --- issue 9 §1: dual control -------------------------------------------------------------------
+
+
+def test_one_agent_cannot_route_the_approval_link_to_an_address_they_typed(world: World) -> None:
+    org, _ = organisation(world)
+    client, hal = api(world, world.hal.username)
+    theirs = form(org, manager_name="Hal Desk", manager_email="hal.desk.private@example.net")
+    opened = client.post("/api/v1/recovery-cases", json=theirs.as_dict(), headers=hal)
+    assert opened.status_code == 201, opened.get_json()
+    case = opened.get_json()["case"]
+    assert case["state"] == "received" and case["approval_link"] is None
+    (why,) = [w for w in opened.get_json()["warnings"] if w["code"] == "manager-not-signatory"]
+    assert "paper approval" in why["message"] and why["rule"]
+    assert world.inbox.to(theirs.manager_email) == []
+
+    # Asking again is refused, naming why; only a second agent's paper approval remains.
+    again = client.post(f"/api/v1/recovery-cases/{case['id']}/approval-link", headers=hal)
+    assert again.status_code == 422
+    assert again.get_json()["errors"][0]["code"] == "manager-not-signatory"
+    assert world.inbox.to(theirs.manager_email) == []
+    assert "recovery_link_sent" not in [a for a, _ in events(world, org)]
+
+
+def test_without_a_recorded_signatory_only_paper_approval_remains(world: World) -> None:
+    org, _ = organisation(world, signed_by=None)
+    outcome = world.service.open(world.hal, form(org))
+    assert outcome.case["state"] == "received"
+    assert "no-signatory-recorded" in [w.code for w in outcome.warnings]
+    approved = world.service.record_paper_approval(world.ida, outcome.case["id"], "SCAN-N1")
+    assert approved.case["state"] == "approved"
+
+
+def test_a_signatory_the_agent_recorded_cannot_carry_their_own_link(world: World) -> None:
+    org, _ = organisation(world, signed_by=None)
+    client, hal = api(world, world.hal.username)
+    signed = signatory(org)
+    put = client.put(
+        f"/api/v1/helpdesk/organisations/{org.id}/signatory",
+        json=signed.as_dict(),
+        headers=hal,
+    )
+    assert put.status_code == 200, put.get_json()
+    assert put.get_json()["signatory"]["recorded_by"] == world.hal.username
+    assert ("organisation_signatory_recorded", world.hal.username) in events(world, org)
+    changed = client.put(
+        f"/api/v1/helpdesk/organisations/{org.id}/signatory",
+        json={**signed.as_dict(), "email": "elsewhere@example.net"},
+        headers=hal,
+    )
+    assert changed.status_code == 422
+    assert changed.get_json()["errors"][0]["code"] == "reason-required"
+
+    nsu = form(org)
+    outcome = world.service.open(world.hal, nsu)
+    assert outcome.case["state"] == "received"
+    assert "signatory-recorded-by-agent" in [w.code for w in outcome.warnings]
+    assert world.inbox.to(nsu.manager_email) == []
+    # Nor may another agent send it while the address is hal's word alone ...
+    with pytest.raises(RuleViolation) as refused:
+        world.service.send_link(world.ida, outcome.case["id"])
+    assert [v.code for v in refused.value.violations] == ["signatory-recorded-by-agent"]
+    # ... until a second agent confirms the signatory from the signed agreement.
+    world.service.record_signatory(world.jo, org.id, signed, "checked against signed OA")
+    sent = world.service.send_link(world.ida, outcome.case["id"])
+    assert sent.case["approval_link"]["sent_to"] == signed.email
+    assert link_from_email(world, signed.email)
+
+
+def test_four_eyes_the_agent_who_opened_cannot_complete_even_after_a_link_approval(
+    world: World,
+) -> None:
+    org, _ = organisation(world)
+    nsu = form(org)
+    case = world.service.open(world.hal, nsu).case
+    path = link_from_email(world, nsu.manager_email)
+    assert world.app.test_client().post(path, data={"decision": "approve"}).status_code == 200
+
+    client, hal = api(world, world.hal.username)
+    own = client.post(f"/api/v1/recovery-cases/{case['id']}/complete", headers=hal)
+    assert own.status_code == 422 and own.get_json()["errors"][0]["code"] == "own-case"
+    assert super_users_named(world, org, nsu.nominee_family_name) == []
+    shown = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
+    assert shown["state"] == "approved"
+    assert shown["relied_on"]["approval"]["by"] == nsu.manager_email
+    assert shown["signatory"]["email"] == nsu.manager_email
+
+    done = world.service.complete(world.ida, case["id"])
+    assert done.user is not None and done.relied_on is not None
+    assert done.relied_on["manager"]["name"] == nsu.manager_name
+
+
+def test_repeated_rejected_requests_are_in_the_history_and_flagged_from_the_third(
+    world: World,
+) -> None:
+    org, _ = organisation(world)
+    for attempt in range(3):
+        nsu = form(org, form_reference=f"NSU-R{attempt}")
+        world.service.open(world.hal, nsu)
+        path = link_from_email(world, nsu.manager_email, count=attempt + 1)
+        assert world.app.test_client().post(path, data={"decision": "reject"}).status_code == 200
+    client, hal = api(world, world.hal.username)
+    view = client.get(f"/api/v1/helpdesk/organisations/{org.id}", headers=hal).get_json()
+    assert view["failed_requests"] == 3
+    assert [c["state"] for c in view["case_history"]] == ["rejected"] * 3
+    assert [w["code"] for w in view["warnings"]] == ["repeated-failed-requests"]
+    fourth = world.service.open(world.hal, form(org, form_reference="NSU-R3"), send_link=False)
+    assert "repeated-failed-requests" in [w.code for w in fourth.warnings]
+
+
+def test_help_desk_registration_records_the_signatory(world: World) -> None:
+    client, headers = api(world, world.hal.username)
+    body = {
+        "id": "signed-college",
+        "name": "Signed College",
+        "kind": "college",
+        "super_user": {
+            "title": "Dr",
+            "given_name": "Ada",
+            "family_name": next(_names),
+            "verification_provided": "Organisation Registration Form ORF-78",
+            "email": "ada@signed.example.org",
+        },
+        "signatory": {"name": "Sam Signer", "email": "sam@signed.example.org", "job_title": None},
+    }
+    answer = client.post("/api/v1/helpdesk/organisations", json=body, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    recorded = world.signatories.get("signed-college")
+    assert recorded is not None and recorded.signatory.email == "sam@signed.example.org"
+    assert recorded.recorded_by == world.hal.username
+    bad = {**body, "id": "badly-signed", "signatory": {"name": "Sam", "email": "nope"}}
+    refused = client.post("/api/v1/helpdesk/organisations", json=bad, headers=headers)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["field"] == "signatory.email"
+    assert world.admin.directory.find_organisation("badly-signed") is None
+
+
+# --- issue 9 §2: a completion that died mid-way is taken over, still one super user ---------
+
+
+def _claimed_and_abandoned(world: World, minutes_ago: int) -> tuple[Organisation, Any, int]:
+    """An approved case whose completion claim (ida's) was left ``minutes_ago``, as when the
+    process completing it died."""
+    org, _ = organisation(world)
+    nsu = form(org, make_primary_contact=False)
+    case = world.service.open(world.hal, nsu, send_link=False).case
+    world.service.record_paper_approval(world.ida, case["id"], "SCAN-T1")
+    back = world.clock() - timedelta(minutes=minutes_ago)
+    moved = world.service.store.move(
+        case["id"], [CaseState.APPROVED], CaseState.COMPLETING, now=back, claimed_by="ida.second"
+    )
+    assert moved is not None
+    return org, nsu, case["id"]
+
+
+def test_a_fresh_completion_claim_is_not_taken_over(world: World) -> None:
+    _, _, case_id = _claimed_and_abandoned(world, minutes_ago=1)
+    with pytest.raises(RuleViolation) as refused:
+        world.service.complete(world.jo, case_id)
+    assert [v.code for v in refused.value.violations] == ["completion-in-progress"]
+    assert "take" in refused.value.violations[0].message
+
+
+def test_a_stale_claim_that_created_nothing_is_taken_over_and_creates_one_super_user(
+    world: World,
+) -> None:
+    org, nsu, case_id = _claimed_and_abandoned(world, minutes_ago=20)
+    with pytest.raises(RuleViolation) as own:  # four eyes hold for the taker too
+        world.service.complete(world.hal, case_id)
+    assert [v.code for v in own.value.violations] == ["own-case"]
+    done = world.service.complete(world.jo, case_id)
+    assert done.case["state"] == "completed" and done.case["completed_by"] == world.jo.username
+    assert super_users_named(world, org, nsu.nominee_family_name) == [done.user["username"]]
+    actions = [a for a, _ in events(world, org)]
+    assert actions.count("recovery_completion_taken_over") == 1
+    assert actions.count("user_created") == 1 and actions.count("recovery_completed") == 1
+
+
+def test_a_stale_claim_whose_account_exists_adopts_it_instead_of_making_a_second(
+    world: World,
+) -> None:
+    org, nsu, case_id = _claimed_and_abandoned(world, minutes_ago=20)
+    # The dead process had created the account, but not yet given it its role nor enabled it.
+    details = nominee_details(nsu)
+    username = f"neil.{nsu.nominee_family_name.lower()}"
+    world.admin.directory.create_user(
+        {
+            **representation(details),
+            "username": username,
+            "enabled": False,
+            "groups": [organisation_path(org.id)],
+        }
+    )
+    done = world.service.complete(world.jo, case_id)
+    assert done.case["super_user"] == username and done.user is not None
+    found = [
+        u
+        for u in world.admin.directory.members(
+            world.admin.directory.find_organisation(org.id),  # type: ignore[arg-type]
+            [SUPER_USER],
+            locks=False,
+        )
+        if u.last_name == nsu.nominee_family_name
+    ]
+    assert [(u.username, u.enabled, SUPER_USER in u.roles) for u in found] == [
+        (username, True, True)
+    ]
+    completed = next(
+        e for e in world.admin.audit.events(org.id) if e.action == "recovery_completed"
+    )
+    assert completed.details["adopted_existing_account"] is True
+    assert world.inbox.wait_for(nsu.nominee_email)  # the set-password email, sent again
+
+
+def test_organisation_ids_not_of_the_one_shape_are_refused_naming_the_field(world: World) -> None:
+    # Issue 9 §4: these reached the same organisation in Keycloak, so "one open case per
+    # organisation" was bypassed.
+    org, _ = organisation(world)
+    client, hal = api(world, world.hal.username)
+    for crafted in (f"x/../{org.id}", f"{org.id}#2", f"{org.id}?x", f" {org.id}"):
+        opened = client.post(
+            "/api/v1/recovery-cases",
+            json={**form(org, organisation_id=crafted).as_dict(), "send_link": False},
+            headers=hal,
+        )
+        assert opened.status_code == 422, crafted
+        assert "organisation_id" in {e["field"] for e in opened.get_json()["errors"]}
+    assert world.service.store.cases(organisation_id=org.id) == []
+    for path in ("x..y", "UPPER"):
+        shown = client.get(f"/api/v1/helpdesk/organisations/{path}", headers=hal)
+        assert shown.status_code == 422 and shown.get_json()["errors"][0]["field"] == "org_id"

@@ -11,8 +11,10 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import SUPER_USER, Member
 from lrs_keycloak.domain.recovery import (
     CANCELLABLE,
+    FAILED_REQUESTS_FLAG_FROM,
     FINAL,
     OPEN,
+    STALE_CLAIM_AFTER,
     TRANSITIONS,
     Approval,
     CaseState,
@@ -21,13 +23,18 @@ from lrs_keycloak.domain.recovery import (
     cases_to_withdraw,
     check_completion,
     check_form_present,
+    check_four_eyes,
     check_link_decision,
     check_paper_approval,
     check_record_form,
     check_recovery_allowed,
     check_transition,
+    completion_summary,
+    is_claim_stale,
     is_link_expired,
+    made_for_case,
     nominee_details,
+    repeated_failures_warning,
     require_form,
     require_transition,
     validate_form,
@@ -407,3 +414,75 @@ def test_completion_without_form_refused() -> None:
     assert [(p.field, p.code) for p in problems] == [("form", "form-missing")]
     # Even were a case without a form ever marked approved, it would not be completed.
     assert [p.code for p in check_completion(waiting(state=S.APPROVED), [])] == ["form-missing"]
+
+
+# --- issue 9 §1: four eyes, what completion relies on, repeated failed requests ---------------
+
+
+def test_the_agent_who_raised_the_case_cannot_complete_it_whatever_the_approval_route() -> None:
+    by_link = case(
+        S.APPROVED,
+        approval=Approval("link", True, FORM.manager_email, NOW, ip="203.0.113.7"),
+    )
+    problems = check_completion(by_link, [member("sid", enabled=False)], "HAL.helpdesk")
+    assert [p.code for p in problems] == ["own-case"]
+    assert check_completion(by_link, [member("sid", enabled=False)], "ida.second") == []
+
+
+def test_the_agent_who_recorded_the_form_cannot_complete_the_case() -> None:
+    recorded = case(S.APPROVED, raised_by="lrs-enforcer", form_recorded_by="hal.helpdesk")
+    assert [p.code for p in check_completion(recorded, [], "hal.helpdesk")] == ["own-case"]
+    assert check_four_eyes(recorded, "ida.second") is None
+
+
+def test_completion_summary_names_the_nominee_the_manager_and_the_approval() -> None:
+    approved = case(
+        S.APPROVED,
+        approval=Approval("paper", True, "ida.second", NOW, reference="SCAN-1"),
+        form_recorded_by="hal.helpdesk",
+    )
+    summary = completion_summary(approved)
+    assert summary["nominee"] == {
+        "name": "Ms Nadia Newman",
+        "email": FORM.nominee_email,
+        "telephone": FORM.nominee_telephone,
+    }
+    assert summary["manager"] == {
+        "name": "Priya Principal",
+        "job_title": "Principal",
+        "email": FORM.manager_email,
+        "signed_agreement": True,
+    }
+    assert summary["approval"] == {
+        "method": "paper",
+        "approved": True,
+        "by": "ida.second",
+        "at": NOW.isoformat(),
+        "ip": None,
+        "reference": "SCAN-1",
+    }
+    assert summary["request_entered_by"] == ["hal.helpdesk"]
+
+
+def test_repeated_failed_requests_are_flagged_from_the_third() -> None:
+    assert repeated_failures_warning(0) is None
+    assert repeated_failures_warning(FAILED_REQUESTS_FLAG_FROM - 1) is None
+    flagged = repeated_failures_warning(FAILED_REQUESTS_FLAG_FROM)
+    assert flagged is not None and flagged.code == "repeated-failed-requests"
+    assert f"{FAILED_REQUESTS_FLAG_FROM} earlier requests" in flagged.message
+
+
+def test_a_completion_claim_is_stale_only_after_the_limit() -> None:
+    claimed = case(S.COMPLETING, claimed_by="ida.second", updated_at=NOW)
+    assert not is_claim_stale(claimed, NOW + STALE_CLAIM_AFTER - timedelta(seconds=1))
+    assert is_claim_stale(claimed, NOW + STALE_CLAIM_AFTER)
+    assert not is_claim_stale(replace(claimed, state=S.APPROVED), NOW + timedelta(days=1))
+
+
+def test_the_account_an_interrupted_completion_made_is_recognised_by_email_and_form() -> None:
+    made = nominee_details(FORM)
+    assert made_for_case(
+        FORM, made.email.upper() if made.email else None, made.verification_provided
+    )
+    assert not made_for_case(FORM, made.email, "HR check 1")
+    assert not made_for_case(FORM, "someone.else@anytown.example.org", made.verification_provided)

@@ -41,6 +41,7 @@ def test_event_catalogue_recovery_and_enforcer_ids_are_pinned() -> None:
         "recovery_cancelled": 106,
         "primary_contact_changed": 107,
         "recovery_form_recorded": 108,
+        "recovery_completion_taken_over": 109,
         "enforcer_flag_raised": 200,
         "enforcer_role_removed": 201,
         "enforcer_user_disabled": 202,
