@@ -25,3 +25,9 @@ def admin_events_since(gw: KeycloakGateway, time_ms: int) -> list[dict[str, Any]
     """Stored admin events at or after `time_ms`, oldest first (Keycloak lists newest first)."""
     events = list(gw.paged("/admin-events", {"dateFrom": str(time_ms)}, page=500))
     return sorted(events, key=lambda e: (e.get("time", 0), e.get("id", "")))
+
+
+def login_events_since(gw: KeycloakGateway, time_ms: int, event_type: str) -> list[dict[str, Any]]:
+    """Stored login events of one type at or after `time_ms`, oldest first."""
+    events = list(gw.paged("/events", {"dateFrom": str(time_ms), "type": event_type}, page=500))
+    return sorted(events, key=lambda e: (e.get("time", 0), e.get("id", "")))

@@ -32,7 +32,11 @@ from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.domain.recovery import CaseState, cases_to_withdraw
 from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
 from lrs_keycloak.keycloak.errors import NotFound
-from lrs_keycloak.keycloak.events import admin_events_since, user_organisation_ids
+from lrs_keycloak.keycloak.events import (
+    admin_events_since,
+    login_events_since,
+    user_organisation_ids,
+)
 from lrs_keycloak.keycloak.users import OrgGroup, UserDirectory, UserRecord
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, EnforcementStore, Flag
@@ -42,6 +46,11 @@ ENFORCER = "lrs-enforcer"
 #: Why the enforcer cancels a case it opened that still awaits its form.
 SUPER_USER_BACK = "an active super user is back"
 CURSOR = "admin-events"
+#: Keycloak's login event when repeated wrong passwords lock an account for good (it disables
+#: the account; no admin event says so). An outsider who knows the username pattern can lock
+#: out every super user of an organisation: the organisation is re-checked as for a suspension.
+LOCKOUT = "USER_DISABLED_BY_PERMANENT_LOCKOUT"
+LOCKOUT_CURSOR = "lockout-events"
 log = logging.getLogger(__name__)
 
 NO_ROLE = "no-role"
@@ -100,8 +109,15 @@ class Enforcer:
     # --- entry points ----------------------------------------------------------------------------
 
     def handle(self, event: dict[str, Any]) -> Outcome:
-        """React to one admin event (from the webhook or the poller)."""
+        """React to one admin event, or a permanent lockout (from the webhook or the poller)."""
         outcome = Outcome([], [], [])
+        if event.get("kind") == "login" or "resourceType" not in event:
+            user_id = event.get("userId")
+            if event.get("type") == LOCKOUT and isinstance(user_id, str):
+                with self._lock:
+                    orgs = user_organisation_ids(self.directory.gw, user_id)
+                    self._check_organisations(orgs, outcome)
+            return outcome
         if event.get("kind", "admin") != "admin" or event.get("resourceType") not in _WATCHED:
             return outcome
         match = _USER_PATH.match(str(event.get("resourcePath", "")))
@@ -114,38 +130,47 @@ class Enforcer:
                 now_in: list[str] = []
             else:
                 now_in = self._check_user(user_id, outcome)
-            affected = sorted(set(before) | set(now_in))
-            # Read once per event, not once per use: the realm's LRBSuperUser holders.
-            holders = {SUPER_USER: self.directory.role_members(SUPER_USER)} if affected else {}
-            for org_id in affected:
-                group = self.directory.find_organisation(org_id)
-                if group is None:
-                    continue
-                members = self.directory.members(group, [SUPER_USER], locks=False, holders=holders)
-                if self.policy.admin_console_scoped:
-                    # Who administers the organisation in the console, and which of its members
-                    # they may give roles to, follow the change now, not at the next sync.
-                    refresh_organisation(
-                        self.directory.gw,
-                        self.policy,
-                        org_id,
-                        members=[m.id for m in members],
-                        super_users=holders[SUPER_USER],
-                    )
-                self._check_organisation(group, members, outcome)
+            self._check_organisations(sorted(set(before) | set(now_in)), outcome)
         return outcome
 
+    def _check_organisations(self, affected: list[str], outcome: Outcome) -> None:
+        # Read once per event, not once per use: the realm's LRBSuperUser holders.
+        holders = {SUPER_USER: self.directory.role_members(SUPER_USER)} if affected else {}
+        for org_id in affected:
+            group = self.directory.find_organisation(org_id)
+            if group is None:
+                continue
+            members = self.directory.members(group, [SUPER_USER], locks=False, holders=holders)
+            if self.policy.admin_console_scoped:
+                # Who administers the organisation in the console, and which of its members
+                # they may give roles to, follow the change now, not at the next sync.
+                refresh_organisation(
+                    self.directory.gw,
+                    self.policy,
+                    org_id,
+                    members=[m.id for m in members],
+                    super_users=holders[SUPER_USER],
+                )
+            self._check_organisation(group, members, outcome)
+
     def poll(self) -> int:
-        """Handle the stored admin events not seen yet; returns how many were handled."""
-        cursor = self.store.cursor(CURSOR)
+        """Handle the stored admin events and permanent lockouts not seen yet; returns how many
+        were handled."""
+        gw = self.directory.gw
+        handled = self._poll(CURSOR, lambda since: admin_events_since(gw, since))
+        lockouts = self._poll(LOCKOUT_CURSOR, lambda since: login_events_since(gw, since, LOCKOUT))
+        return handled + lockouts
+
+    def _poll(self, name: str, fetch: Callable[[int], list[dict[str, Any]]]) -> int:
+        cursor = self.store.cursor(name)
         if cursor is None:
             # First run: start from now; earlier history was made before the enforcer existed.
-            self.store.save_cursor(CURSOR, int(self.now().timestamp() * 1000), set())
+            self.store.save_cursor(name, int(self.now().timestamp() * 1000), set())
             return 0
         since, seen = cursor
         handled = 0
         latest, latest_ids = since, set(seen)
-        for event in admin_events_since(self.directory.gw, since):
+        for event in fetch(since):
             if event["time"] == since and event["id"] in seen:
                 continue
             self.handle(event)
@@ -153,7 +178,7 @@ class Enforcer:
             if event["time"] > latest:
                 latest, latest_ids = event["time"], set()
             latest_ids.add(event["id"])
-            self.store.save_cursor(CURSOR, latest, latest_ids)
+            self.store.save_cursor(name, latest, latest_ids)
         return handled
 
     def sweep(self) -> list[Flag]:
@@ -246,6 +271,8 @@ class Enforcer:
         if names:
             problems[GENERIC_NAME] = " ".join(v.message for v in names)
 
+        if user.get("enabled"):
+            self._rearm_reenabled(user_id, username, problems)
         for rule, message in problems.items():
             targets: list[str | None] = list(org_ids) or [None]
             for target_org in targets:
@@ -259,19 +286,41 @@ class Enforcer:
             )
         return org_ids
 
+    def _rearm_reenabled(self, user_id: str, username: str, problems: dict[str, str]) -> None:
+        """An account the enforcer disabled is enabled again but still has its problem: its
+        flag stands and the grace period starts again, so it is disabled again if nobody puts
+        it right (issue 9 §5: re-enabling is not a way round the rule)."""
+        for flag in self.store.user_flags(user_id):
+            if flag.disabled_at is None or flag.rule not in problems:
+                continue
+            self.store.rearm(flag.id, self.now())
+            self._record(
+                "enforcer_flag_raised",
+                flag.organisation_id,
+                username,
+                f"{username} was enabled again while still flagged: {problems[flag.rule]} It "
+                f"will be disabled again after {self.policy.grace_period_hours} h unless put "
+                "right.",
+                flag.rule,
+                {"re_enabled": True, "disabled_at": flag.disabled_at.isoformat()},
+            )
+
     def _check_organisation(
         self, group: OrgGroup, members: list[UserRecord], outcome: Outcome
     ) -> None:
         org_id = group.organisation.id
-        active = [m for m in members if SUPER_USER in m.roles and m.enabled]
+        active = [m for m in members if SUPER_USER in m.roles and m.enabled and not m.locked]
         if active:
             for closed in self.store.resolve_organisation(org_id, NO_SUPER_USER):
                 self._record("enforcer_flag_resolved", org_id, None, "put right", closed.rule)
             self._withdraw_cases(org_id, sorted(m.username for m in active), outcome)
             return
+        locked = sorted(m.username for m in members if SUPER_USER in m.roles and m.locked)
         message = (
-            f"{group.organisation.name} has no active super user: the help desk should contact "
-            "its senior manager about a New Super User Form (guide §10.2)."
+            f"{group.organisation.name} has no active super user"
+            + (f" ({', '.join(locked)} locked out by repeated wrong passwords)" if locked else "")
+            + ": the help desk should contact its senior manager about a New Super User Form "
+            "(guide §10.2)."
         )
         flag = self.store.raise_flag(ORGANISATION_TARGET, org_id, org_id, NO_SUPER_USER, message)
         if flag is None:

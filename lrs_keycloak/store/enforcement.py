@@ -155,6 +155,21 @@ class EnforcementStore:
         with self._lock, self._sessions() as session:
             return [_flag(r) for r in session.scalars(query.order_by(FlagRow.id)).all()]
 
+    def user_flags(self, user_id: str) -> list[Flag]:
+        """The user's open flags."""
+        query = select(FlagRow).where(FlagRow.user_id == user_id, FlagRow.resolved_at.is_(None))
+        with self._lock, self._sessions() as session:
+            return [_flag(r) for r in session.scalars(query.order_by(FlagRow.id)).all()]
+
+    def rearm(self, flag_id: int, now: datetime) -> None:
+        """A disabled account was enabled again with its problem unsolved: the flag stands and
+        the grace period starts again from ``now``."""
+        with self._lock, self._sessions.begin() as session:
+            row = session.get(FlagRow, flag_id)
+            if row is not None:
+                row.disabled_at = None
+                row.raised_at = now
+
     def mark_disabled(self, flag_id: int) -> None:
         with self._lock, self._sessions.begin() as session:
             row = session.get(FlagRow, flag_id)

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from lrs_keycloak.services.enforcement import LOCKOUT
+
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +48,9 @@ class EnforcerRunner:
             return self._enforcer
 
     def on_event(self, event: dict[str, Any]) -> None:
-        if event.get("kind") == "admin":
+        # Admin events, and the login event of a permanent lockout (which disables an account
+        # without any admin event).
+        if event.get("kind") == "admin" or event.get("type") == LOCKOUT:
             self._worker.submit(self._handle, event)
 
     def _handle(self, event: dict[str, Any]) -> None:
@@ -55,7 +59,7 @@ class EnforcerRunner:
             if event.get("realmId") == self._realm_id:
                 enforcer.handle(event)
         except Exception:  # a bad event must not stop the worker; the poller will retry
-            log.exception("The enforcer could not handle admin event %s", event.get("id"))
+            log.exception("The enforcer could not handle event %s", event.get("id"))
 
     def start_polling(self, every_seconds: float) -> None:
         def loop() -> None:

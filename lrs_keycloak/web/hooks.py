@@ -3,7 +3,8 @@
 The signature is HMAC-SHA256 over "<timestamp>.<body>" (keycloak-extension/README.md). A
 delivery is refused when the signature does not match (tampered), when its timestamp is more
 than five minutes away (replayed or badly delayed), or when the same signature was already
-accepted (replayed within the window).
+accepted (replayed within the window) by any of the app's processes: the accepted signatures
+are kept in the app's database (``store.deliveries``), not in one process's memory.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
+
+from lrs_keycloak.store.deliveries import DeliveryLog
+from lrs_keycloak.web import context
 
 TOLERANCE_SECONDS = 300
 log = logging.getLogger(__name__)
@@ -29,25 +33,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-class ReplayGuard:
-    """Signatures accepted within the tolerance window; a second delivery of one is refused."""
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._limit = limit
-        self._lock = threading.Lock()
-
-    def first_time(self, signature: str, now: float) -> bool:
-        with self._lock:
-            while self._seen and (
-                len(self._seen) >= self._limit
-                or next(iter(self._seen.values())) < now - 2 * TOLERANCE_SECONDS
-            ):
-                self._seen.popitem(last=False)
-            if signature in self._seen:
-                return False
-            self._seen[signature] = now
-            return True
+def replay_guard(app: Flask) -> DeliveryLog:
+    """The deliveries accepted so far, in the app's database (shared by its processes)."""
+    keep = timedelta(seconds=2 * TOLERANCE_SECONDS)
+    return context.shared(app, "lrs_replay_guard", lambda: DeliveryLog(context.engine(app), keep))
 
 
 def verify(
@@ -74,8 +63,8 @@ def keycloak_event() -> Any:
     now = time.time()
     signature = request.headers.get("X-LRS-Signature")
     reason = verify(secret, request.headers.get("X-LRS-Timestamp"), signature, body, now)
-    guard: ReplayGuard = current_app.extensions["lrs_replay_guard"]
-    if reason is None and not guard.first_time(str(signature), now):
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if reason is None and not replay_guard(app).first_time(str(signature), now):
         reason = "delivery already received (replayed)"
     if reason is not None:
         log.warning("Refused a webhook delivery: %s", reason)

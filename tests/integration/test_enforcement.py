@@ -98,6 +98,31 @@ def test_a_user_with_no_role_is_flagged_then_disabled_after_the_grace_period(
     assert ("enforcer_user_disabled", "no-role") in _actions(enforcer, COLLEGE.id)
 
 
+def test_a_disabled_account_enabled_again_without_a_fix_is_disabled_again_after_the_grace(
+    gw: KeycloakGateway, enforcer: Enforcer
+) -> None:
+    user_id = _make_user(gw, "Rena", "Enabled", [COLLEGE.id], [])
+    enforcer.poll()
+    enforcer.now = lambda: datetime.now(UTC) + timedelta(hours=25)
+    assert [f.user_id for f in enforcer.sweep()] == [user_id]
+
+    # A super user turns the account back on in the console, still without a role.
+    gw.call("PUT", f"/users/{user_id}", {"enabled": True})
+    enforcer.poll()
+    assert enforcer.sweep() == []  # a new grace period from the re-enabling
+    assert gw.call("GET", f"/users/{user_id}")["enabled"] is True
+    enforcer.now = lambda: datetime.now(UTC) + timedelta(hours=50)
+    assert [f.user_id for f in enforcer.sweep()] == [user_id]
+    assert gw.call("GET", f"/users/{user_id}")["enabled"] is False
+    mine = [e for e in enforcer.audit.events(COLLEGE.id) if e.target == "rena.enabled"][::-1]
+    assert [(e.action, e.details.get("re_enabled", False)) for e in mine] == [
+        ("enforcer_flag_raised", False),
+        ("enforcer_user_disabled", False),
+        ("enforcer_flag_raised", True),
+        ("enforcer_user_disabled", False),
+    ]
+
+
 def test_a_user_in_two_organisations_is_flagged_to_both(
     gw: KeycloakGateway, enforcer: Enforcer
 ) -> None:

@@ -10,6 +10,7 @@ access tokens) and the CLI, all on the enforcer's database.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
@@ -29,6 +30,7 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import SUPER_USER, Actor
 from lrs_keycloak.domain.recovery import NewSuperUserForm
+from lrs_keycloak.domain.signatories import Signatory
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.contacts import OrganisationContacts
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
@@ -41,14 +43,16 @@ from lrs_keycloak.services.recovery import (
     SmtpSettings,
     helpdesk_agent,
 )
+from lrs_keycloak.services.signatories import SignatoryBook
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
 from lrs_keycloak.store.recovery import RecoveryStore
+from lrs_keycloak.store.signatories import SignatoryStore
 from lrs_keycloak.web import create_app
 from tests.support.helpdesk import PASSWORD, make_agent
-from tests.support.oidc import tokens
+from tests.support.oidc import LogonRefused, log_on, tokens
 from tests.support.openapi import CheckedClient
 from tests.support.smtp import Inbox, realm_mail
 
@@ -101,6 +105,7 @@ def desk(
         SmtpMailer(SmtpSettings(host="127.0.0.1", port=inbox.port)),
         ApprovalLinks("integration-test-secret"),
         "http://lrs.example.test",
+        signatories=SignatoryBook(SignatoryStore(engine), admin.directory),
     )
     app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
     app.extensions["lrs_recovery"] = service
@@ -227,7 +232,7 @@ def test_last_super_user_demoted_opens_a_case_awaiting_the_form_then_recovered(
         desk.service.record_paper_approval(desk.hal, case["id"], "SCAN-L1")
     assert [v.code for v in own.value.violations] == ["own-case"]
     desk.service.record_paper_approval(desk.ida, case["id"], "SCAN-L1")
-    done = desk.service.complete(desk.hal, case["id"])
+    done = desk.service.complete(desk.ida, case["id"])  # four eyes: not the form's recorder
     assert done.case["state"] == "completed" and done.user is not None
     created = desk.admin.directory.find_user(done.user["username"])
     assert created is not None and created.enabled
@@ -319,6 +324,8 @@ def test_cli_lists_shows_and_records_the_form_on_a_waiting_case(
     suspend(desk, sue_id)
     (case,) = cases_of(desk, org)
     nsu = form(org)
+    signed = Signatory(nsu.manager_name, nsu.manager_email)  # held by MIAP: the link may go
+    desk.service.signatories.record("operator:recovery-tests", org.id, signed)
     form_file = tmp_path / "form.yaml"
     form_file.write_text(json.dumps(nsu.as_dict()))
 
@@ -364,3 +371,37 @@ def test_the_apps_enforcer_and_help_desk_api_share_the_recovery_cases(
             assert runner.enforcer().recovery is recovery.service().store
     finally:
         runner.stop()
+
+
+def test_super_users_locked_out_by_wrong_passwords_open_a_case_as_a_suspension_would(
+    desk: Desk,
+) -> None:
+    # Issue 9 §5: an outsider who knows the username pattern locks out the organisation's
+    # only super user. Keycloak disables the account with no admin event; the enforcer sees
+    # the lockout's login event and treats it as a change to the organisation.
+    org, sue_id, sue = organisation(desk)
+    desk.gw.call(
+        "PUT",
+        f"/users/{sue_id}/reset-password",
+        {"type": "password", "value": PASSWORD, "temporary": False},
+    )
+    for _ in range(40):
+        if desk.gw.call("GET", f"/users/{sue_id}")["enabled"] is False:
+            break
+        with contextlib.suppress(LogonRefused):
+            log_on(desk.gw.realm, sue, "not the password")
+        time.sleep(0.2)
+    assert desk.gw.call("GET", f"/users/{sue_id}")["enabled"] is False
+
+    desk.enforcer.poll()
+    (case,) = cases_of(desk, org)
+    assert (case["state"], case["raised_by"]) == ("awaiting_form", ENFORCER)
+    alert = next(e for e in events(desk, org) if e.action == "enforcer_helpdesk_alerted")
+    assert sue in alert.reason and "locked out" in alert.reason
+    assert alert.details["case_id"] == case["id"]
+
+    # A super user reinstating her (clear the lock, enable) withdraws the waiting case.
+    desk.admin.directory.clear_lock(sue_id)
+    desk.admin.directory.set_enabled(sue_id, True)
+    desk.enforcer.poll()
+    assert [c["state"] for c in cases_of(desk, org)] == ["cancelled"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from flask.testing import FlaskClient
 
@@ -14,8 +15,9 @@ SECRET = "test-secret"
 BODY = json.dumps({"kind": "login", "type": "LOGIN", "userId": "u1"}).encode()
 
 
-def _client() -> FlaskClient:
-    return create_app({"TESTING": True, "LRS_WEBHOOK_SECRET": SECRET}).test_client()
+def _client(database: str = "sqlite://") -> FlaskClient:
+    config = {"TESTING": True, "LRS_WEBHOOK_SECRET": SECRET, "LRS_DATABASE_URL": database}
+    return create_app(config).test_client()
 
 
 def _post(client: FlaskClient, body: bytes, timestamp: str, signature: str) -> int:
@@ -69,3 +71,12 @@ def test_the_signature_matches_the_java_extensions_known_vectors() -> None:
     assert sign("s\u00e9cret", "1700000000", '{"t":"\u00e9"}'.encode()) == (
         "sha256=3e5268c2bf36c1b61d6e222a01bccaf0812bd2f18175f46acb909c4732f1eae2"
     )
+
+
+def test_a_delivery_replayed_to_another_app_process_is_refused(tmp_path: Path) -> None:
+    # Two app processes share the database: what one accepted, the other refuses.
+    database = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    ts = str(int(time.time()))
+    signature = sign(SECRET, ts, BODY)
+    assert _post(_client(database), BODY, ts, signature) == 204
+    assert _post(_client(database), BODY, ts, signature) == 401

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
+import lrs_keycloak.store.deliveries
 import lrs_keycloak.store.enforcement
-import lrs_keycloak.store.recovery  # noqa: F401  (each module registers its tables)
+import lrs_keycloak.store.recovery
+import lrs_keycloak.store.signatories  # noqa: F401  (each module registers its tables)
 from lrs_keycloak.store.models import Base
 
 target_metadata = Base.metadata

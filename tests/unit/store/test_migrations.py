@@ -13,7 +13,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, Table, create_engine, insert, inspect, select, text
 
-import lrs_keycloak.store.enforcement  # noqa: F401  (its tables belong to the metadata)
+import lrs_keycloak.store.deliveries
+import lrs_keycloak.store.enforcement
+import lrs_keycloak.store.signatories  # noqa: F401  (their tables belong to the metadata)
 from lrs_keycloak.domain.recovery import OPEN
 from lrs_keycloak.store.db import MIGRATIONS, make_engine
 from lrs_keycloak.store.models import Base
