@@ -30,6 +30,14 @@ from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import MAX_LENGTHS, UserDetails, too_long
 from lrs_keycloak.services.user_admin import EDITABLE, UserAdmin
 from lrs_keycloak.settings import DEFAULT_KEYCLOAK_TIMEOUT
+from lrs_keycloak.store.idempotency import (
+    MAX_KEY_LENGTH,
+    Answered,
+    IdempotencyKeys,
+    InProgress,
+    Mismatch,
+    fingerprint,
+)
 from lrs_keycloak.store.locks import OrganisationBusy
 from lrs_keycloak.web import context
 from lrs_keycloak.web.errors import (
@@ -304,6 +312,59 @@ def list_users(org: str) -> Any:
 @bp.post("/organisations/<org>/users")
 def create_user(org: str) -> Any:
     data = _body()
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        return _create_user(org, data)
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        return errors(
+            422,
+            [problem(IDEMPOTENCY_KEY, "invalid-idempotency-key", f"Send 1 to {MAX_KEY_LENGTH} "
+                     "printable characters, e.g. a UUID, the same on every retry.")],
+        )  # fmt: skip
+    # The same request again (same organisation and body): same key, same answer.
+    keys = _idempotency_keys()
+    caller = actor().username
+    claim = keys.claim(caller, key, fingerprint(org, data))
+    if isinstance(claim, Answered):
+        replayed, status = jsonify(claim.body), claim.status
+        replayed.headers[IDEMPOTENCY_KEY] = key
+        replayed.headers["Idempotent-Replayed"] = "true"
+        user = claim.body.get("user")
+        if isinstance(user, dict):
+            replayed.headers["Location"] = _user_url(org, str(user.get("username")))
+        return replayed, status
+    if isinstance(claim, InProgress):
+        return errors(
+            409,
+            [problem(IDEMPOTENCY_KEY, "request-in-progress", "A request with this key is still "
+                     "being handled; send it again in a moment to get its answer.")],
+        )  # fmt: skip
+    if isinstance(claim, Mismatch):
+        return errors(
+            422,
+            [problem(IDEMPOTENCY_KEY, "idempotency-key-reused", "This key was used for a "
+                     "different request; use a new key for a new request.")],
+        )  # fmt: skip
+    try:
+        response, status = _create_user(org, data)
+    except BaseException:
+        keys.release(caller, key)  # refused or failed, nothing made: the key is free again
+        raise
+    keys.finish(caller, key, status, response.get_json())
+    response.headers[IDEMPOTENCY_KEY] = key
+    return response, status
+
+
+def _idempotency_keys() -> IdempotencyKeys:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return context.shared(app, "lrs_idempotency_keys", lambda: IdempotencyKeys(context.engine(app)))
+
+
+def _user_url(org: str, username: str) -> str:
+    return f"{bp.url_prefix}/organisations/{org}/users/{username}"
+
+
+def _create_user(org: str, data: dict[str, Any]) -> tuple[Response, int]:
     problems: list[dict[str, str]] = []
     _unknown(data, {*USER_FIELDS, "roles", "reference"}, problems)
     values = {name: _text(data, name, problems) for name in USER_FIELDS}
@@ -323,14 +384,7 @@ def create_user(org: str) -> Any:
     # is answered with the account the person already has: 200, not a second account.
     response, status = _result(result, 200 if result.existing else 201)
     if result.user is not None:
-        response.headers["Location"] = f"{bp.url_prefix}/organisations/{org}/users/" + str(
-            result.user["username"]
-        )
-    # Accepted and echoed; retries are recognised by the person (above), not by the key, so
-    # nothing needs to remember keys.
-    key = request.headers.get(IDEMPOTENCY_KEY)
-    if key:
-        response.headers[IDEMPOTENCY_KEY] = key
+        response.headers["Location"] = _user_url(org, str(result.user["username"]))
     return response, status
 
 

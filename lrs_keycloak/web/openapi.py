@@ -995,10 +995,14 @@ SPEC: dict[str, Any] = {
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": False,
-                        "description": "Echoed back. A retry is recognised by the person "
-                        "(same names and email or staff ID in the organisation), with or "
-                        "without a key: it answers 200 with the account already made.",
-                        "schema": {"type": "string"},
+                        "description": "Send a new key (e.g. a UUID) with each new person, "
+                        "and the same key when retrying after a lost answer: the retry gets "
+                        "the first answer again (with Idempotent-Replayed: true), never a "
+                        "second account. Kept 24 hours per caller. A key used for a different "
+                        "body is refused (422 idempotency-key-reused); while the first request "
+                        "is still running, 409 request-in-progress. Without a key a retry is "
+                        "still recognised by the person (same names and email or staff ID).",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                     }
                 ],
                 "responses": {
@@ -1017,6 +1021,10 @@ SPEC: dict[str, Any] = {
                         "account, with a person-already-registered warning; nothing created.",
                     ),
                     **_REFUSABLE,
+                    "409": _error(
+                        "A request with this Idempotency-Key is still running "
+                        "(request-in-progress): send it again in a moment."
+                    ),
                 },
             },
         },

@@ -317,6 +317,26 @@ def test_create_user_answers_201_with_generated_username_and_warning(
     assert isinstance(body["event_id"], int)
 
 
+def test_a_retried_creation_with_the_same_idempotency_key_makes_no_second_account(
+    as_user: Any, people: dict[str, str], admin: UserAdmin
+) -> None:
+    # Names only: nothing but the key tells the retry from a namesake (issue 9 §2).
+    api, person = as_user(people["sue"]), new_person("Ada")
+    first = api("POST", USERS_A, person, headers={"Idempotency-Key": "ada-1"})
+    again = api("POST", USERS_A, person, headers={"Idempotency-Key": "ada-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    group = admin.directory.find_organisation(ORG_A.id)
+    assert group is not None
+    namesakes = [
+        u.username
+        for u in admin.directory.members(group, ["LRBOnlineUser"], locks=False)
+        if u.last_name == person["family_name"]
+    ]
+    assert namesakes == [first.get_json()["user"]["username"]]
+
+
 def test_create_user_with_email_sends_the_set_password_email(
     as_user: Any, people: dict[str, str], smtp: Inbox
 ) -> None:

@@ -6,6 +6,7 @@ from alembic import context
 
 import lrs_keycloak.store.deliveries
 import lrs_keycloak.store.enforcement
+import lrs_keycloak.store.idempotency
 import lrs_keycloak.store.recovery
 import lrs_keycloak.store.signatories  # noqa: F401  (each module registers its tables)
 from lrs_keycloak.store.models import Base

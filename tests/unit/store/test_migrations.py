@@ -15,6 +15,7 @@ from sqlalchemy import Connection, MetaData, Table, create_engine, insert, inspe
 
 import lrs_keycloak.store.deliveries
 import lrs_keycloak.store.enforcement
+import lrs_keycloak.store.idempotency
 import lrs_keycloak.store.signatories  # noqa: F401  (their tables belong to the metadata)
 from lrs_keycloak.domain.recovery import OPEN
 from lrs_keycloak.store.db import MIGRATIONS, make_engine
