@@ -42,7 +42,9 @@ def _errors() -> Iterator[None]:
         sys.exit(EXIT_ERROR)
     except RuleViolation as error:
         for violation in error.violations:
-            click.echo(f"Refused: {violation.message} ({violation.rule})", err=True)
+            # Every refusal names its field (the option is the field with dashes).
+            where = f"; field {violation.field}" if violation.field else ""
+            click.echo(f"Refused: {violation.message} ({violation.rule}{where})", err=True)
         sys.exit(EXIT_REFUSED)
     except (GatewayError, local_keycloak.LauncherError) as error:
         click.echo(f"Error: {error}", err=True)

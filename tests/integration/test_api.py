@@ -123,6 +123,7 @@ class Api:
 
     def __call__(self, method: str, path: str, json: Any = None, **kw: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(kw.pop("headers", {}))
         response = self.client.open(path, method=method, json=json, headers=headers, **kw)
         check_response(method, path, response.status_code, response.get_json())
         if response.status_code < 300 and json is not None:
