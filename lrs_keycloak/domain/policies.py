@@ -1,4 +1,4 @@
-"""Who may do what to which users (guide §3, §5, §6, §7, §8, §10.1, §10.2).
+"""Who may do what to which users (guide §3, §5, §6, §7, §8, §10.2).
 
 Modelled on GOV.UK Signon's ``UserPolicy``: predicates answer "may this actor do this to users
 of that organisation?", and helpers check the rules that depend on the organisation's members
@@ -149,11 +149,6 @@ def may_update_own_details(actor: Actor, target_username: str) -> bool:
     return actor.active and _same_user(actor.username, target_username)
 
 
-def scope(actor: Actor, members: Iterable[Member]) -> list[Member]:
-    """The members ``actor`` may see: all of their own organisation's, if a super user."""
-    return [m for m in members if m.organisation_id and actor.is_super_user_of(m.organisation_id)]
-
-
 def _one_organisation(members: Iterable[Member]) -> list[Member]:
     listed = list(members)
     orgs = {m.organisation_id for m in listed}
@@ -223,30 +218,6 @@ def check_last_super_user(
     )
 
 
-def check_single_organisation(current_org_ids: Collection[str]) -> Violation | None:
-    """An account belongs to exactly one organisation (guide §10.1)."""
-    orgs = sorted(set(current_org_ids))
-    if len(orgs) == 1:
-        return None
-    if not orgs:
-        message = (
-            "The account belongs to no organisation: every account must belong to exactly one "
-            "registered organisation, whose super users manage it."
-        )
-    else:
-        message = (
-            f"The account belongs to several organisations ({', '.join(orgs)}): each account "
-            "belongs to exactly one. Someone working for several organisations, such as an "
-            "agency worker, has a separate logon for each."
-        )
-    return Violation(
-        field="organisation_id",
-        code="one-organisation",
-        message=message,
-        rule="guide §10.1: separate user logons for each organisation",
-    )
-
-
 def recovery_allowed(members: Iterable[Member]) -> tuple[bool, list[str]]:
     """Whether the help desk may create a new super user for this organisation (guide §10.2).
 
@@ -285,12 +256,10 @@ __all__ = [
     "UserPolicy",
     "active_super_users",
     "check_last_super_user",
-    "check_single_organisation",
     "deputy_shortfall",
     "deputy_warning",
     "may_update_own_details",
     "recovery_allowed",
     "removes_super_user",
     "role_change_needs_authorisation",
-    "scope",
 ]

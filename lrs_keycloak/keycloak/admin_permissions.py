@@ -37,16 +37,15 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
+from lrs_keycloak.keycloak.changes import Action, Change
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
-
-if TYPE_CHECKING:
-    from lrs_keycloak.keycloak.sync import Action, Change
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
 
 SUPER_USER_ROLE = "LRBSuperUser"
 ADMIN_PERMISSIONS_CLIENT = "admin-permissions"
@@ -57,7 +56,6 @@ SUPER_USER_ADMIN_ROLES = ("query-users", "query-groups")
 PREFIX = "lrs-"
 SUPER_USER_POLICY = "lrs-super-user"
 FINGERPRINT = "Managed by lrs-keycloak sync; fingerprint "
-ORGANISATIONS_GROUP = "organisations"
 GROUP_SCOPES = (
     "view",
     "view-members",
@@ -367,8 +365,6 @@ def plan_admin_permissions(
     exists: bool,
 ) -> list[Change]:
     """The changes that make the organisations' admin permissions equal to the policy."""
-    from lrs_keycloak.keycloak.sync import Change
-
     changes: list[Change] = []
     resolver = _Resolver(gw, policy)
     realm = gw.get_realm() if exists else None
@@ -455,8 +451,6 @@ def _noun(kind: str) -> str:
 def _plan_super_user_composites(
     gw: KeycloakGateway, policy: RealmPolicy, exists: bool
 ) -> list[Change]:
-    from lrs_keycloak.keycloak.sync import Change
-
     client_id = policy.client["clientId"]
     have: set[str] = set()
     if exists:

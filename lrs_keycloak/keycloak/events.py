@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
 
 _PREFIX = f"/{ORGANISATIONS_GROUP}/"
 

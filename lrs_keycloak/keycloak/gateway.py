@@ -1,8 +1,10 @@
 """The one place that talks to Keycloak.
 
-python-keycloak keeps the admin token fresh and the HTTP connections pooled; the calls that it
-has no verb for (user profile, localization, required-action registration, v2 permissions) go
-through its raw methods. Every failure becomes one of `lrs_keycloak.keycloak.errors`.
+python-keycloak's connection keeps the admin token fresh and the HTTP connections pooled; every
+call goes through its raw methods with the admin REST path written out here (its typed
+``KeycloakAdmin`` has no verb for much of what is needed: user profile, localization,
+required-action registration, v2 permissions). Every failure becomes one of
+`lrs_keycloak.keycloak.errors`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jwt
-from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+from keycloak import KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError, KeycloakError
 
 from lrs_keycloak.keycloak.errors import (
@@ -96,8 +98,6 @@ class KeycloakGateway:
                 status=401,
             ) from error
         self._connection = connection
-        self.admin = KeycloakAdmin(connection=connection)
-        self.admin.connection.realm_name = settings.realm
 
     def credentials_owner(self) -> tuple[str, str] | None:
         """``(realm, username)`` of the person whose credentials this gateway uses, read from

@@ -9,83 +9,37 @@ can be planned for deletion.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from lrs_keycloak.config import PROFILE_ATTRIBUTE_KEYS, RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.usernames import keycloak_username_pattern
 from lrs_keycloak.keycloak.admin_permissions import plan_admin_permissions
+from lrs_keycloak.keycloak.changes import Action, Change, Context, Plan
 from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
+from lrs_keycloak.keycloak.names import (
+    AGREEMENT_ACTION,
+    AGREEMENT_ACTION_NAME,
+    AGREEMENT_MODE,
+    AGREEMENT_TEXT,
+    AGREEMENT_TITLE,
+    AGREEMENT_VERSION,
+    BUILT_IN_TERMS,
+    MANAGED_BY,
+    ORG_ENTITLEMENTS,
+    ORG_KIND,
+    ORG_NAME,
+    ORGANISATIONS_GROUP,
+)
 
-ORGANISATIONS_GROUP = "organisations"
-MANAGED_BY = "lrsManagedBy"
-ORG_NAME = "lrsOrgName"
-ORG_KIND = "lrsOrgKind"
-ORG_ENTITLEMENTS = "lrsEntitlements"
 MASKED_SECRET = "**********"
-AGREEMENT_ACTION = "lrs-user-agreement"
-AGREEMENT_ACTION_NAME = "LRS User Agreement"
-BUILT_IN_TERMS = "TERMS_AND_CONDITIONS"
-AGREEMENT_TITLE = "lrsAgreementTitle"
-AGREEMENT_VERSION = "lrsAgreementVersion"
-AGREEMENT_TEXT = "lrsAgreementText"
-AGREEMENT_MODE = "lrsAgreementMode"
 # Keycloak keeps these as sets: compare them without order.
 _SET_FIELDS = {"redirectUris", "webOrigins", "eventsListeners", "enabledEventTypes"}
 # What sync compares of a profile attribute: every key the policy may set but its name.
 _PROFILE_KEYS = tuple(sorted(PROFILE_ATTRIBUTE_KEYS - {"name"}))
-
-Action = Literal["create", "update", "delete"]
-
-
-@dataclass
-class Change:
-    action: Action
-    resource: str
-    name: str
-    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    run: Callable[[KeycloakGateway, _Context], None] | None = field(default=None, repr=False)
-
-    def describe(self) -> str:
-        lines = [f"{self.action:6} {self.resource} {self.name}"]
-        for key, (old, new) in self.fields.items():
-            if self.action == "create":
-                lines.append(f"         {key}: {_show(new)}")
-            elif self.action == "update":
-                lines.append(f"         {key}: {_show(old)} -> {_show(new)}")
-        return "\n".join(lines)
-
-
-@dataclass
-class _Context:
-    """What apply learns on the way (ids of things created earlier in the same run)."""
-
-    client_uuid: str | None = None
-    organisations_group_id: str | None = None
-
-
-@dataclass
-class Plan:
-    changes: list[Change]
-    reads: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def describe(self) -> str:
-        if not self.changes:
-            return "No changes: Keycloak matches the policy."
-        return "\n".join(c.describe() for c in self.changes)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _norm(key: str, value: Any) -> Any:
@@ -250,7 +204,7 @@ def _plan_profile(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> lis
             profile.pop("unmanagedAttributePolicy", None)
         return profile
 
-    def run(g: KeycloakGateway, c: _Context) -> None:
+    def run(g: KeycloakGateway, c: Context) -> None:
         # Re-read at apply time: a new realm starts with Keycloak's default profile and groups.
         g.put_user_profile(build(g.get_user_profile()))
 
@@ -280,7 +234,7 @@ def _plan_events(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> list
     if not fields:
         return []
 
-    def run(g: KeycloakGateway, c: _Context) -> None:
+    def run(g: KeycloakGateway, c: Context) -> None:
         g.put_events_config({**g.get_events_config(), **policy.events})
 
     return [Change("update" if exists else "create", "events", policy.realm, fields, run)]
@@ -336,7 +290,7 @@ def _plan_required_actions(gw: KeycloakGateway, policy: RealmPolicy, exists: boo
                     "into its providers/"
                 )
 
-        def register(g: KeycloakGateway, c: _Context) -> None:
+        def register(g: KeycloakGateway, c: Context) -> None:
             g.register_required_action(AGREEMENT_ACTION, AGREEMENT_ACTION_NAME)
             (action,) = [a for a in g.list_required_actions() if a["alias"] == AGREEMENT_ACTION]
             g.update_required_action(AGREEMENT_ACTION, {**action, **want})
@@ -378,7 +332,7 @@ def _plan_required_actions(gw: KeycloakGateway, policy: RealmPolicy, exists: boo
     return changes
 
 
-def _client_uuid(g: KeycloakGateway, c: _Context, client_id: str) -> str:
+def _client_uuid(g: KeycloakGateway, c: Context, client_id: str) -> str:
     if c.client_uuid is None:
         found = g.find_client(client_id)
         if found is None:
@@ -387,7 +341,7 @@ def _client_uuid(g: KeycloakGateway, c: _Context, client_id: str) -> str:
     return c.client_uuid
 
 
-def _remove_scope(g: KeycloakGateway, c: _Context, client_id: str, scope: str) -> None:
+def _remove_scope(g: KeycloakGateway, c: Context, client_id: str, scope: str) -> None:
     g.remove_client_scope(_client_uuid(g, c, client_id), scope)
 
 
@@ -402,7 +356,7 @@ def _plan_client(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> list
         if refused:
             created["refusedClientScopes"] = (None, list(refused))
 
-        def create(g: KeycloakGateway, c: _Context, r: Json = rep) -> None:
+        def create(g: KeycloakGateway, c: Context, r: Json = rep) -> None:
             # A new client gets the realm's default scopes (offline_access among them), and
             # scope lists in a representation are honoured only in part: remove them after.
             g.create_client(r)
@@ -473,7 +427,7 @@ def _plan_client(gw: KeycloakGateway, policy: RealmPolicy, exists: bool) -> list
     return changes
 
 
-def _organisations_group_id(g: KeycloakGateway, c: _Context) -> str:
+def _organisations_group_id(g: KeycloakGateway, c: Context) -> str:
     if c.organisations_group_id is None:
         found = g.find_top_group(ORGANISATIONS_GROUP)
         if found is None:
@@ -565,7 +519,7 @@ def _plan_organisations(
     return changes
 
 
-def _create_children(g: KeycloakGateway, c: _Context, reps: list[Json]) -> None:
+def _create_children(g: KeycloakGateway, c: Context, reps: list[Json]) -> None:
     parent_id = _organisations_group_id(g, c)
     with ThreadPoolExecutor(max_workers=4) as pool:
         for future in [pool.submit(g.create_child_group, parent_id, rep) for rep in reps]:
@@ -574,7 +528,7 @@ def _create_children(g: KeycloakGateway, c: _Context, reps: list[Json]) -> None:
 
 def apply(gw: KeycloakGateway, the_plan: Plan) -> int:
     """Carry out the plan in its order; returns the number of changes applied."""
-    context = _Context()
+    context = Context()
     done = 0
     for change in the_plan.changes:
         if change.run is not None:

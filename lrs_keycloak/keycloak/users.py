@@ -21,7 +21,7 @@ from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import (
+from lrs_keycloak.keycloak.names import (
     MANAGED_BY,
     ORG_ENTITLEMENTS,
     ORG_KIND,
@@ -30,15 +30,6 @@ from lrs_keycloak.keycloak.sync import (
 )
 
 LRS_CLIENT = "lrs-portal"
-#: Profile attributes kept as Keycloak user attributes (the rest are top-level fields).
-ATTRIBUTES = (
-    "title",
-    "telephone",
-    "mobile",
-    "preferredLanguage",
-    "verificationProvided",
-    "staffId",
-)
 #: How Keycloak marks a user its brute-force protection disabled for good (checked on 26.7.3).
 DISABLED_REASON = "disabledReason"
 PERMANENT_LOCKOUT = "permanentLockout"

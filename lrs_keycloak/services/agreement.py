@@ -25,9 +25,9 @@ from lrs_keycloak.config import (
     load_policy,
 )
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import AGREEMENT_VERSION, apply, plan
+from lrs_keycloak.keycloak.names import AGREEMENT_ACCEPTED_AT, AGREEMENT_VERSION
+from lrs_keycloak.keycloak.sync import apply, plan
 
-ACCEPTED_AT = "lrsAgreementAcceptedAt"
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _HEADER = """\
 # The LRS User Agreement (guide §4.3): shown at logon and accepted before access is given.
@@ -132,6 +132,6 @@ def acceptance(
         username=username,
         name=name,
         version=version,
-        accepted_at=attributes.get(ACCEPTED_AT),
+        accepted_at=attributes.get(AGREEMENT_ACCEPTED_AT),
         current=version is not None and version == current,
     )

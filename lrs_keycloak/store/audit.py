@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import sessionmaker
 
-from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import AuditEventRow
+from lrs_keycloak.store.writes import write_lock
 
 
 @dataclass(frozen=True)

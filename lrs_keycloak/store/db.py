@@ -6,18 +6,16 @@ through ``LRS_DATABASE_URL``.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.orm import sessionmaker
 
 from lrs_keycloak.settings import cache_dir
+from lrs_keycloak.store.schema import metadata
 
 
 def database_url() -> str:
@@ -51,12 +49,8 @@ def migrate(engine: Engine) -> None:
         if "alembic_version" not in tables and tables & set(FIRST_REVISION_TABLES):
             # Made by create_all before migrations existed, perhaps only partly (each store
             # created its own tables): complete the first revision's tables, then adopt it.
-            import lrs_keycloak.store.enforcement
-            import lrs_keycloak.store.recovery  # noqa: F401  (their tables join the metadata)
-            from lrs_keycloak.store.models import Base
-
-            wanted = [Base.metadata.tables[name] for name in FIRST_REVISION_TABLES]
-            Base.metadata.create_all(connection, tables=wanted)
+            wanted = [metadata.tables[name] for name in FIRST_REVISION_TABLES]
+            metadata.create_all(connection, tables=wanted)
             command.stamp(config, FIRST_REVISION)
         command.upgrade(config, "head")
 
@@ -90,13 +84,3 @@ def make_engine(url: str | None = None) -> Engine:
 
     migrate(engine)
     return engine
-
-
-def write_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
-    """SQLite has one writer at a time (and an in-memory database one shared connection):
-    this process's writes to it take turns instead of failing; other databases need nothing."""
-    return threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-
-
-def session_factory(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
-    return sessionmaker(engine, expire_on_commit=False)

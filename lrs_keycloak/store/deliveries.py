@@ -12,8 +12,8 @@ from sqlalchemy import Engine, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import Base, UtcDateTime
+from lrs_keycloak.store.writes import write_lock
 
 
 class DeliveryRow(Base):

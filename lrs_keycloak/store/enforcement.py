@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Engine, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import Base, UtcDateTime
+from lrs_keycloak.store.writes import write_lock
 
 ORGANISATION_TARGET = ""  # user_id of a flag about the organisation itself
 

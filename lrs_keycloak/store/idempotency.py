@@ -18,8 +18,8 @@ from sqlalchemy import JSON, Engine, Integer, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import Base, UtcDateTime
+from lrs_keycloak.store.writes import write_lock
 
 #: How long an answer is kept for retries.
 KEEP = timedelta(hours=24)

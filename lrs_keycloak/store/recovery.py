@@ -39,8 +39,8 @@ from lrs_keycloak.domain.recovery import (
     NewSuperUserForm,
     RecoveryCase,
 )
-from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import Base, UtcDateTime
+from lrs_keycloak.store.writes import write_lock
 
 _OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN)))
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from lrs_keycloak.domain.signatories import RecordedSignatory, Signatory
 from lrs_keycloak.store.audit import AuditEvent, event_of, event_row
-from lrs_keycloak.store.db import write_lock
 from lrs_keycloak.store.models import Base, UtcDateTime
+from lrs_keycloak.store.writes import write_lock
 
 
 class SignatoryRow(Base):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.store.recovery import RecoveryStore
-    from lrs_keycloak.web.api import TokenVerifier
+    from lrs_keycloak.web.tokens import TokenVerifier
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -91,7 +91,7 @@ def recovery_store(app: Flask) -> RecoveryStore:
 
 def token_verifier(app: Flask) -> TokenVerifier:
     def build() -> TokenVerifier:
-        from lrs_keycloak.web.api import API_CLIENT, TokenVerifier
+        from lrs_keycloak.web.tokens import API_CLIENT, TokenVerifier
 
         settings = keycloak_settings()
         return TokenVerifier(

@@ -17,7 +17,7 @@ senior manager's approval page.
   approves or rejects once. The unguessable token in the URL is what makes the POST safe from
   cross-site forgery: a forger would need the token itself.
 
-Bearer tokens are checked by the super users' API's ``TokenVerifier`` (one instance per app).
+Bearer tokens are checked by the super users' API's ``TokenVerifier`` (web.tokens; one per app).
 """
 
 from __future__ import annotations

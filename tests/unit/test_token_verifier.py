@@ -19,8 +19,8 @@ from flask import Flask
 
 from lrs_keycloak.settings import keycloak_settings
 from lrs_keycloak.web import context, create_app
-from lrs_keycloak.web.api import API_CLIENT, JWKS_COOLDOWN, JWKS_LIFESPAN, TokenVerifier
 from lrs_keycloak.web.errors import Unauthorised
+from lrs_keycloak.web.tokens import API_CLIENT, JWKS_COOLDOWN, JWKS_LIFESPAN, TokenVerifier
 
 REALM = "lrs-unit"
 

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import lrs_keycloak.store.deliveries
-import lrs_keycloak.store.enforcement
-import lrs_keycloak.store.idempotency
-import lrs_keycloak.store.recovery
-import lrs_keycloak.store.signatories  # noqa: F401  (each module registers its tables)
-from lrs_keycloak.store.models import Base
+from lrs_keycloak.store.schema import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 connection = context.config.attributes.get("connection")
 if connection is None:  # `alembic` on the command line: the URL from alembic's own config
     from sqlalchemy import create_engine

@@ -13,14 +13,12 @@ from lrs_keycloak.domain.policies import (
     UserPolicy,
     active_super_users,
     check_last_super_user,
-    check_single_organisation,
     deputy_shortfall,
     deputy_warning,
     may_update_own_details,
     recovery_allowed,
     removes_super_user,
     role_change_needs_authorisation,
-    scope,
 )
 
 ORG = "anytown-college"
@@ -79,13 +77,6 @@ def test_a_user_may_update_their_own_details() -> None:
 
 def test_a_suspended_user_may_not_update_their_own_details() -> None:
     assert not may_update_own_details(ACTORS["suspended super user"], "sid.suspended")
-
-
-def test_a_super_user_sees_only_their_own_organisations_users() -> None:
-    members = [member("a.b", "LRBOnlineUser"), Member("c.d", OTHER, frozenset(), True)]
-    assert [m.username for m in scope(ACTORS["own super user"], members)] == ["a.b"]
-    assert scope(ACTORS["own non-super user"], members) == []
-    assert scope(ACTORS["help desk"], members) == []
 
 
 def test_a_member_is_active_when_enabled_and_not_locked() -> None:
@@ -156,16 +147,6 @@ def test_last_super_user_check_knows_its_actions() -> None:
 def test_demoting_means_taking_the_super_user_role_away() -> None:
     assert removes_super_user({SUPER_USER, "LRBOnlineUser"}, {"LRBOnlineUser"})
     assert not removes_super_user({"LRBOnlineUser"}, {"LRBBatchUser"})
-
-
-@pytest.mark.parametrize(("orgs", "ok"), [([ORG], True), ([], False), ([ORG, OTHER], False)])
-def test_an_account_belongs_to_exactly_one_organisation(orgs: list[str], ok: bool) -> None:
-    violation = check_single_organisation(orgs)
-    assert (violation is None) is ok
-    if len(orgs) > 1:
-        assert violation is not None
-        assert "separate logon for each" in violation.message
-        assert "§10.1" in violation.rule
 
 
 def test_the_help_desk_recovers_a_super_user_only_when_none_can_act() -> None:
