@@ -1,62 +1,37 @@
 """`lrs-keycloak`: the operator's command. Thin: parse, call, print, choose the exit code.
 
-Exit codes: 0 done, 1 error, 2 drift (`sync --check`), 3 refused by a rule of the guide.
+Exit codes (cli_errors): 0 done, 1 error, 2 drift (`sync --check`), 3 refused by a rule of the
+guide, 4 usage error.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from lrs_keycloak import local_keycloak
+from lrs_keycloak import __version__, local_keycloak
+from lrs_keycloak.cli_errors import EXIT_DRIFT, EXIT_ERROR, Group, error_boundary
 from lrs_keycloak.cli_recovery import recovery
 from lrs_keycloak.cli_users import organisations, users
-from lrs_keycloak.config import ConfigError, load_organisations, load_policy
-from lrs_keycloak.domain.errors import RuleViolation
-from lrs_keycloak.keycloak.errors import GatewayError
-from lrs_keycloak.settings import PROJECT_ROOT, config_dir, keycloak_settings
-
-EXIT_ERROR = 1
-EXIT_DRIFT = 2
-EXIT_REFUSED = 3
-DEMO_ORGANISATIONS = PROJECT_ROOT / "realm-config" / "demo" / "organisations.yaml"
+from lrs_keycloak.config import load_organisations, load_policy
+from lrs_keycloak.settings import (
+    config_dir,
+    default_config_dir,
+    keycloak_settings,
+    packaged_config_dir,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """The CLI's one error boundary: a clear message and an exit code, never a stack trace."""
-    try:
-        yield
-    except ConfigError as error:
-        click.echo("The policy files are not valid; nothing was written:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(EXIT_ERROR)
-    except RuleViolation as error:
-        for violation in error.violations:
-            # Every refusal names its field (the option is the field with dashes).
-            where = f"; field {violation.field}" if violation.field else ""
-            click.echo(f"Refused: {violation.message} ({violation.rule}{where})", err=True)
-        sys.exit(EXIT_REFUSED)
-    except (GatewayError, local_keycloak.LauncherError) as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_ERROR)
-    except click.ClickException:
-        raise  # a usage error: click prints it with the command's usage (exit 2)
-    except Exception as error:  # the last line of defence: a message, not a stack trace
-        click.echo(f"Unexpected error ({type(error).__name__}): {error}", err=True)
-        sys.exit(EXIT_ERROR)
-
-
-@click.group()
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="lrs-keycloak")
 def main() -> None:
     """Identity and user administration for the Learner Registration Service, on Keycloak."""
 
@@ -89,14 +64,14 @@ database_option = click.option(
 @database_option
 def keycloak_start(database: str) -> None:
     """Fetch, unpack and start Keycloak with the extension; returns once it is ready."""
-    with _errors():
+    with error_boundary():
         click.echo(local_keycloak.start(database=database))
 
 
 @keycloak.command("stop")
 def keycloak_stop() -> None:
     """Stop the Keycloak this command started (by its recorded pid)."""
-    with _errors():
+    with error_boundary():
         click.echo(local_keycloak.stop())
 
 
@@ -149,9 +124,39 @@ def sync(
 ) -> None:
     """Make the Keycloak realm match realm-config/ (plan, then apply)."""
     code = EXIT_ERROR
-    with _errors():
+    with error_boundary():
         code = _sync(realm, organisations, mode or "apply", config)
     sys.exit(code)
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into DIR even when it is not empty.")
+def init(directory: Path, force: bool) -> None:
+    """Write an editable copy of the default policy (realm-config/) to DIR.
+
+    Use it with LRS_CONFIG_DIR=DIR (or --config DIR). --force overwrites the default policy's
+    files there and leaves any others.
+    """
+    with error_boundary():
+        if directory.exists() and any(directory.iterdir()) and not force:
+            click.echo(
+                f"Error: {directory} is not empty; nothing was written (--force overwrites the "
+                "default policy's files there).",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+        shutil.copytree(default_config_dir(), directory, dirs_exist_ok=True)
+        click.echo(
+            f"Wrote the default policy to {directory}; edit it, then use it with "
+            f"LRS_CONFIG_DIR={directory} (or --config {directory})."
+        )
+
+
+def _demo_organisations() -> Path:
+    """The demo organisations of the policy in use, else those shipped with the default one."""
+    chosen = config_dir() / "demo" / "organisations.yaml"
+    return chosen if chosen.is_file() else default_config_dir() / "demo" / "organisations.yaml"
 
 
 # --- agreement --------------------------------------------------------------------------------
@@ -172,8 +177,15 @@ def agreement_publish(file: Path, version: str, realm: str | None, config: Path 
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
     from lrs_keycloak.services.agreement import publish
 
-    with _errors():
+    with error_boundary():
         directory = config or config_dir()
+        if directory == packaged_config_dir():
+            # Publishing writes into the policy folder: never into the installed package.
+            raise click.UsageError(
+                "The default policy inside the installed package is not edited. Make an "
+                "editable copy with `lrs-keycloak init DIR`, then publish with --config DIR "
+                "(or LRS_CONFIG_DIR=DIR)."
+            )
         policy = load_policy(directory, realm=realm)
         gateway = KeycloakGateway(keycloak_settings(policy.realm))
         entry = publish(directory, file, version, gateway)
@@ -187,7 +199,7 @@ def agreement_list(as_json: bool, config: Path | None) -> None:
     """The published versions, the current one marked."""
     from lrs_keycloak.services.agreement import versions
 
-    with _errors():
+    with error_boundary():
         rows = versions(load_policy(config or config_dir()))
         if as_json:
             click.echo(json.dumps(rows, indent=2))
@@ -209,7 +221,7 @@ def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
     from lrs_keycloak.store.audit import AuditLog
     from lrs_keycloak.store.db import make_engine
 
-    with _errors():
+    with error_boundary():
         policy = load_policy(config_dir(), realm=realm)
         admin = UserAdmin(
             UserDirectory(KeycloakGateway(keycloak_settings(policy.realm))),
@@ -253,7 +265,7 @@ def audit(org_id: str | None, as_json: bool, realm: str | None) -> None:
     from lrs_keycloak.store.enforcement import EnforcementStore
     from lrs_keycloak.store.recovery import RecoveryStore
 
-    with _errors():
+    with error_boundary():
         policy = load_policy(config_dir(), realm=realm)
         engine = make_engine()
         store = EnforcementStore(engine)
@@ -285,9 +297,9 @@ def run(host: str, port: int, database: str) -> None:
     """Everything: Keycloak with the extension, the realm synced with demo data, the app."""
     from lrs_keycloak.dev_mail import start_if_needed
 
-    with _errors():
+    with error_boundary():
         click.echo(local_keycloak.start(database=database))
-        code = _sync(None, DEMO_ORGANISATIONS, "apply", None)
+        code = _sync(None, _demo_organisations(), "apply", None)
         if code != 0:
             sys.exit(code)
     catcher = start_if_needed(local_keycloak.paths().run / "mail.log")

@@ -6,7 +6,7 @@ hold the realm role ``lrs-helpdesk``, and are the actor of every audit event —
 depend on who acts (the agent who raised a case never approves nor completes it) hold here as in
 the API. Naming an agent with ``--agent`` is accepted only by the local development server,
 where the credentials are the bootstrap admin's. Exit codes: 0 done, 1 error, 3 refused by a
-rule (each violation's message and rule are printed).
+rule (each violation's message and rule are printed), 4 usage error.
 """
 
 from __future__ import annotations
@@ -22,20 +22,17 @@ from typing import Any
 import click
 import yaml
 
+from lrs_keycloak.cli_errors import EXIT_ERROR, error_boundary
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import NewSuperUserForm
 from lrs_keycloak.services.recovery import MailFailed, Outcome, RecoveryService, states
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
 
-EXIT_ERROR = 1
-
 
 @contextmanager
 def _boundary() -> Iterator[None]:
-    """The CLI's error boundary (cli._errors) plus the recovery service's own refusals."""
-    from lrs_keycloak.cli import _errors  # at call time: cli imports this module
-
-    with _errors():
+    """The CLI's error boundary (cli_errors) plus the recovery service's own refusals."""
+    with error_boundary():
         try:
             yield
         except (NotVisible, NotPermitted, MailFailed) as error:

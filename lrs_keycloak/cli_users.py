@@ -3,7 +3,7 @@
 The operator acts with the admin credentials, as an ``Operator`` (named by ``--actor`` or the
 OS user) in every audit event. Thin like the rest of the CLI: parse, call the ``UserAdmin``
 use case, print. Exit codes: 0 done, 1 error, 3 refused by a rule (each violation's message
-and the rule that refused it are printed).
+and the rule that refused it are printed), 4 usage error.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lrs_keycloak.cli_errors import EXIT_ERROR, error_boundary
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails, check_lengths
@@ -26,20 +27,17 @@ from lrs_keycloak.store.locks import OrganisationBusy
 if TYPE_CHECKING:
     from lrs_keycloak.services.signatories import SignatoryBook
 
-EXIT_ERROR = 1
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextmanager
 def _boundary(**texts: str | None) -> Iterator[None]:
-    """The CLI's error boundary (cli._errors) plus the user-admin services' own refusals.
+    """The CLI's error boundary (cli_errors) plus the user-admin services' own refusals.
 
     ``texts`` are the command's free-text values: one longer than its field's maximum
     (domain.users.MAX_LENGTHS) is refused (exit 3) before anything is looked up or written.
     """
-    from lrs_keycloak.cli import _errors  # at call time: cli imports this module
-
-    with _errors():
+    with error_boundary():
         oversized = check_lengths(texts)
         if oversized:
             raise RuleViolation(oversized)

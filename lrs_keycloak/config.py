@@ -29,6 +29,10 @@ _ENV_REF_HEAD = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)(\}|:-)")
 #: The most values a policy file may hold once YAML aliases are expanded. Far above any real
 #: policy, and it bounds the work of reading one: ten nested aliases can stand for billions.
 MAX_YAML_VALUES = 100_000
+#: Follows a missing policy file's problem: how to name another policy folder, or make one.
+POLICY_FOLDER_HINT = (
+    " (LRS_CONFIG_DIR or --config names the policy folder; `lrs-keycloak init DIR` writes one)"
+)
 
 
 @dataclass(frozen=True)
@@ -243,14 +247,17 @@ def _too_many_values(document: Any) -> bool:
     return False
 
 
-def _load_yaml(file: Path, problems: list[Problem], shown: str | None = None) -> Any:
+def _load_yaml(
+    file: Path, problems: list[Problem], shown: str | None = None, hint: str = ""
+) -> Any:
     """The file's YAML document, or None with its problems; ``shown`` names the file in them
-    (default: its name)."""
+    (default: its name); ``hint`` follows the "missing" problem and says how to point elsewhere."""
     name = shown or file.name
     try:
         document = yaml.safe_load(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        problems.append(Problem(name, "", "file is missing"))
+        # Where it was looked for: installed, the folder is not obvious (packaged or configured).
+        problems.append(Problem(name, "", f"file is missing: looked for {file.absolute()}{hint}"))
     except UnicodeDecodeError as error:
         problems.append(Problem(name, "", f"not UTF-8 text (byte {error.start})"))
     except OSError as error:
@@ -275,10 +282,11 @@ def _load_yaml(file: Path, problems: list[Problem], shown: str | None = None) ->
 
 def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
     problems: list[Problem] = []
-    realm_doc = _load_yaml(config_dir / "realm.yaml", problems)
-    roles_doc = _load_yaml(config_dir / "roles.yaml", problems)
-    profile_doc = _load_yaml(config_dir / "user-profile.yaml", problems)
-    names_doc = _load_yaml(config_dir / "generic-names.yaml", problems)
+    hint = POLICY_FOLDER_HINT
+    realm_doc = _load_yaml(config_dir / "realm.yaml", problems, hint=hint)
+    roles_doc = _load_yaml(config_dir / "roles.yaml", problems, hint=hint)
+    profile_doc = _load_yaml(config_dir / "user-profile.yaml", problems, hint=hint)
+    names_doc = _load_yaml(config_dir / "generic-names.yaml", problems, hint=hint)
     if problems:
         raise ConfigError(problems)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -28,6 +27,7 @@ from lrs_keycloak.settings import (
     LOCAL_MANAGEMENT_URL,
     PROJECT_ROOT,
     cache_dir,
+    webhook_secret,
 )
 
 SUPPORTED_JAVA = (17, 21, 25)
@@ -68,10 +68,6 @@ class Paths:
     @property
     def database_file(self) -> Path:
         return self.run / "keycloak.database"
-
-    @property
-    def webhook_secret_file(self) -> Path:
-        return self.run / "webhook-secret"
 
 
 def paths() -> Paths:
@@ -187,19 +183,6 @@ def deploy_extension(home: Path, jar: Path | None) -> None:
         shutil.copyfile(jar, target)
 
 
-def webhook_secret(p: Paths | None = None) -> str:
-    """The shared secret that signs webhook deliveries; generated once for the local server."""
-    configured = os.environ.get("LRS_WEBHOOK_SECRET")
-    if configured:
-        return configured
-    p = p or paths()
-    if not p.webhook_secret_file.exists():
-        p.run.mkdir(parents=True, exist_ok=True)
-        p.webhook_secret_file.write_text(secrets.token_hex(32))
-        p.webhook_secret_file.chmod(0o600)
-    return p.webhook_secret_file.read_text().strip()
-
-
 # --- Process ---------------------------------------------------------------------------------
 
 
@@ -300,7 +283,7 @@ def start(wait_seconds: float = 240.0, database: str = "dev-file") -> str:
         "KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__URL",
         os.environ.get("LRS_WEBHOOK_URL", DEFAULT_WEBHOOK_URL),
     )
-    env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__SECRET", webhook_secret(p))
+    env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__SECRET", webhook_secret())
     command = [
         str(home / "bin" / "kc.sh"),
         "start-dev",

@@ -7,9 +7,14 @@ documented in the README. Secrets only ever come from the environment.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+
+import platformdirs
 
 KEYCLOAK_VERSION = "26.7.3"
 LOCAL_KEYCLOAK_URL = "http://127.0.0.1:8080"
@@ -18,7 +23,10 @@ LOCAL_MANAGEMENT_URL = "http://127.0.0.1:9000"
 #: a hung Keycloak must fail a request, not hold a worker (and the locks it holds) for minutes.
 DEFAULT_KEYCLOAK_TIMEOUT = 10.0
 
+#: The checkout when running from one; once installed, site-packages (never write there).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Where the wheel keeps its copy of realm-config/ (copied in at build time by setup.py).
+PACKAGED_CONFIG = ("defaults", "realm-config")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -85,10 +93,58 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
+def running_from_checkout() -> bool:
+    """True in a source checkout (pyproject.toml beside the package), False once installed."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
+def packaged_config_dir() -> Path:
+    """The default policy shipped inside the package. A wheel is always unpacked on disk, so
+    the resource is a real folder that ``load_policy`` can read like any other."""
+    return Path(str(resources.files("lrs_keycloak").joinpath(*PACKAGED_CONFIG)))
+
+
+def default_config_dir() -> Path:
+    """The default policy: the checkout's realm-config/ (the source of truth, edited there),
+    else the copy shipped in the package."""
+    checkout = PROJECT_ROOT / "realm-config"
+    if running_from_checkout() and checkout.is_dir():
+        return checkout
+    return packaged_config_dir()
+
+
 def config_dir() -> Path:
-    return Path(_env("LRS_CONFIG_DIR", str(PROJECT_ROOT / "realm-config")) or "realm-config")
+    """The policy folder: ``LRS_CONFIG_DIR``, else the default policy."""
+    configured = _env("LRS_CONFIG_DIR")
+    return Path(configured) if configured else default_config_dir()
 
 
 def cache_dir() -> Path:
-    """The ignored folder that holds the Keycloak distribution, its data, pid and logs."""
-    return Path(_env("LRS_CACHE_DIR", str(PROJECT_ROOT / ".cache")) or ".cache")
+    """The folder for the Keycloak distribution, its data, pid and logs, the SQLite store and
+    generated secrets: ``LRS_CACHE_DIR``, else the checkout's ignored .cache/, else the user's
+    cache folder. Never inside the installed package: site-packages may be read-only or
+    shared, and is replaced by every upgrade."""
+    configured = _env("LRS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    if running_from_checkout():
+        return PROJECT_ROOT / ".cache"
+    return Path(platformdirs.user_cache_dir("lrs-keycloak", appauthor=False))
+
+
+def webhook_secret() -> str:
+    """The shared secret that signs webhook deliveries: ``LRS_WEBHOOK_SECRET``, else one
+    generated once under the cache's run/ folder, which the local Keycloak (started by
+    ``lrs-keycloak keycloak start``) and the companion app on the same machine both read."""
+    configured = _env("LRS_WEBHOOK_SECRET")
+    if configured:
+        return configured
+    path = cache_dir() / "run" / "webhook-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting together keep one secret, readable by this user only.
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+    return path.read_text().strip()

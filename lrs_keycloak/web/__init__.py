@@ -9,8 +9,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 from lrs_keycloak import __version__
-from lrs_keycloak.local_keycloak import webhook_secret
-from lrs_keycloak.settings import keycloak_settings
+from lrs_keycloak.settings import keycloak_settings, webhook_secret
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

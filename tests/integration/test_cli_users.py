@@ -151,7 +151,7 @@ def test_update_changes_only_the_given_details(run: Any, super_user: str) -> Non
 
 
 def test_update_with_nothing_to_change_is_a_usage_error(run: Any, super_user: str) -> None:
-    assert run("users", "update", super_user, "--org", ORG).exit_code == 2
+    assert run("users", "update", super_user, "--org", ORG).exit_code == 4
 
 
 def test_roles_change_giving_more_access_needs_a_reference(run: Any, super_user: str) -> None:
@@ -193,7 +193,7 @@ def test_suspending_the_last_super_user_exits_3(run: Any, super_user: str) -> No
 
 
 def test_suspend_without_reason_is_a_usage_error(run: Any, super_user: str) -> None:
-    assert run("users", "suspend", super_user, "--org", ORG).exit_code == 2
+    assert run("users", "suspend", super_user, "--org", ORG).exit_code == 4
 
 
 def test_registering_an_existing_organisation_exits_3(run: Any, super_user: str) -> None:

@@ -44,6 +44,6 @@ def test_a_form_file_that_is_not_yaml_is_refused_without_a_traceback(tmp_path: P
         path = tmp_path / name
         path.write_bytes(content)
         result = CliRunner().invoke(main, ["recovery", "open", "--form", str(path)])
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == 4, result.output  # a usage error (2 is sync's drift)
         assert "is not a YAML or JSON form" in result.output
         assert "Traceback" not in result.output
