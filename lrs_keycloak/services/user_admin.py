@@ -41,6 +41,14 @@ from lrs_keycloak.domain.users import (
     validate_details,
 )
 from lrs_keycloak.keycloak.errors import Conflict, Rejected
+from lrs_keycloak.keycloak.fields import (
+    ATTRIBUTE_FIELDS,
+    KEYCLOAK_FIELDS,
+    TOP_LEVEL,
+    details_of,
+    public_user,
+    representation,
+)
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, organisation_path
 from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
@@ -51,20 +59,6 @@ log = logging.getLogger(__name__)
 #: Username candidates tried before giving up (each refused one was taken by a concurrent create).
 MAX_USERNAME_ATTEMPTS = 500
 
-#: Our field names ↔ Keycloak user-profile attribute names.
-TOP_LEVEL = {"given_name": "firstName", "family_name": "lastName", "email": "email"}
-ATTRIBUTE_FIELDS = {
-    "title": "title",
-    "telephone": "telephone",
-    "mobile": "mobile",
-    "preferred_language": "preferredLanguage",
-    "verification_provided": "verificationProvided",
-    "staff_id": "staffId",
-}
-KEYCLOAK_FIELDS = {
-    **{v: k for k, v in TOP_LEVEL.items()},
-    **{v: k for k, v in ATTRIBUTE_FIELDS.items()},
-}
 #: What a user may change about themselves (guide §5: names and contact numbers, never roles).
 SELF_EDITABLE = frozenset(
     {"title", "given_name", "family_name", "email", "telephone", "mobile", "preferred_language"}
@@ -205,41 +199,6 @@ def _keycloak_refusal(error: Rejected) -> RuleViolation:
         for d in error.details
     ]
     return RuleViolation(found or [_violation("", "keycloak-refused", str(error), "Keycloak")])
-
-
-def details_of(user: UserRecord) -> UserDetails:
-    a = user.attributes
-    return UserDetails(
-        title=a.get("title", ""),
-        given_name=user.first_name,
-        family_name=user.last_name,
-        verification_provided=a.get("verificationProvided", ""),
-        email=user.email,
-        telephone=a.get("telephone"),
-        mobile=a.get("mobile"),
-        staff_id=a.get("staffId"),
-        preferred_language=a.get("preferredLanguage", "en"),
-    )
-
-
-def representation(details: UserDetails) -> dict[str, Any]:
-    """The Keycloak user fields for these details (blank optional values left out)."""
-    attrs = {
-        "title": details.title,
-        "verificationProvided": details.verification_provided,
-        "telephone": details.telephone,
-        "mobile": details.mobile,
-        "staffId": details.staff_id,
-        "preferredLanguage": details.preferred_language,
-    }
-    rep: dict[str, Any] = {
-        "firstName": details.given_name.strip(),
-        "lastName": details.family_name.strip(),
-        "attributes": {k: [v.strip()] for k, v in attrs.items() if v and v.strip()},
-    }
-    if details.email and details.email.strip():
-        rep["email"] = details.email.strip()
-    return rep
 
 
 def _member(user: UserRecord, org_id: str) -> Member:
@@ -526,7 +485,7 @@ class UserAdmin:
             )
             self._activate(user_id, details, undo)
         user = {**representation(details), "username": username, "roles": sorted(roles)}
-        return Result(user=_public(user), warnings=warnings, event=event)
+        return Result(user=public_user(user), warnings=warnings, event=event)
 
     # --- read --------------------------------------------------------------------------------
 
@@ -897,20 +856,7 @@ class UserAdmin:
             self._activate(user_id, super_user, undo)
         user = {**representation(super_user), "username": username, "roles": [SUPER_USER]}
         warnings += self._deputy(group)
-        return Result(user=_public(user), warnings=warnings, event=event)
-
-
-def _public(rep: dict[str, Any]) -> dict[str, Any]:
-    """A created user's representation in our field names."""
-    attrs = {k: v[0] for k, v in rep.get("attributes", {}).items()}
-    out: dict[str, Any] = {"username": rep["username"], "roles": rep["roles"]}
-    out["given_name"] = rep.get("firstName")
-    out["family_name"] = rep.get("lastName")
-    out["email"] = rep.get("email")
-    for ours, theirs in ATTRIBUTE_FIELDS.items():
-        out[ours] = attrs.get(theirs)
-    out["status"] = "active"
-    return out
+        return Result(user=public_user(user), warnings=warnings, event=event)
 
 
 __all__ = [

@@ -30,6 +30,7 @@ from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm, nominee_de
 from lrs_keycloak.domain.signatories import Signatory
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.contacts import PRIMARY_CONTACT, OrganisationContacts
+from lrs_keycloak.keycloak.fields import representation
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.users import UserDirectory, organisation_path
 from lrs_keycloak.services.recovery import (
@@ -40,7 +41,7 @@ from lrs_keycloak.services.recovery import (
     helpdesk_agent,
 )
 from lrs_keycloak.services.signatories import SignatoryBook
-from lrs_keycloak.services.user_admin import NotPermitted, Operator, UserAdmin, representation
+from lrs_keycloak.services.user_admin import NotPermitted, Operator, UserAdmin
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.recovery import RecoveryStore
