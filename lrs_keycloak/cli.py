@@ -23,7 +23,6 @@ from lrs_keycloak.config import load_organisations, load_policy
 from lrs_keycloak.settings import (
     config_dir,
     default_config_dir,
-    keycloak_settings,
     packaged_config_dir,
 )
 
@@ -87,12 +86,12 @@ def keycloak_status() -> None:
 
 
 def _sync(realm: str | None, organisations: Path | None, mode: str, config: Path | None) -> int:
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.composition import build_gateway, build_policy
     from lrs_keycloak.keycloak.sync import apply, plan
 
-    policy = load_policy(config or config_dir(), realm=realm)
+    policy = build_policy(realm, config)
     orgs = load_organisations(organisations, policy) if organisations else None
-    gateway = KeycloakGateway(keycloak_settings(policy.realm))
+    gateway = build_gateway(policy.realm)
     the_plan = plan(gateway, policy, orgs)
     if mode == "plan":
         click.echo(the_plan.describe())
@@ -174,7 +173,7 @@ def agreement() -> None:
 @click.option("--config", type=click.Path(file_okay=False, path_type=Path))
 def agreement_publish(file: Path, version: str, realm: str | None, config: Path | None) -> None:
     """Keep FILE as a new version, make it current, and sync it so the next logon shows it."""
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.composition import build_gateway
     from lrs_keycloak.services.agreement import publish
 
     with error_boundary():
@@ -187,8 +186,7 @@ def agreement_publish(file: Path, version: str, realm: str | None, config: Path 
                 "(or LRS_CONFIG_DIR=DIR)."
             )
         policy = load_policy(directory, realm=realm)
-        gateway = KeycloakGateway(keycloak_settings(policy.realm))
-        entry = publish(directory, file, version, gateway)
+        entry = publish(directory, file, version, build_gateway(policy.realm))
         click.echo(f"Published User Agreement version {entry.version} to realm {policy.realm}.")
 
 
@@ -215,19 +213,12 @@ def agreement_list(as_json: bool, config: Path | None) -> None:
 @click.option("--realm", default=None)
 def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
     """Which of the organisation's users accepted which version, and when."""
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
-    from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.services.user_admin import NotVisible, Operator, UserAdmin
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
+    from lrs_keycloak.composition import Root
+    from lrs_keycloak.services.user_admin import NotVisible, Operator
 
     with error_boundary():
-        policy = load_policy(config_dir(), realm=realm)
-        admin = UserAdmin(
-            UserDirectory(KeycloakGateway(keycloak_settings(policy.realm))),
-            AuditLog(make_engine()),
-            policy,
-        )
+        admin = Root(realm).user_admin()
+        policy = admin.policy
         try:
             rows = admin.agreement_report(Operator("operator"), org_id)
         except NotVisible as missing:
@@ -257,22 +248,11 @@ def agreement_report(org_id: str, as_json: bool, realm: str | None) -> None:
 @click.option("--realm", default=None)
 def audit(org_id: str | None, as_json: bool, realm: str | None) -> None:
     """Catch up with admin-console changes, then list what is flagged (guide §8 audit)."""
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
-    from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.services.enforcement import Enforcer
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
-    from lrs_keycloak.store.enforcement import EnforcementStore
-    from lrs_keycloak.store.recovery import RecoveryStore
+    from lrs_keycloak.composition import Root
 
     with error_boundary():
-        policy = load_policy(config_dir(), realm=realm)
-        engine = make_engine()
-        store = EnforcementStore(engine)
-        gateway = KeycloakGateway(keycloak_settings(policy.realm))
-        enforcer = Enforcer(
-            UserDirectory(gateway), policy, AuditLog(engine), store, RecoveryStore(engine)
-        )
+        enforcer = Root(realm).enforcer()
+        store = enforcer.store
         handled = enforcer.poll()
         disabled = enforcer.sweep()
         flags = store.open_flags(org_id)

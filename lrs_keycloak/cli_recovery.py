@@ -12,7 +12,6 @@ rule (each violation's message and rule are printed), 4 usage error.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,37 +73,11 @@ def acting_agent(
 
 def _desk(realm: str | None, agent: str | None) -> tuple[RecoveryService, Actor]:
     """The recovery service, and the help desk agent acting (see ``acting_agent``)."""
-    from lrs_keycloak.config import load_policy
-    from lrs_keycloak.keycloak.contacts import OrganisationContacts
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
-    from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.services.recovery import (
-        ApprovalLinks,
-        SmtpMailer,
-        helpdesk_agent,
-        secret_key,
-    )
-    from lrs_keycloak.services.signatories import SignatoryBook
-    from lrs_keycloak.services.user_admin import UserAdmin
-    from lrs_keycloak.settings import config_dir, keycloak_settings
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
-    from lrs_keycloak.store.recovery import RecoveryStore
-    from lrs_keycloak.store.signatories import SignatoryStore
+    from lrs_keycloak.composition import Root
+    from lrs_keycloak.services.recovery import helpdesk_agent
 
-    policy = load_policy(config_dir(), realm=realm)
-    gateway = KeycloakGateway(keycloak_settings(policy.realm))
-    engine = make_engine()
-    directory = UserDirectory(gateway)
-    service = RecoveryService(
-        UserAdmin(directory, AuditLog(engine), policy),
-        RecoveryStore(engine),
-        OrganisationContacts(gateway),
-        SmtpMailer(),
-        ApprovalLinks(secret_key()),
-        os.environ.get("LRS_PUBLIC_URL") or "http://127.0.0.1:5000",
-        signatories=SignatoryBook(SignatoryStore(engine), directory),
-    )
+    root = Root(realm)
+    service, gateway = root.recovery(), root.gateway()
     name = acting_agent(
         agent, gateway.credentials_owner(), gateway.realm, gateway.settings.is_local_default
     )

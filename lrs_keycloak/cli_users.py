@@ -49,16 +49,9 @@ def _boundary(**texts: str | None) -> Iterator[None]:
 
 
 def _service(realm: str | None) -> UserAdmin:
-    from lrs_keycloak.config import load_policy
-    from lrs_keycloak.keycloak.gateway import KeycloakGateway
-    from lrs_keycloak.keycloak.users import UserDirectory
-    from lrs_keycloak.settings import config_dir, keycloak_settings
-    from lrs_keycloak.store.audit import AuditLog
-    from lrs_keycloak.store.db import make_engine
+    from lrs_keycloak.composition import Root
 
-    policy = load_policy(config_dir(), realm=realm)
-    gateway = KeycloakGateway(keycloak_settings(policy.realm))
-    return UserAdmin(UserDirectory(gateway), AuditLog(make_engine()), policy)
+    return Root(realm).user_admin()
 
 
 def _operator(actor: str | None) -> Operator:
@@ -196,10 +189,9 @@ def organisations_register(
 
 
 def _signatories(admin: UserAdmin) -> SignatoryBook:
-    from lrs_keycloak.services.signatories import SignatoryBook
-    from lrs_keycloak.store.signatories import SignatoryStore
+    from lrs_keycloak.composition import build_signatories
 
-    return SignatoryBook(SignatoryStore(admin.audit.engine), admin.directory)
+    return build_signatories(admin.audit.engine, admin)
 
 
 # --- users --------------------------------------------------------------------------------------

@@ -11,6 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 
+from lrs_keycloak.composition import (
+    build_engine,
+    build_gateway,
+    build_policy,
+    build_recovery_store,
+    build_user_admin,
+)
 from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.settings import keycloak_settings
 
@@ -52,41 +59,23 @@ def shared(app: Flask, key: str, build: Callable[[], T]) -> T:
 
 
 def engine(app: Flask) -> Engine:
-    from lrs_keycloak.store.db import make_engine
-
-    return shared(app, "lrs_engine", lambda: make_engine(app.config.get("LRS_DATABASE_URL")))
+    return shared(app, "lrs_engine", lambda: build_engine(app.config.get("LRS_DATABASE_URL")))
 
 
 def gateway(app: Flask) -> KeycloakGateway:
-    def build() -> KeycloakGateway:
-        from lrs_keycloak.keycloak.gateway import KeycloakGateway
-
-        return KeycloakGateway(keycloak_settings(app.config["LRS_REALM"]))
-
-    return shared(app, "lrs_gateway", build)
+    return shared(app, "lrs_gateway", lambda: build_gateway(app.config["LRS_REALM"]))
 
 
 def user_admin(app: Flask) -> UserAdmin:
     def build() -> UserAdmin:
-        from lrs_keycloak.config import load_policy
-        from lrs_keycloak.keycloak.users import UserDirectory
-        from lrs_keycloak.services.user_admin import UserAdmin
-        from lrs_keycloak.settings import config_dir
-        from lrs_keycloak.store.audit import AuditLog
-
-        policy = load_policy(config_dir(), realm=app.config["LRS_REALM"])
-        return UserAdmin(UserDirectory(gateway(app)), AuditLog(engine(app)), policy)
+        policy = build_policy(app.config["LRS_REALM"])
+        return build_user_admin(gateway(app), engine(app), policy)
 
     return shared(app, "lrs_user_admin", build)
 
 
 def recovery_store(app: Flask) -> RecoveryStore:
-    def build() -> RecoveryStore:
-        from lrs_keycloak.store.recovery import RecoveryStore
-
-        return RecoveryStore(engine(app))
-
-    return shared(app, "lrs_recovery_store", build)
+    return shared(app, "lrs_recovery_store", lambda: build_recovery_store(engine(app)))
 
 
 def token_verifier(app: Flask) -> TokenVerifier:

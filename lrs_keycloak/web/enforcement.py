@@ -29,21 +29,18 @@ class EnforcerRunner:
     def enforcer(self) -> Any:
         with self._build_lock:
             if self._enforcer is None:
-                from lrs_keycloak.keycloak.users import UserDirectory
-                from lrs_keycloak.services.enforcement import Enforcer
-                from lrs_keycloak.store.enforcement import EnforcementStore
+                from lrs_keycloak.composition import build_enforcer
                 from lrs_keycloak.web import context
 
                 # The same gateway, policy and store as the app's user administration, and the
                 # same recovery cases as the help desk's API.
-                admin = context.user_admin(self.app)
-                self._realm_id = (context.gateway(self.app).get_realm() or {}).get("id")
-                self._enforcer = Enforcer(
-                    UserDirectory(context.gateway(self.app)),
-                    admin.policy,
-                    admin.audit,
-                    EnforcementStore(context.engine(self.app)),
-                    recovery=context.recovery_store(self.app),
+                gateway = context.gateway(self.app)
+                self._realm_id = (gateway.get_realm() or {}).get("id")
+                self._enforcer = build_enforcer(
+                    gateway,
+                    context.user_admin(self.app),
+                    context.engine(self.app),
+                    context.recovery_store(self.app),
                 )
             return self._enforcer
 

@@ -23,7 +23,6 @@ Bearer tokens are checked by the super users' API's ``TokenVerifier`` (web.token
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import jwt
@@ -87,22 +86,15 @@ def service() -> RecoveryService:
 
 
 def _build(app: Flask) -> RecoveryService:
-    from lrs_keycloak.keycloak.contacts import OrganisationContacts
-    from lrs_keycloak.services.recovery import ApprovalLinks, SmtpMailer, secret_key
-    from lrs_keycloak.services.signatories import SignatoryBook
-    from lrs_keycloak.store.signatories import SignatoryStore
+    from lrs_keycloak.composition import build_recovery
 
-    admin = context.user_admin(app)
-    return RecoveryService(
-        admin,
+    return build_recovery(
+        context.user_admin(app),
         context.recovery_store(app),
-        OrganisationContacts(context.gateway(app)),
-        SmtpMailer(),
-        ApprovalLinks(app.config.get("LRS_SECRET_KEY") or secret_key()),
-        app.config.get("LRS_PUBLIC_URL")
-        or os.environ.get("LRS_PUBLIC_URL")
-        or "http://127.0.0.1:5000",
-        signatories=SignatoryBook(SignatoryStore(context.engine(app)), admin.directory),
+        context.gateway(app),
+        context.engine(app),
+        secret=app.config.get("LRS_SECRET_KEY"),
+        public_url=app.config.get("LRS_PUBLIC_URL"),
     )
 
 
