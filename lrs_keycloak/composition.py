@@ -168,11 +168,6 @@ class Root:
     def recovery_store(self) -> RecoveryStore:
         return self._once("recovery_store", lambda: build_recovery_store(self.engine()))
 
-    def signatories(self) -> SignatoryBook:
-        return self._once(
-            "signatories", lambda: build_signatories(self.engine(), self.user_admin())
-        )
-
     def recovery(self) -> RecoveryService:
         return self._once(
             "recovery",

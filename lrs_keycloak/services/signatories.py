@@ -19,11 +19,10 @@ from lrs_keycloak.domain.signatories import (
     normalised,
     validate_signatory,
 )
+from lrs_keycloak.domain.users import too_long
 from lrs_keycloak.services.user_admin import Directory
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.signatories import SignatoryStore
-
-MAX_REASON = 1000
 
 
 class SignatoryBook:
@@ -66,12 +65,8 @@ class SignatoryBook:
                     RULE,
                 )
             )
-        elif reason is not None and len(reason) > MAX_REASON:
-            problems.append(
-                Violation(
-                    "reason", "too-long", f"Shorten the reason to {MAX_REASON} characters.", RULE
-                )
-            )
+        elif (oversized := too_long("reason", reason)) is not None:
+            problems.append(oversized)
         refused = check_organisation_id(organisation_id)
         if refused:
             problems.append(refused)

@@ -7,12 +7,12 @@ report over years of history stays correct. The log outlives the accounts it tal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import sessionmaker
 
 from lrs_keycloak.store.models import AuditEventRow
@@ -163,6 +163,17 @@ class AuditLog:
         log records what happened, never an intent that was not carried out."""
         with self._write_lock, self._sessions.begin() as session:
             session.execute(delete(AuditEventRow).where(AuditEventRow.id == event_id))
+
+    def count(self, organisation_id: str, actions: Collection[str]) -> int:
+        """How many of the organisation's events are of these actions (one query, no rows)."""
+        query = (
+            select(func.count())
+            .select_from(AuditEventRow)
+            .where(AuditEventRow.organisation_id == organisation_id)
+            .where(AuditEventRow.action.in_(list(actions)))
+        )
+        with self._write_lock, self._sessions() as session:
+            return int(session.scalar(query) or 0)
 
     def events(
         self,

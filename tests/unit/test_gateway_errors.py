@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import responses
 
@@ -14,20 +16,7 @@ from lrs_keycloak.keycloak.errors import (
     Rejected,
 )
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.settings import KeycloakSettings
-
-URL = "http://kc.test"
-TOKEN_URL = f"{URL}/realms/master/protocol/openid-connect/token"
-SETTINGS = KeycloakSettings(
-    url=URL,
-    realm="lrs",
-    admin_realm="master",
-    username="admin",
-    password="pw",
-    client_id="admin-cli",
-    client_secret=None,
-    verify_tls=True,
-)
+from tests.support.mocked_keycloak import SETTINGS, TOKEN_URL, URL
 
 
 def _token() -> None:
@@ -99,7 +88,7 @@ def test_refused_admin_credentials_say_which_realm_and_client() -> None:
 
 
 def test_an_unreachable_keycloak_says_where_it_looked() -> None:
-    settings = KeycloakSettings(**{**SETTINGS.__dict__, "url": "http://127.0.0.1:9"})
+    settings = replace(SETTINGS, url="http://127.0.0.1:9")
     with pytest.raises(KeycloakUnavailable) as refused:
         KeycloakGateway(settings)
     assert "127.0.0.1:9" in str(refused.value)

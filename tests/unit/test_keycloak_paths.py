@@ -17,21 +17,9 @@ from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
 from lrs_keycloak.keycloak.contacts import OrganisationContacts
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.users import UserDirectory, organisation_url
-from lrs_keycloak.settings import KeycloakSettings, config_dir
+from lrs_keycloak.settings import config_dir
+from tests.support.mocked_keycloak import ADMIN, SETTINGS, TOKEN_URL
 
-URL = "http://kc.test"
-ADMIN = f"{URL}/admin/realms/lrs"
-TOKEN_URL = f"{URL}/realms/master/protocol/openid-connect/token"
-SETTINGS = KeycloakSettings(
-    url=URL,
-    realm="lrs",
-    admin_realm="master",
-    username="admin",
-    password="pw",
-    client_id="admin-cli",
-    client_secret=None,
-    verify_tls=True,
-)
 CRAFTED = ["x/../anytown-college", "anytown-college#2", "anytown-college?x", "anytown-college/"]
 
 

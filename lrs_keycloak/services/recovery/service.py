@@ -82,7 +82,7 @@ class RecoveryService(CompletionSteps):
                 if CaseState(r.state) not in OPEN
             ],
             "failed_requests": failed,
-            "warnings": [w.as_dict() for w in self._history_warnings(org_id)],
+            "warnings": [w.as_dict() for w in self._history_warnings(org_id, failed)],
         }
 
     def register_organisation(
