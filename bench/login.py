@@ -23,7 +23,8 @@ from pathlib import Path
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import AGREEMENT_ACTION, AGREEMENT_MODE, apply, plan
+from lrs_keycloak.keycloak.names import AGREEMENT_ACTION, AGREEMENT_MODE
+from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.settings import config_dir, keycloak_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

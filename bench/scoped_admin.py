@@ -31,7 +31,8 @@ import requests
 from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, apply, plan
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
+from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.settings import config_dir, keycloak_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -1,5 +1,6 @@
 """The names this project gives things in the realm: groups, group and realm attributes, the
-agreement's required action.
+agreement's required action, the scoped admin console's policies and permissions, and the few
+of Keycloak's own names they rely on.
 
 Sync writes them; the user directory, the event reader, the scoped admin console's permissions
 and the agreement report read them back, so they live here rather than in any one of those
@@ -31,3 +32,47 @@ AGREEMENT_TEXT = "lrsAgreementText"
 AGREEMENT_MODE = "lrsAgreementMode"
 #: On a user: the version they accepted is in AGREEMENT_VERSION, and when in this one.
 AGREEMENT_ACCEPTED_AT = "lrsAgreementAcceptedAt"
+
+# Keycloak's own clients that the organisation-scoped admin console works through.
+#: The client holding the admin roles (query-users, view-users, …) of the realm.
+REALM_MANAGEMENT_CLIENT = "realm-management"
+#: The client holding the realm's admin permissions (v2) once ``adminPermissionsEnabled`` is on.
+ADMIN_PERMISSIONS_CLIENT = "admin-permissions"
+
+# The organisation-scoped admin console's policies and permissions (docs/adr/0005). Sync writes
+# them; the enforcer rewrites one organisation's between syncs (keycloak/organisations.py).
+#: The realm-management roles super users get: enough to open the console's Users and Groups
+#: sections; never view-users or manage-users, which would open the whole realm.
+SUPER_USER_ADMIN_ROLES = ("query-users", "query-groups")
+#: Every policy and permission sync makes is named with this prefix ...
+ADMIN_PERMISSION_PREFIX = "lrs-"
+#: ... and described with this, then a fingerprint of its content: only those are ever rewritten
+#: or deleted.
+FINGERPRINT = "Managed by lrs-keycloak sync; fingerprint "
+SUPER_USER_POLICY = "lrs-super-user"
+
+
+def org_super_users_policy(org_id: str) -> str:
+    # A user policy naming the organisation's super users (docs/adr/0005: an aggregate with the
+    # shared LRBSuperUser role policy made every listing evaluate every organisation).
+    return f"lrs-org-{org_id}-admins"
+
+
+def org_group_permission(org_id: str) -> str:
+    return f"lrs-org-{org_id}-group"
+
+
+def org_user_roles_permission(org_id: str) -> str:
+    return f"lrs-org-{org_id}-user-roles"
+
+
+def entitled_members_policy(entitlement: str) -> str:
+    return f"lrs-entitled-{entitlement}-members"
+
+
+def entitled_super_users_policy(entitlement: str) -> str:
+    return f"lrs-entitled-{entitlement}-super-users"
+
+
+def role_permission(role: str) -> str:
+    return f"lrs-role-{role}"

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
+from lrs_keycloak.keycloak import events
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import (
@@ -28,6 +30,7 @@ from lrs_keycloak.keycloak.names import (
     ORG_NAME,
     ORGANISATIONS_GROUP,
 )
+from lrs_keycloak.keycloak.organisations import refresh_organisation
 
 LRS_CLIENT = "lrs-portal"
 #: How Keycloak marks a user its brute-force protection disabled for good (checked on 26.7.3).
@@ -326,6 +329,20 @@ class UserDirectory:
         """Partial PUT: Keycloak keeps what the body leaves out (checked on 26.7)."""
         self.gw.call("PUT", f"/users/{_q(user_id)}", fields)
 
+    def user_by_id(self, user_id: str) -> UserRecord | None:
+        """One user by id, with their LRS roles and organisations; None when there is none."""
+        try:
+            user = _record(self.gw.call("GET", f"/users/{_q(user_id)}"))
+        except NotFound:
+            return None
+        user.organisation_ids = tuple(self.user_organisation_ids(user_id))
+        user.roles = self.user_roles(user_id)
+        return user
+
+    def user_organisation_ids(self, user_id: str) -> list[str]:
+        """The organisations the user is a member of, sorted."""
+        return events.user_organisation_ids(self.gw, user_id)
+
     def get_user(self, user_id: str) -> dict[str, Any]:
         rep: dict[str, Any] = self.gw.call("GET", f"/users/{_q(user_id)}")
         return rep
@@ -349,4 +366,25 @@ class UserDirectory:
             f"/users/{_q(user_id)}/execute-actions-email",
             [SET_PASSWORD],
             params={"lifespan": SET_PASSWORD_LIFESPAN},
+        )
+
+    # --- what the enforcer watches ------------------------------------------------------------
+
+    def admin_events_since(self, time_ms: int) -> list[dict[str, Any]]:
+        return events.admin_events_since(self.gw, time_ms)
+
+    def login_events_since(self, time_ms: int, event_type: str) -> list[dict[str, Any]]:
+        return events.login_events_since(self.gw, time_ms, event_type)
+
+    def refresh_organisation(
+        self,
+        policy: RealmPolicy,
+        org_id: str,
+        members: Sequence[str],
+        super_users: set[str],
+    ) -> bool:
+        """Bring the organisation's console permissions up to its members (see
+        keycloak/organisations.py)."""
+        return refresh_organisation(
+            self.gw, policy, org_id, members=members, super_users=super_users
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.keycloak.admin_permissions import plan_admin_permissions
-from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, Plan, apply, plan
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
+from lrs_keycloak.keycloak.sync import Plan, apply, plan
+from lrs_keycloak.keycloak.sync.admin_permissions import plan_admin_permissions
+from lrs_keycloak.keycloak.sync.live import Live
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 
 from .conftest import E2ERealm
@@ -33,7 +35,7 @@ def _sync(realm: E2ERealm) -> None:
     organisations = [ORG_A, ORG_B]
     gw = realm.gateway
     apply(gw, plan(gw, realm.policy, organisations))
-    apply(gw, Plan(plan_admin_permissions(gw, realm.policy, organisations, exists=True)))
+    apply(gw, Plan(plan_admin_permissions(Live.read(gw, realm.policy, organisations))))
 
 
 def test_super_user_sees_only_their_organisations_users_in_the_admin_console(

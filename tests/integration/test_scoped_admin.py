@@ -18,12 +18,10 @@ import requests
 
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.keycloak.admin_permissions import (
-    PREFIX,
-    SUPER_USER_ADMIN_ROLES,
-)
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, Plan, apply
+from lrs_keycloak.keycloak.names import ADMIN_PERMISSION_PREFIX as PREFIX
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP, SUPER_USER_ADMIN_ROLES
+from lrs_keycloak.keycloak.sync import Plan, apply
 from lrs_keycloak.keycloak.sync import plan as sync_plan
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.enforcement import Enforcer

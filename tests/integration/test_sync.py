@@ -14,7 +14,8 @@ from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.roles import GUIDE_ROLE_NAMES
 from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
-from lrs_keycloak.keycloak.sync import ORGANISATIONS_GROUP, apply, plan
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
+from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.settings import PROJECT_ROOT, config_dir
 
 from .conftest import gateway_for, new_realm_name

@@ -12,10 +12,10 @@ import responses
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.keycloak import admin_permissions
-from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
+from lrs_keycloak.keycloak.admin_permissions import reads
 from lrs_keycloak.keycloak.contacts import OrganisationContacts
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.organisations import refresh_organisation
 from lrs_keycloak.keycloak.users import UserDirectory, organisation_url
 from lrs_keycloak.settings import config_dir
 from tests.support.mocked_keycloak import ADMIN, SETTINGS, TOKEN_URL
@@ -114,9 +114,9 @@ class _RecordingGateway:
 def test_admin_permission_paths_quote_ids_read_from_keycloak() -> None:
     gw: Any = _RecordingGateway()
     policy = load_policy(config_dir())
-    admin_permissions._super_user_ids(gw, policy)
+    reads.super_user_ids(gw, policy)
     orgs = [Organisation("anytown-college", "Anytown College", "college", frozenset())]
-    admin_permissions._org_members(gw, orgs, {"anytown-college": "g/../2"})
+    reads.org_members(gw, orgs, {"anytown-college": "g/../2"})
     assert gw.paths == [
         "/clients/client%2F..%2F1/roles/LRBSuperUser/users",
         "/groups/g%2F..%2F2/members",

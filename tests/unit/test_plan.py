@@ -9,17 +9,13 @@ import pytest
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.keycloak.sync import (
-    AGREEMENT_ACTION,
-    BUILT_IN_TERMS,
-    MASKED_SECRET,
-    MissingProvider,
-    _diff,
-    desired_profile_attributes,
-    desired_realm,
-    organisation_attributes,
-    plan,
-)
+from lrs_keycloak.keycloak.names import AGREEMENT_ACTION, BUILT_IN_TERMS
+from lrs_keycloak.keycloak.sync import plan
+from lrs_keycloak.keycloak.sync.groups import organisation_attributes
+from lrs_keycloak.keycloak.sync.live import diff
+from lrs_keycloak.keycloak.sync.realm import MASKED_SECRET, desired_realm
+from lrs_keycloak.keycloak.sync.required_actions import MissingProvider
+from lrs_keycloak.keycloak.sync.user_profile import desired_profile_attributes
 from lrs_keycloak.settings import config_dir
 
 # Admin-console scoping has its own tests against the live server (test_scoped_admin.py).
@@ -121,8 +117,8 @@ def test_lockout_switched_off_by_hand_is_planned_back_on() -> None:
 
 
 def test_sets_compare_without_order() -> None:
-    assert _diff({"redirectUris": ["b", "a"]}, {"redirectUris": ["a", "b"]}) == {}
-    assert _diff({"x": ["b", "a"]}, {"x": ["a", "b"]}) != {}
+    assert diff({"redirectUris": ["b", "a"]}, {"redirectUris": ["a", "b"]}) == {}
+    assert diff({"x": ["b", "a"]}, {"x": ["a", "b"]}) != {}
 
 
 def test_only_organisation_groups_that_sync_created_are_planned_for_deletion() -> None:
@@ -171,3 +167,15 @@ def test_a_keycloak_without_the_extension_is_named_as_the_problem() -> None:
     gw.required_actions = gw.required_actions[1:]
     with pytest.raises(MissingProvider, match="deploy keycloak-extension"):
         plan(gw, POLICY)  # type: ignore[arg-type]
+
+
+def test_plan_totals_count_the_objects_not_the_batch_steps_that_carry_them_out() -> None:
+    gone = Organisation("gone-college", "Gone College", "college", frozenset())
+    children = [{"id": "1", "name": "gone-college", "attributes": organisation_attributes(gone)}]
+    new = [
+        Organisation("alder-college", "Alder College", "college", frozenset()),
+        Organisation("birch-college", "Birch College", "college", frozenset()),
+    ]
+    the_plan = plan(FakeGateway(_matching_realm(), children), POLICY, new)  # type: ignore[arg-type]
+    assert [c.resource for c in the_plan.changes].count("group-batch") == 1
+    assert the_plan.totals() == (2, 0, 1)

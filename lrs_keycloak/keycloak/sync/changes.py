@@ -1,14 +1,10 @@
-"""What a sync plan is made of: changes, each with the step that carries it out.
-
-Both `sync` and `admin_permissions` plan changes, and sync asks admin_permissions for its
-share of the plan; the types live here so that neither has to import the other for them.
-"""
+"""What a sync plan is made of: changes, each with the step that carries it out."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 
@@ -25,11 +21,17 @@ class Context:
 
 @dataclass
 class Change:
+    """One object created, updated or deleted (`resource` is its kind, `name` which one).
+
+    A batch change carries out, in parallel, changes listed before it without a step of their
+    own; it documents no object itself, so it is not counted in the plan's totals."""
+
     action: Action
     resource: str
     name: str
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     run: Callable[[KeycloakGateway, Context], None] | None = field(default=None, repr=False)
+    batch: bool = False
 
     def describe(self) -> str:
         lines = [f"{self.action:6} {self.resource} {self.name}"]
@@ -41,14 +43,25 @@ class Change:
         return "\n".join(lines)
 
 
+class Totals(NamedTuple):
+    """How many objects a plan creates, changes and deletes."""
+
+    create: int
+    update: int
+    delete: int
+
+
 @dataclass
 class Plan:
     changes: list[Change]
-    reads: int = 0
 
     @property
     def empty(self) -> bool:
         return not self.changes
+
+    def totals(self) -> Totals:
+        objects = [c.action for c in self.changes if not c.batch]
+        return Totals(objects.count("create"), objects.count("update"), objects.count("delete"))
 
     def describe(self) -> str:
         if not self.changes:

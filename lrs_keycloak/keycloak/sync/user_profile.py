@@ -1,0 +1,97 @@
+"""The user profile (user-profile.yaml): the declared attributes, replaced one by one, and the
+unmanaged-attribute policy; the username pattern is generated from generic-names.yaml."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from lrs_keycloak.config import PROFILE_ATTRIBUTE_KEYS, RealmPolicy
+from lrs_keycloak.domain.usernames import keycloak_username_pattern
+from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
+from lrs_keycloak.keycloak.sync.changes import Change, Context
+from lrs_keycloak.keycloak.sync.live import Live
+from lrs_keycloak.keycloak.sync.planner import Planner
+
+# What sync compares of a profile attribute: every key the policy may set but its name.
+_PROFILE_KEYS = tuple(sorted(PROFILE_ATTRIBUTE_KEYS - {"name"}))
+
+
+def desired_profile_attributes(policy: RealmPolicy) -> list[dict[str, Any]]:
+    attributes = copy.deepcopy(policy.user_profile["attributes"])
+    pattern = keycloak_username_pattern(policy.generic_names.generic_words)
+    for attribute in attributes:
+        if attribute["name"] == "username":
+            attribute.setdefault("validations", {})["pattern"] = {
+                "pattern": pattern,
+                "error-message": "lrsGenericUsername",
+            }
+    return attributes
+
+
+def _profile_attribute_key(attribute: dict[str, Any]) -> dict[str, Any]:
+    """Only the keys we manage, with Keycloak's defaults made explicit, for an exact compare."""
+    normal: dict[str, Any] = {}
+    for key in _PROFILE_KEYS:
+        value = attribute.get(key)
+        if key == "multivalued":
+            value = bool(value)
+        elif value in ({}, []):
+            value = None
+        normal[key] = value
+    return normal
+
+
+def plan_user_profile(live: Live) -> list[Change]:
+    policy = live.policy
+    want = desired_profile_attributes(policy)
+    unmanaged = policy.user_profile.get("unmanagedAttributePolicy")
+
+    def build(current: Json) -> Json:
+        profile = copy.deepcopy(current)
+        by_name = {a["name"]: i for i, a in enumerate(profile.get("attributes", []))}
+        for attribute in want:
+            if attribute["name"] in by_name:
+                profile["attributes"][by_name[attribute["name"]]] = attribute
+            else:
+                profile.setdefault("attributes", []).append(attribute)
+        if unmanaged:
+            profile["unmanagedAttributePolicy"] = unmanaged
+        else:
+            profile.pop("unmanagedAttributePolicy", None)
+        return profile
+
+    def run(g: KeycloakGateway, c: Context) -> None:
+        # Re-read at apply time: a new realm starts with Keycloak's default profile and groups.
+        g.put_user_profile(build(g.get_user_profile()))
+
+    if not live.exists:
+        return [
+            Change(
+                "create", "user-profile", policy.realm, {a["name"]: (None, a) for a in want}, run
+            )
+        ]
+    current = live.gw.get_user_profile()
+    have = {a["name"]: a for a in current.get("attributes", [])}
+    fields: dict[str, tuple[Any, Any]] = {}
+    for attribute in want:
+        old = have.get(attribute["name"])
+        if old is None or _profile_attribute_key(old) != _profile_attribute_key(attribute):
+            fields[attribute["name"]] = (old, attribute)
+    if current.get("unmanagedAttributePolicy") != unmanaged:
+        fields["unmanagedAttributePolicy"] = (current.get("unmanagedAttributePolicy"), unmanaged)
+    if not fields:
+        return []
+    return [Change("update", "user-profile", policy.realm, fields, run)]
+
+
+PLANNER = Planner(
+    resource="user profile",
+    kinds=("user-profile",),
+    owns="each attribute user-profile.yaml declares (replaced whole; the username pattern comes "
+    "from generic-names.yaml) and `unmanagedAttributePolicy` (removed when not set); attributes "
+    "it does not declare are kept",
+    creates="each declared attribute that is missing",
+    deletes="nothing (no attribute is ever removed)",
+    plan=plan_user_profile,
+)
