@@ -189,11 +189,11 @@ def test_any_file_content_is_refused_with_file_and_path_never_a_traceback(
 def test_environment_references_are_replaced_in_linear_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lrs_keycloak.config import _interpolate
+    from lrs_keycloak.config import interpolate
 
     monkeypatch.setenv("LRS_X", "x")
     monkeypatch.delenv("LRS_Y", raising=False)
-    assert _interpolate("${LRS_X}/${LRS_Y:-d}/${LRS_Y}/${LRS_Y:-}/${x}") == "x/d///${x}"
-    assert _interpolate("${LRS_Y:-a\n}") == "${LRS_Y:-a\n}"  # a default ends on its line
+    assert interpolate("${LRS_X}/${LRS_Y:-d}/${LRS_Y}/${LRS_Y:-}/${x}") == "x/d///${x}"
+    assert interpolate("${LRS_Y:-a\n}") == "${LRS_Y:-a\n}"  # a default ends on its line
     unclosed = "${LRS_Y:-" * 20_000  # was quadratic: rescanned for "}" from each one
-    assert _interpolate(unclosed) == unclosed
+    assert interpolate(unclosed) == unclosed

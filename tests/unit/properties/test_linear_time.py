@@ -152,7 +152,7 @@ def test_reading_and_checking_a_new_super_user_form_is_linear(seed: str) -> None
 @given(seeds)
 @example("${A:-")  # each unclosed default was rescanned to the end: quadratic
 def test_interpolating_the_environment_into_a_policy_value_is_linear(seed: str) -> None:
-    _assert_linear(config._interpolate, seed)
+    _assert_linear(config.interpolate, seed)
 
 
 def test_reading_a_policy_file_is_linear(tmp_path: Path) -> None:
@@ -160,6 +160,6 @@ def test_reading_a_policy_file_is_linear(tmp_path: Path) -> None:
 
     def load(value: str) -> object:
         file.write_text(f"smtp:\n  host: {value!r}\n", encoding="utf-8")
-        return config._load_yaml(file, [])
+        return config.load_yaml(file, [])
 
     _assert_linear(load, "${A:-x ")

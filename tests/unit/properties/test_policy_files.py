@@ -141,4 +141,4 @@ def test_environment_references_are_replaced_as_the_documented_pattern_replaces_
     with mock.patch.dict(os.environ, {"A": "from-env"}):
         os.environ.pop("B", None)
         expected = _ENV_REF.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
-        assert config._interpolate(value) == expected
+        assert config.interpolate(value) == expected

@@ -1,0 +1,132 @@
+"""Guide §4: a named person's account in the organisation, one at a time or many at once; a
+retried creation answers with the account it already made."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from lrs_keycloak.domain.audit import AuditKind
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.domain.users import UserDetails, identifies_person
+from lrs_keycloak.keycloak.fields import public_user, representation
+from lrs_keycloak.keycloak.users import OrgGroup
+from lrs_keycloak.services.user_admin.access import Access
+from lrs_keycloak.services.user_admin.accounts import Accounts
+from lrs_keycloak.services.user_admin.all_or_nothing import all_or_nothing, recorded
+from lrs_keycloak.services.user_admin.callers import Caller
+from lrs_keycloak.services.user_admin.refusals import violation
+from lrs_keycloak.services.user_admin.result import Result
+
+
+class Creation:
+    def __init__(self, access: Access, accounts: Accounts) -> None:
+        self.access = access
+        self.accounts = accounts
+
+    def create_user(
+        self,
+        caller: Caller,
+        org_id: str,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §4: a named person's account in the organisation, with at least one role."""
+        group = self.access.organisation(caller, org_id, "create")
+        result = self._create_in(caller, group, details, roles, reference)
+        if SUPER_USER in roles:
+            result.warnings += self.access.deputy(group)
+        return result
+
+    def onboard(
+        self,
+        caller: Caller,
+        org_id: str,
+        people: Sequence[tuple[UserDetails, Collection[str]]],
+        reference: str | None = None,
+        workers: int = 8,
+    ) -> list[Result | RuleViolation]:
+        """Many people at once (an organisation's first users, a spreadsheet): the organisation
+        is looked up and the caller authorised once, then each person goes through exactly the
+        rules of `create_user`. One answer per person, in order: a Result or the refusal."""
+        group = self.access.organisation(caller, org_id, "create")
+
+        def one(person: tuple[UserDetails, Collection[str]]) -> Result | RuleViolation:
+            try:
+                return self._create_in(caller, group, person[0], person[1], reference)
+            except RuleViolation as refused:
+                return refused
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(one, people))
+        if any(SUPER_USER in roles for _, roles in people):
+            deputies = self.access.deputy(group)
+            for result in results:
+                if isinstance(result, Result):
+                    result.warnings += deputies
+        return results
+
+    def _create_in(
+        self,
+        caller: Caller,
+        group: OrgGroup,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None,
+    ) -> Result:
+        org = group.organisation
+        org_id = org.id
+        warnings = self.accounts.check_new_user(org, details, roles, reference)
+        if not identifies_person(details):
+            # Only names: two people may share them, so this is always a new account.
+            return self._new_account(caller, group, details, roles, reference, warnings, None)
+        # One creation of a given name at a time in the organisation, so that a retry racing
+        # the first attempt still finds the account it made.
+        names = f"{details.given_name.strip()}\x1f{details.family_name.strip()}".casefold()
+        with self.access.locks(org_id, f"create:{names}"):
+            existing, taken = self.accounts.existing_person(group, details, roles)
+            if existing is None:
+                return self._new_account(caller, group, details, roles, reference, warnings, taken)
+        self.access.directory.fill_locks([existing] if existing.enabled else [])
+        same = f"{existing.first_name} {existing.last_name}".strip()
+        notice = violation(
+            "",
+            "person-already-registered",
+            f"{same} already has the account {existing.username} in {org_id} with these roles "
+            "(same names and email address or staff ID): nothing was created.",
+            "guide §4, §10.1: one account per person in each organisation",
+        )
+        return Result(user=existing.as_dict(), warnings=[notice], existing=True)
+
+    def _new_account(
+        self,
+        caller: Caller,
+        group: OrgGroup,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None,
+        warnings: list[Violation],
+        taken: set[str] | None,
+    ) -> Result:
+        org_id = group.organisation.id
+        with all_or_nothing() as undo:
+            user_id, username = self.accounts.create(
+                group.organisation, details, roles, undo, taken
+            )
+            event = recorded(
+                self.access.audit,
+                undo,
+                self.access.record(
+                    caller,
+                    org_id,
+                    AuditKind.USER_CREATED,
+                    target=username,
+                    reference=reference,
+                    details={"roles": sorted(roles), "email_sent": bool(details.email)},
+                ),
+            )
+            self.accounts.activate(user_id, details, undo)
+        user = {**representation(details), "username": username, "roles": sorted(roles)}
+        return Result(user=public_user(user), warnings=warnings, event=event)

@@ -1,0 +1,153 @@
+"""``UserAdmin``: one realm's user-administration use cases behind one object, each use case a
+small class of its own that it hands the shared ``Access``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.errors import RuleViolation
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.policies import Actor
+from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.services.ports import Directory
+from lrs_keycloak.services.user_admin.access import Access
+from lrs_keycloak.services.user_admin.accounts import Accounts
+from lrs_keycloak.services.user_admin.callers import Caller
+from lrs_keycloak.services.user_admin.creation import Creation
+from lrs_keycloak.services.user_admin.details import DetailsUpdate
+from lrs_keycloak.services.user_admin.registration import Registration
+from lrs_keycloak.services.user_admin.removal import Removal
+from lrs_keycloak.services.user_admin.result import Result
+from lrs_keycloak.services.user_admin.roles import RoleChanges
+from lrs_keycloak.services.user_admin.suspension import Suspension
+from lrs_keycloak.services.user_admin.views import Views
+from lrs_keycloak.store.audit import AuditEvent, AuditLog
+from lrs_keycloak.store.locks import OrganisationLocks, engine_locks
+
+
+class UserAdmin:
+    """The user-administration use cases for one realm."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        audit: AuditLog,
+        policy: RealmPolicy,
+        locks: OrganisationLocks | None = None,
+    ) -> None:
+        self.directory = directory
+        # The log itself, not its port: callers reach its database (the CLI's signatories), and
+        # by default the locks live there, which every process of one deployment (web workers,
+        # CLI) shares. The use cases below see only the ``Audit`` port.
+        self.audit = audit
+        self.policy = policy
+        self.locks = locks if locks is not None else engine_locks(audit.engine)
+        access = Access(directory, audit, policy, self.locks)
+        accounts = Accounts(access)
+        self._access = access
+        self._creation = Creation(access, accounts)
+        self._registration = Registration(access, accounts)
+        self._views = Views(access)
+        self._details = DetailsUpdate(access)
+        self._roles = RoleChanges(access)
+        self._suspension = Suspension(access)
+        self._removal = Removal(access)
+
+    # --- who is asking -----------------------------------------------------------------------
+
+    def actor(self, username: str, subject: str | None = None) -> Actor | None:
+        """See ``Access.actor``: the Actor for a Keycloak user; None if unknown."""
+        return self._access.actor(username, subject)
+
+    # --- create ------------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        caller: Caller,
+        org_id: str,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §4: a named person's account in the organisation, with at least one role."""
+        return self._creation.create_user(caller, org_id, details, roles, reference)
+
+    def onboard(
+        self,
+        caller: Caller,
+        org_id: str,
+        people: Sequence[tuple[UserDetails, Collection[str]]],
+        reference: str | None = None,
+        workers: int = 8,
+    ) -> list[Result | RuleViolation]:
+        """Many people at once; one answer per person, in order (``Creation.onboard``)."""
+        return self._creation.onboard(caller, org_id, people, reference, workers)
+
+    def register_organisation(
+        self, caller: Caller, org: Organisation, super_user: UserDetails
+    ) -> Result:
+        """Guide §1.1: the operator registers an organisation with its initial Super User."""
+        return self._registration.register_organisation(caller, org, super_user)
+
+    # --- read --------------------------------------------------------------------------------
+
+    def agreement_report(self, caller: Caller, org_id: str) -> list[dict[str, Any]]:
+        """Guide §4.3: who accepted which version of the User Agreement, and when."""
+        return self._views.agreement_report(caller, org_id)
+
+    def list_users(
+        self,
+        caller: Caller,
+        org_id: str,
+        search: str | None = None,
+        role: str | None = None,
+        status: str | None = None,
+    ) -> Result:
+        """Guide §8: the organisation's users, with role, status (incl. locked), email, staff ID."""
+        return self._views.list_users(caller, org_id, search, role, status)
+
+    def get_user(self, caller: Caller, org_id: str, username: str) -> Result:
+        return self._views.get_user(caller, org_id, username)
+
+    def audit_events(self, caller: Caller, org_id: str, limit: int = 500) -> list[AuditEvent]:
+        return self._views.audit_events(caller, org_id, limit)
+
+    # --- change ------------------------------------------------------------------------------
+
+    def update_details(
+        self,
+        caller: Caller,
+        org_id: str,
+        username: str,
+        changes: Mapping[str, str | None],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §5: super users update details; a user may update their own name and numbers."""
+        return self._details.update_details(caller, org_id, username, changes, reference)
+
+    def change_roles(
+        self,
+        caller: Caller,
+        org_id: str,
+        username: str,
+        roles: Collection[str],
+        reference: str | None = None,
+    ) -> Result:
+        """Guide §5: authorised role changes; the last super user keeps LRBSuperUser."""
+        return self._roles.change_roles(caller, org_id, username, roles, reference)
+
+    def suspend(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
+        """Guide §6: disable the account and end its sessions at once."""
+        return self._suspension.suspend(caller, org_id, username, reason)
+
+    def reinstate(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
+        """Guide §6.1: re-enable and clear a brute-force lock."""
+        return self._suspension.reinstate(caller, org_id, username, reason)
+
+    def remove(
+        self, caller: Caller, org_id: str, username: str, reason: str | None = None
+    ) -> Result:
+        """Guide §7: delete the account from Keycloak; its audit history stays."""
+        return self._removal.remove(caller, org_id, username, reason)
