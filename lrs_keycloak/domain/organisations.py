@@ -7,7 +7,7 @@ make the special roles available to its users (guide §10.3-§10.5).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -217,3 +217,35 @@ def check_organisation(org: Organisation, kinds: Mapping[str, OrganisationKind])
             )
         )
     return violations
+
+
+# --- membership: one account, one organisation ---------------------------------------------------
+
+NO_ORGANISATION = "no-organisation"
+TWO_ORGANISATIONS = "two-organisations"
+#: The guide's rule behind each membership code.
+NO_ORGANISATION_RULE = "guide §3: every user belongs to one registered organisation"
+TWO_ORGANISATIONS_RULE = "guide §10.1: one logon per organisation, never one account in two"
+
+
+def check_one_organisation(username: str, organisation_ids: Sequence[str]) -> Violation | None:
+    """A user account belongs to exactly one organisation: none, or two (an agency worker's one
+    account used for two organisations), is refused."""
+    if not organisation_ids:
+        return Violation(
+            field="organisation_id",
+            code=NO_ORGANISATION,
+            message=f"{username} belongs to no organisation.",
+            rule=NO_ORGANISATION_RULE,
+        )
+    if len(organisation_ids) > 1:
+        return Violation(
+            field="organisation_id",
+            code=TWO_ORGANISATIONS,
+            message=(
+                f"{username} is in {', '.join(organisation_ids)}: an agency worker needs a "
+                "separate logon for each organisation."
+            ),
+            rule=TWO_ORGANISATIONS_RULE,
+        )
+    return None

@@ -231,6 +231,31 @@ def recovery_allowed(members: Iterable[Member]) -> tuple[bool, list[str]]:
     return False, sorted(m.username for m in supers)
 
 
+NO_ACTIVE_SUPER_USER = "no-active-super-user"
+NO_ACTIVE_SUPER_USER_RULE = "guide §10.2: an organisation without a super user needs the help desk"
+
+
+def check_active_super_user(organisation_name: str, members: Iterable[Member]) -> Violation | None:
+    """An organisation keeps at least one active super user (guide §3); when it has none, the
+    help desk must contact its senior manager about a New Super User Form (guide §10.2). The
+    refusal names the super users locked out by repeated wrong passwords, if any."""
+    listed = list(members)
+    if active_super_users(listed):
+        return None
+    locked = sorted(m.username for m in listed if m.is_super_user and m.locked)
+    return Violation(
+        field="organisation_id",
+        code=NO_ACTIVE_SUPER_USER,
+        message=(
+            f"{organisation_name} has no active super user"
+            + (f" ({', '.join(locked)} locked out by repeated wrong passwords)" if locked else "")
+            + ": the help desk should contact its senior manager about a New Super User Form "
+            "(guide §10.2)."
+        ),
+        rule=NO_ACTIVE_SUPER_USER_RULE,
+    )
+
+
 def role_change_needs_authorisation(old: Collection[str], new: Collection[str]) -> bool:
     """True when roles are added (more access), which must carry an authorisation reference.
 
@@ -249,12 +274,15 @@ __all__ = [
     "ACTIONS",
     "HELPDESK_REALM_ROLE",
     "LAST_SUPER_USER_ACTIONS",
+    "NO_ACTIVE_SUPER_USER",
+    "NO_ACTIVE_SUPER_USER_RULE",
     "RECOMMENDED_SUPER_USERS",
     "SUPER_USER",
     "Actor",
     "Member",
     "UserPolicy",
     "active_super_users",
+    "check_active_super_user",
     "check_last_super_user",
     "deputy_shortfall",
     "deputy_warning",

@@ -18,13 +18,18 @@ from lrs_keycloak.domain.organisations import Organisation
 
 __all__ = [
     "AWARDING_BODY",
+    "ENTITLED_ROLES_RULE",
     "GUIDE_ROLE_NAMES",
     "GUIDE_ROLE_REQUIREMENTS",
+    "HOLD_A_ROLE_RULE",
     "KNOWN_ENTITLEMENTS",
+    "NO_ROLE",
     "OLASS",
     "PLR",
+    "ROLE_NOT_AVAILABLE",
     "Role",
     "RoleCatalogue",
+    "check_holds_a_role",
     "default_catalogue",
 ]
 
@@ -54,6 +59,27 @@ GUIDE_ROLE_REQUIREMENTS: Mapping[str, str | None] = MappingProxyType(
 )
 
 _ROLE_RULE = "guide §4.1: what level of permission is required"
+
+NO_ROLE = "no-role"
+ROLE_NOT_AVAILABLE = "role-not-available"
+#: The guide's rule behind each code, where one rule stands for every case of it.
+HOLD_A_ROLE_RULE = "guide §4.1: a user must have at least one role"
+ENTITLED_ROLES_RULE = "guide §10.3-§10.5: roles only for entitled organisations"
+
+
+def check_holds_a_role(
+    username: str, roles: Collection[str], *, after_removal: bool = False
+) -> Violation | None:
+    """An existing account holds at least one LRS role (guide §4.1); ``after_removal``: its
+    last ones were just taken away because its organisation is not entitled to them."""
+    if roles:
+        return None
+    message = (
+        f"{username} has no LRS role left; give one or remove it."
+        if after_removal
+        else f"{username} has no LRS role; give one or remove the account."
+    )
+    return Violation(field="roles", code=NO_ROLE, message=message, rule=HOLD_A_ROLE_RULE)
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,12 @@ class RoleCatalogue:
             if role.requires is None or role.requires in org.entitlements
         )
 
+    def not_entitled(self, held: Collection[str], org: Organisation) -> list[str]:
+        """The roles in ``held`` a user of ``org`` may not have (sorted): those its entitlements
+        do not allow, and any that is not an LRS role at all."""
+        eligible = {role.name for role in self.eligible_for(org)}
+        return sorted(r for r in set(held) if r not in eligible)
+
     def check_assignment(self, requested: Collection[str], org: Organisation) -> list[Violation]:
         """Every reason ``requested`` cannot be the roles of a user of ``org``."""
         if isinstance(requested, str):
@@ -131,7 +163,7 @@ class RoleCatalogue:
             return [
                 Violation(
                     field="roles",
-                    code="no-role",
+                    code=NO_ROLE,
                     message=(
                         "Choose at least one role: every user account must have at least one role."
                     ),
@@ -148,7 +180,7 @@ class RoleCatalogue:
                 violations.append(
                     Violation(
                         field="roles",
-                        code="role-not-available",
+                        code=ROLE_NOT_AVAILABLE,
                         message=(
                             f"The {role.name} role cannot be given to users of "
                             f"{org.name or org.id}: {reason}, and {org.name or org.id} does "

@@ -27,20 +27,37 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.audit import AuditKind
+from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.generic_names import check_person_name
-from lrs_keycloak.domain.policies import SUPER_USER
-from lrs_keycloak.domain.recovery import CaseState, cases_to_withdraw
-from lrs_keycloak.keycloak.admin_permissions import refresh_organisation
-from lrs_keycloak.keycloak.errors import NotFound
-from lrs_keycloak.keycloak.events import (
-    admin_events_since,
-    login_events_since,
-    user_organisation_ids,
+from lrs_keycloak.domain.organisations import (
+    NO_ORGANISATION,
+    NO_ORGANISATION_RULE,
+    TWO_ORGANISATIONS,
+    TWO_ORGANISATIONS_RULE,
+    check_one_organisation,
 )
-from lrs_keycloak.keycloak.users import OrgGroup, UserDirectory, UserRecord
-from lrs_keycloak.store.audit import AuditEvent, AuditLog
-from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, EnforcementStore, Flag
-from lrs_keycloak.store.recovery import RecoveryCaseRow, RecoveryStore, to_case
+from lrs_keycloak.domain.policies import (
+    NO_ACTIVE_SUPER_USER,
+    NO_ACTIVE_SUPER_USER_RULE,
+    SUPER_USER,
+    Member,
+    active_super_users,
+    check_active_super_user,
+)
+from lrs_keycloak.domain.recovery import RecoveryCase, cases_to_withdraw
+from lrs_keycloak.domain.roles import (
+    ENTITLED_ROLES_RULE,
+    HOLD_A_ROLE_RULE,
+    NO_ROLE,
+    ROLE_NOT_AVAILABLE,
+    check_holds_a_role,
+)
+from lrs_keycloak.keycloak.errors import NotFound
+from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
+from lrs_keycloak.services.ports import Audit, Flags, WaitingCases, WatchedDirectory
+from lrs_keycloak.store.audit import AuditEvent
+from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
 
 ENFORCER = "lrs-enforcer"
 #: Why the enforcer cancels a case it opened that still awaits its form.
@@ -53,21 +70,20 @@ LOCKOUT = "USER_DISABLED_BY_PERMANENT_LOCKOUT"
 LOCKOUT_CURSOR = "lockout-events"
 log = logging.getLogger(__name__)
 
-NO_ROLE = "no-role"
-NO_ORGANISATION = "no-organisation"
-TWO_ORGANISATIONS = "two-organisations"
+#: One flag for every way check_person_name finds a name not one person's (its own codes, such
+#: as ``department-name``, are in the flag's message).
 GENERIC_NAME = "generic-name"
-NO_SUPER_USER = "no-active-super-user"
 #: Flags that end in the account being disabled when the grace period passes.
 DISABLING = frozenset({NO_ROLE, NO_ORGANISATION, TWO_ORGANISATIONS})
 
+#: The guide's rule behind each code the enforcer records: the domain's, declared there.
 RULES = {
-    NO_ROLE: "guide §4.1: a user must have at least one role",
-    NO_ORGANISATION: "guide §3: every user belongs to one registered organisation",
-    TWO_ORGANISATIONS: "guide §10.1: one logon per organisation, never one account in two",
+    NO_ROLE: HOLD_A_ROLE_RULE,
+    NO_ORGANISATION: NO_ORGANISATION_RULE,
+    TWO_ORGANISATIONS: TWO_ORGANISATIONS_RULE,
     GENERIC_NAME: "guide §4.2: no generic accounts",
-    NO_SUPER_USER: "guide §10.2: an organisation without a super user needs the help desk",
-    "role-not-available": "guide §10.3-§10.5: roles only for entitled organisations",
+    NO_ACTIVE_SUPER_USER: NO_ACTIVE_SUPER_USER_RULE,
+    ROLE_NOT_AVAILABLE: ENTITLED_ROLES_RULE,
 }
 
 _USER_PATH = re.compile(r"^users/([0-9a-f-]{36})(?:/|$)")
@@ -89,11 +105,11 @@ class Outcome:
 class Enforcer:
     def __init__(
         self,
-        directory: UserDirectory,
+        directory: WatchedDirectory,
         policy: RealmPolicy,
-        audit: AuditLog,
-        store: EnforcementStore,
-        recovery: RecoveryStore,
+        audit: Audit,
+        store: Flags,
+        recovery: WaitingCases,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.directory = directory
@@ -115,7 +131,7 @@ class Enforcer:
             user_id = event.get("userId")
             if event.get("type") == LOCKOUT and isinstance(user_id, str):
                 with self._lock:
-                    orgs = user_organisation_ids(self.directory.gw, user_id)
+                    orgs = self.directory.user_organisation_ids(user_id)
                     self._check_organisations(orgs, outcome)
             return outcome
         if event.get("kind", "admin") != "admin" or event.get("resourceType") not in _WATCHED:
@@ -144,8 +160,7 @@ class Enforcer:
             if self.policy.admin_console_scoped:
                 # Who administers the organisation in the console, and which of its members
                 # they may give roles to, follow the change now, not at the next sync.
-                refresh_organisation(
-                    self.directory.gw,
+                self.directory.refresh_organisation(
                     self.policy,
                     org_id,
                     members=[m.id for m in members],
@@ -156,9 +171,11 @@ class Enforcer:
     def poll(self) -> int:
         """Handle the stored admin events and permanent lockouts not seen yet; returns how many
         were handled."""
-        gw = self.directory.gw
-        handled = self._poll(CURSOR, lambda since: admin_events_since(gw, since))
-        lockouts = self._poll(LOCKOUT_CURSOR, lambda since: login_events_since(gw, since, LOCKOUT))
+        directory = self.directory
+        handled = self._poll(CURSOR, directory.admin_events_since)
+        lockouts = self._poll(
+            LOCKOUT_CURSOR, lambda since: directory.login_events_since(since, LOCKOUT)
+        )
         return handled + lockouts
 
     def _poll(self, name: str, fetch: Callable[[int], list[dict[str, Any]]]) -> int:
@@ -199,7 +216,7 @@ class Enforcer:
                 continue
             self.store.mark_disabled(flag.id)
             self._record(
-                "enforcer_user_disabled",
+                AuditKind.ENFORCER_USER_DISABLED,
                 flag.organisation_id,
                 flag.username,
                 f"still flagged '{flag.rule}' after {self.policy.grace_period_hours} h",
@@ -211,67 +228,63 @@ class Enforcer:
     # --- checks ----------------------------------------------------------------------------------
 
     def _check_user(self, user_id: str, outcome: Outcome) -> list[str]:
-        try:
-            user = self.directory.get_user(user_id)
-        except NotFound:
+        user = self.directory.user_by_id(user_id)
+        if user is None:
             return []
-        username = user["username"]
-        org_ids = user_organisation_ids(self.directory.gw, user_id)
+        username = user.username
+        org_ids = list(user.organisation_ids)
         self.store.remember_membership(user_id, org_ids)
-        roles = self.directory.user_roles(user_id)
-        org_id = org_ids[0] if len(org_ids) == 1 else None
-        problems: dict[str, str] = {}
+        roles = user.roles
         if not org_ids and not roles and self.directory.is_staff(user_id):
             # Help desk agents and realm administrators belong to no organisation and hold no
             # LRS role by design: the organisation rules are not theirs (they must never be
             # flagged, let alone disabled after the grace period).
             for closed in self.store.resolve_except(user_id, set()):
                 self._record(
-                    "enforcer_flag_resolved", None, username, "an operator account", closed.rule
+                    AuditKind.ENFORCER_FLAG_RESOLVED,
+                    None,
+                    username,
+                    "an operator account",
+                    closed.rule,
                 )
             return []
 
-        if not org_ids:
-            problems[NO_ORGANISATION] = f"{username} belongs to no organisation."
-        elif len(org_ids) > 1:
-            problems[TWO_ORGANISATIONS] = (
-                f"{username} is in {', '.join(org_ids)}: an agency worker needs a separate "
-                "logon for each organisation."
-            )
-        if not roles:
-            problems[NO_ROLE] = f"{username} has no LRS role; give one or remove the account."
-
+        found: list[Violation | None] = [check_one_organisation(username, org_ids)]
         organisation = None
-        if org_id is not None:
-            found = self.directory.find_organisation(org_id)
-            organisation = found.organisation if found else None
+        if len(org_ids) == 1:
+            group = self.directory.find_organisation(org_ids[0])
+            organisation = group.organisation if group else None
+        removed: list[str] = []
         if organisation is not None:
-            eligible = {r.name for r in self.policy.roles.eligible_for(organisation)}
-            not_entitled = sorted(r for r in roles if r not in eligible)
-            if not_entitled:
-                self.directory.remove_roles(user_id, not_entitled)
-                outcome.removed_roles.extend(not_entitled)
+            removed = self.policy.roles.not_entitled(roles, organisation)
+            if removed:
+                self.directory.remove_roles(user_id, removed)
+                outcome.removed_roles.extend(removed)
                 self._record(
-                    "enforcer_role_removed",
-                    org_id,
+                    AuditKind.ENFORCER_ROLE_REMOVED,
+                    organisation.id,
                     username,
-                    f"{organisation.name} is not entitled to {', '.join(not_entitled)}",
-                    "role-not-available",
-                    {"roles": not_entitled},
+                    f"{organisation.name} is not entitled to {', '.join(removed)}",
+                    ROLE_NOT_AVAILABLE,
+                    {"roles": removed},
                 )
-                if not roles - set(not_entitled):
-                    problems[NO_ROLE] = f"{username} has no LRS role left; give one or remove it."
+        found.append(check_holds_a_role(username, roles - set(removed), after_removal=bool(roles)))
         names = check_person_name(
-            user.get("firstName") or "",
-            user.get("lastName") or "",
+            user.first_name,
+            user.last_name,
             policy=self.policy.generic_names,
             organisation_name=organisation.name if organisation else None,
             role_names=self.policy.roles.names,
         )
         if names:
-            problems[GENERIC_NAME] = " ".join(v.message for v in names)
+            found.append(
+                Violation(
+                    "name", GENERIC_NAME, " ".join(v.message for v in names), RULES[GENERIC_NAME]
+                )
+            )
+        problems = {v.code: v.message for v in found if v is not None}
 
-        if user.get("enabled"):
+        if user.enabled:
             self._rearm_reenabled(user_id, username, problems)
         for rule, message in problems.items():
             targets: list[str | None] = list(org_ids) or [None]
@@ -279,10 +292,16 @@ class Enforcer:
                 flag = self.store.raise_flag(user_id, username, target_org, rule, message)
                 if flag is not None:
                     outcome.flags.append(flag)
-                    self._record("enforcer_flag_raised", target_org, username, message, rule)
+                    self._record(
+                        AuditKind.ENFORCER_FLAG_RAISED, target_org, username, message, rule
+                    )
         for closed in self.store.resolve_except(user_id, set(problems)):
             self._record(
-                "enforcer_flag_resolved", closed.organisation_id, username, "put right", closed.rule
+                AuditKind.ENFORCER_FLAG_RESOLVED,
+                closed.organisation_id,
+                username,
+                "put right",
+                closed.rule,
             )
         return org_ids
 
@@ -295,7 +314,7 @@ class Enforcer:
                 continue
             self.store.rearm(flag.id, self.now())
             self._record(
-                "enforcer_flag_raised",
+                AuditKind.ENFORCER_FLAG_RAISED,
                 flag.organisation_id,
                 username,
                 f"{username} was enabled again while still flagged: {problems[flag.rule]} It "
@@ -308,42 +327,44 @@ class Enforcer:
     def _check_organisation(
         self, group: OrgGroup, members: list[UserRecord], outcome: Outcome
     ) -> None:
-        org_id = group.organisation.id
-        active = [m for m in members if SUPER_USER in m.roles and m.enabled and not m.locked]
-        if active:
-            for closed in self.store.resolve_organisation(org_id, NO_SUPER_USER):
-                self._record("enforcer_flag_resolved", org_id, None, "put right", closed.rule)
-            self._withdraw_cases(org_id, sorted(m.username for m in active), outcome)
+        org = group.organisation
+        seen = [Member(m.username, org.id, m.roles, m.enabled, m.locked) for m in members]
+        refused = check_active_super_user(org.name, seen)
+        if refused is None:
+            for closed in self.store.resolve_organisation(org.id, NO_ACTIVE_SUPER_USER):
+                self._record(
+                    AuditKind.ENFORCER_FLAG_RESOLVED, org.id, None, "put right", closed.rule
+                )
+            active = sorted(m.username for m in active_super_users(seen))
+            self._withdraw_cases(org.id, active, outcome)
             return
-        locked = sorted(m.username for m in members if SUPER_USER in m.roles and m.locked)
-        message = (
-            f"{group.organisation.name} has no active super user"
-            + (f" ({', '.join(locked)} locked out by repeated wrong passwords)" if locked else "")
-            + ": the help desk should contact its senior manager about a New Super User Form "
-            "(guide §10.2)."
+        message = refused.message
+        flag = self.store.raise_flag(
+            ORGANISATION_TARGET, org.id, org.id, NO_ACTIVE_SUPER_USER, message
         )
-        flag = self.store.raise_flag(ORGANISATION_TARGET, org_id, org_id, NO_SUPER_USER, message)
         if flag is None:
             return  # alerted already; the case opened then (or the help desk's) stands
-        case, opened = self._open_case(org_id, group.organisation.name, outcome)
-        outcome.alerts.append(org_id)
+        case, opened = self._open_case(org.id, org.name, outcome)
+        outcome.alerts.append(org.id)
         if case is None:
             reason = f"{message} No recovery case could be opened: open one from the form."
             details: dict[str, Any] = {"case_id": None, "case_opened": False}
         else:
             reason = f"{message} Recovery case {case.id} " + (
-                "awaits the form." if opened else f"is already open ({case.state})."
+                "awaits the form." if opened else f"is already open ({case.state.value})."
             )
-            details = {"case_id": case.id, "case_opened": opened, "case_state": case.state}
-        self._record("enforcer_helpdesk_alerted", org_id, None, reason, NO_SUPER_USER, details)
+            details = {"case_id": case.id, "case_opened": opened, "case_state": case.state.value}
+        self._record(
+            AuditKind.ENFORCER_HELPDESK_ALERTED, org.id, None, reason, NO_ACTIVE_SUPER_USER, details
+        )
 
     def _open_case(
         self, org_id: str, org_name: str, outcome: Outcome
-    ) -> tuple[RecoveryCaseRow | None, bool]:
+    ) -> tuple[RecoveryCase | None, bool]:
         """A new case awaiting the form, or the organisation's open case (one at a time);
         whether it is new."""
         try:
-            case, opened = self.recovery.create_awaiting_form(org_id, ENFORCER, now=self.now())
+            case, opened = self.recovery.open_awaiting_form(org_id, ENFORCER, now=self.now())
         except Exception:
             # The alert matters more than the case: it is recorded even so.
             log.exception("The enforcer could not open a recovery case for %s", org_id)
@@ -351,11 +372,11 @@ class Enforcer:
         if opened:
             outcome.cases_opened.append(case.id)
             self._record(
-                "enforcer_recovery_opened",
+                AuditKind.ENFORCER_RECOVERY_OPENED,
                 org_id,
                 None,
                 f"Recovery case {case.id} awaits {org_name}'s New Super User Form.",
-                NO_SUPER_USER,
+                NO_ACTIVE_SUPER_USER,
                 {"case_id": case.id},
             )
         return case, opened
@@ -363,34 +384,23 @@ class Enforcer:
     def _withdraw_cases(self, org_id: str, super_users: list[str], outcome: Outcome) -> None:
         """Cancel the cases this enforcer opened that still await a form: nobody asked for them,
         and a super user can act again."""
-        waiting = self.recovery.cases(organisation_id=org_id, state=CaseState.AWAITING_FORM.value)
         reason = f"{SUPER_USER_BACK}: {', '.join(super_users)}"
-        for case in cases_to_withdraw([to_case(r) for r in waiting], ENFORCER):
-            now = self.now()
-            moved = self.recovery.move(
-                case.id,
-                [CaseState.AWAITING_FORM],
-                CaseState.CANCELLED,
-                now=now,
-                closed_at=now,
-                closed_by=ENFORCER,
-                close_reason=reason,
-            )
-            if moved is None:
+        for case in cases_to_withdraw(self.recovery.awaiting_form(org_id), ENFORCER):
+            if self.recovery.withdraw(case.id, ENFORCER, reason, now=self.now()) is None:
                 continue  # an agent recorded its form or cancelled it meanwhile
             outcome.cases_cancelled.append(case.id)
             self._record(
-                "enforcer_recovery_cancelled",
+                AuditKind.ENFORCER_RECOVERY_CANCELLED,
                 org_id,
                 None,
                 reason,
-                NO_SUPER_USER,
+                NO_ACTIVE_SUPER_USER,
                 {"case_id": case.id, "from_state": case.state.value, "super_users": super_users},
             )
 
     def _record(
         self,
-        action: str,
+        kind: AuditKind,
         org_id: str | None,
         target: str | None,
         reason: str,
@@ -399,7 +409,7 @@ class Enforcer:
     ) -> None:
         self.audit.record(
             AuditEvent(
-                action=action,
+                action=kind,
                 actor=ENFORCER,
                 organisation_id=org_id,
                 target=target,

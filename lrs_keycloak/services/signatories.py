@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.organisations import check_organisation_id
 from lrs_keycloak.domain.signatories import (
@@ -20,9 +21,8 @@ from lrs_keycloak.domain.signatories import (
     validate_signatory,
 )
 from lrs_keycloak.domain.users import too_long
-from lrs_keycloak.services.user_admin import Directory
+from lrs_keycloak.services.ports import Directory, Signatories
 from lrs_keycloak.store.audit import AuditEvent
-from lrs_keycloak.store.signatories import SignatoryStore
 
 
 class SignatoryBook:
@@ -30,7 +30,7 @@ class SignatoryBook:
 
     def __init__(
         self,
-        store: SignatoryStore,
+        store: Signatories,
         directory: Directory,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -84,7 +84,7 @@ class SignatoryBook:
         clean = normalised(signatory)
         now = self.clock()
         event = AuditEvent(
-            "organisation_signatory_recorded",
+            AuditKind.ORGANISATION_SIGNATORY_RECORDED,
             actor,
             organisation_id,
             target=clean.email,

@@ -1,13 +1,12 @@
-"""The audit log: one event per change, from a fixed catalogue with stable ids.
+"""The audit log: one event per change, of a kind from the domain's catalogue (domain/audit.py).
 
-Modelled on GOV.UK Signon's ``EventLog::EVENTS``: an event id never changes meaning, so a
-report over years of history stays correct. The log outlives the accounts it talks about
-(guide §7: a removed user's history remains).
+The log outlives the accounts it talks about (guide §7: a removed user's history remains).
+``EVENTS`` is re-exported here for the readers that list the catalogue (the OpenAPI document).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,72 +14,15 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import sessionmaker
 
+from lrs_keycloak.domain.audit import EVENTS, EVENTS_BY_NAME, AuditKind, EventType
 from lrs_keycloak.store.models import AuditEventRow
 from lrs_keycloak.store.writes import write_lock
 
 
 @dataclass(frozen=True)
-class EventType:
-    id: int
-    name: str
-    description: str
-
-
-#: The catalogue. Append only: never renumber or reuse an id.
-EVENTS: tuple[EventType, ...] = (
-    EventType(1, "user_created", "A super user created a user account"),
-    EventType(2, "user_details_updated", "A user's recorded details changed"),
-    EventType(3, "user_roles_changed", "A user's LRS roles changed"),
-    EventType(4, "user_suspended", "A user account was suspended; its sessions ended"),
-    EventType(5, "user_reinstated", "A suspended or locked account was reinstated"),
-    EventType(6, "user_removed", "A user account was deleted from Keycloak"),
-    EventType(7, "organisation_registered", "An operator registered an organisation"),
-    EventType(
-        8,
-        "organisation_signatory_recorded",
-        "The Organisation Agreement's signatory (the recovery approver) was recorded or changed",
-    ),
-    # 100+: the help desk's recovery of a lost Super User (guide §10.2), one per transition.
-    EventType(100, "recovery_opened", "The help desk opened a recovery case from a form"),
-    EventType(101, "recovery_link_sent", "The senior manager was emailed an approval link"),
-    EventType(102, "recovery_approved", "The senior manager approved (by link or on paper)"),
-    EventType(103, "recovery_rejected", "The senior manager rejected the request"),
-    EventType(104, "recovery_expired", "The approval link expired unanswered"),
-    EventType(105, "recovery_completed", "The help desk created the new super user"),
-    EventType(106, "recovery_cancelled", "The help desk cancelled the case"),
-    EventType(107, "primary_contact_changed", "The organisation's primary contact changed"),
-    EventType(
-        108, "recovery_form_recorded", "The help desk recorded the form on a case awaiting it"
-    ),
-    EventType(
-        109,
-        "recovery_completion_taken_over",
-        "An agent took over a completion left unfinished (its process died mid-way)",
-    ),
-    # 200+: the enforcer's reactions to changes made around the companion app (admin console).
-    EventType(200, "enforcer_flag_raised", "The enforcer flagged a user or organisation"),
-    EventType(
-        201, "enforcer_role_removed", "The enforcer removed a role the org is not entitled to"
-    ),
-    EventType(
-        202, "enforcer_user_disabled", "The enforcer disabled a flagged user after the grace"
-    ),
-    EventType(203, "enforcer_helpdesk_alerted", "An organisation has no active super user left"),
-    EventType(204, "enforcer_flag_resolved", "A flagged problem was put right"),
-    EventType(
-        205, "enforcer_recovery_opened", "The enforcer opened a recovery case awaiting the form"
-    ),
-    EventType(
-        206,
-        "enforcer_recovery_cancelled",
-        "The enforcer withdrew its case awaiting a form: a super user is active again",
-    ),
-)
-EVENTS_BY_NAME: Mapping[str, EventType] = {e.name: e for e in EVENTS}
-
-
-@dataclass(frozen=True)
 class AuditEvent:
+    #: An ``AuditKind`` when recorded (a ``str``); read back as the stored text, so an event of
+    #: a kind this version does not know still reads.
     action: str
     actor: str
     organisation_id: str | None
@@ -130,7 +72,7 @@ def event_row(event: AuditEvent) -> AuditEventRow:
         at=event.at or datetime.now(UTC),
         actor=event.actor,
         organisation_id=event.organisation_id,
-        action=event.action,
+        action=str(event.action),
         target=event.target,
         reason=event.reason,
         reference=event.reference,
@@ -195,3 +137,15 @@ class AuditLog:
         with self._write_lock, self._sessions() as session:
             rows = session.scalars(query.offset(offset).limit(limit)).all()
             return [_from_row(r) for r in rows]
+
+
+__all__ = [
+    "EVENTS",
+    "EVENTS_BY_NAME",
+    "AuditEvent",
+    "AuditKind",
+    "AuditLog",
+    "EventType",
+    "event_of",
+    "event_row",
+]

@@ -337,6 +337,34 @@ class RecoveryStore:
             row = session.get(RecoveryCaseRow, case_id, populate_existing=True)
             return row
 
+    # --- the enforcer's view: domain cases, never rows --------------------------------------
+
+    def open_awaiting_form(
+        self, organisation_id: str, raised_by: str, now: datetime
+    ) -> tuple[RecoveryCase, bool]:
+        """``create_awaiting_form``, as the domain sees the case."""
+        row, opened = self.create_awaiting_form(organisation_id, raised_by, now=now)
+        return to_case(row), opened
+
+    def awaiting_form(self, organisation_id: str) -> list[RecoveryCase]:
+        """The organisation's cases awaiting their form, newest first."""
+        rows = self.cases(organisation_id=organisation_id, state=CaseState.AWAITING_FORM.value)
+        return [to_case(r) for r in rows]
+
+    def withdraw(self, case_id: int, by: str, reason: str, now: datetime) -> RecoveryCase | None:
+        """Cancel a case still awaiting its form; None when it moved on meanwhile (an agent
+        recorded its form or cancelled it)."""
+        moved = self.move(
+            case_id,
+            [CaseState.AWAITING_FORM],
+            CaseState.CANCELLED,
+            now=now,
+            closed_at=now,
+            closed_by=by,
+            close_reason=reason,
+        )
+        return to_case(moved) if moved is not None else None
+
     def set_values(self, case_id: int, **values: Any) -> None:
         """Record facts that do not change the state (e.g. the primary contact was updated)."""
         with self._begin() as session:

@@ -19,8 +19,8 @@
 Every transition writes one audit event (actor, time, organisation, case id).
 """
 
+from lrs_keycloak.services.ports import ContactBook
 from lrs_keycloak.services.recovery.base import (
-    ContactBook,
     HelpDeskCaller,
     LinkRefused,
     Outcome,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import (
@@ -26,6 +27,7 @@ from lrs_keycloak.services.recovery.base import LinkRefused, Outcome, RecoveryBa
 from lrs_keycloak.services.recovery.constants import SYSTEM, S
 from lrs_keycloak.services.recovery.links import token_hash
 from lrs_keycloak.services.recovery.mail import MailFailed
+from lrs_keycloak.services.recovery.wording import email
 from lrs_keycloak.store.recovery import (
     RecoveryCaseRow,
     to_case,
@@ -103,7 +105,7 @@ class ApprovalSteps(RecoveryBase):
                 reason,
             ) from error
         self._record(
-            "recovery_link_sent",
+            AuditKind.RECOVERY_LINK_SENT,
             agent.username,
             moved,
             details={
@@ -123,22 +125,13 @@ class ApprovalSteps(RecoveryBase):
         group = self.directory.find_organisation(form.organisation_id)
         org_name = group.organisation.name if group else form.organisation_id
         expires = row.link_expires_at.strftime("%d %B %Y %H:%M UTC") if row.link_expires_at else ""
-        subject = f"Approve a new LRS Super User for {org_name} (form {form.form_reference})"
-        body = (
-            f"Dear {form.manager_name},\n\n"
-            f"MIAP has received a New Super User Form for {org_name} (reference "
-            f"{form.form_reference}, received {form.received_on.isoformat()}) naming you as the "
-            "approving senior manager.\n\n"
-            f"Nominee: {form.nominee_title} {form.nominee_given_name} "
-            f"{form.nominee_family_name}, {form.nominee_email}, {form.nominee_telephone}\n\n"
-            "As MIAP is taking responsibility for granting someone Super User access for your "
-            "organisation, we need your approval. Open this link to see the request and approve "
-            "or reject it:\n\n"
-            f"{self.approval_url(token)}\n\n"
-            f"The link works once and expires on {expires}. If you did not expect this message, "
-            "reject the request or contact the MIAP Help Desk.\n"
+        return email(
+            "approval_link",
+            form=form,
+            org_name=org_name,
+            url=self.approval_url(token),
+            expires=expires,
         )
-        return subject, body
 
     def _by_token(self, token: str) -> RecoveryCaseRow:
         invalid = Violation("token", "link-invalid", "This approval link is not valid.", RULE)
@@ -161,7 +154,7 @@ class ApprovalSteps(RecoveryBase):
         if moved is None:
             return self._row(row.id)
         self._record(
-            "recovery_expired",
+            AuditKind.RECOVERY_EXPIRED,
             SYSTEM,
             moved,
             details={
@@ -217,7 +210,7 @@ class ApprovalSteps(RecoveryBase):
                 Violation("token", "link-used", "This approval link has already been used.", RULE)
             )
         self._record(
-            "recovery_approved" if approve else "recovery_rejected",
+            AuditKind.RECOVERY_APPROVED if approve else AuditKind.RECOVERY_REJECTED,
             row.link_sent_to or "senior manager",
             moved,
             details={
@@ -255,7 +248,7 @@ class ApprovalSteps(RecoveryBase):
             S.APPROVED,
         )
         self._record(
-            "recovery_approved",
+            AuditKind.RECOVERY_APPROVED,
             agent.username,
             moved,
             details={"method": APPROVAL_ON_PAPER, "scan_reference": scan_reference.strip()},

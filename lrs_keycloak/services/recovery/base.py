@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
+from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import SUPER_USER, Actor, Member
 from lrs_keycloak.domain.recovery import (
@@ -15,15 +16,12 @@ from lrs_keycloak.domain.recovery import (
     check_transition,
 )
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
+from lrs_keycloak.services.ports import Audit, ContactBook, Directory, Mailer, RecoveryCases
 from lrs_keycloak.services.recovery.links import ApprovalLinks
-from lrs_keycloak.services.recovery.mail import Mailer
 from lrs_keycloak.services.signatories import SignatoryBook
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, UserAdmin
 from lrs_keycloak.store.audit import AuditEvent
-from lrs_keycloak.store.recovery import (
-    RecoveryCaseRow,
-    RecoveryStore,
-)
+from lrs_keycloak.store.recovery import RecoveryCaseRow
 
 
 @dataclass(frozen=True)
@@ -69,11 +67,6 @@ class LinkRefused(Exception):
         self.code = violation.code
 
 
-class ContactBook(Protocol):
-    def primary_contact(self, group_id: str) -> str | None: ...
-    def set_primary_contact(self, group_id: str, username: str) -> str | None: ...
-
-
 def _refuse(code: str, message: str, field_name: str = "", rule: str = RULE) -> RuleViolation:
     return RuleViolation([Violation(field_name, code, message, rule)])
 
@@ -94,7 +87,7 @@ class RecoveryBase:
     def __init__(
         self,
         admin: UserAdmin,
-        store: RecoveryStore,
+        store: RecoveryCases,
         contacts: ContactBook,
         mailer: Mailer,
         links: ApprovalLinks,
@@ -104,8 +97,10 @@ class RecoveryBase:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.admin = admin
-        self.directory = admin.directory
-        self.audit = admin.audit
+        # The same directory and log as user administration's: the recovery creates its super
+        # user through ``admin``, and reads what that wrote.
+        self.directory: Directory = admin.directory
+        self.audit: Audit = admin.audit
         self.policy = admin.policy
         self.store = store
         self.contacts = contacts
@@ -122,7 +117,7 @@ class RecoveryBase:
         if not agent.is_helpdesk:
             raise NotPermitted("only an active MIAP help desk agent handles recovery cases")
 
-    def _record(self, action: str, actor: str, row: RecoveryCaseRow, **kw: Any) -> AuditEvent:
+    def _record(self, action: AuditKind, actor: str, row: RecoveryCaseRow, **kw: Any) -> AuditEvent:
         details = {"case_id": row.id, **kw.pop("details", {})}
         return self.audit.record(
             AuditEvent(

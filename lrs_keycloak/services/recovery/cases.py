@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import (
@@ -62,7 +63,7 @@ class CaseSteps(ApprovalSteps):
 
     def failed_requests(self, org_id: str) -> int:
         """How many of the organisation's requests were rejected or expired unanswered."""
-        return self.audit.count(org_id, ("recovery_rejected", "recovery_expired"))
+        return self.audit.count(org_id, (AuditKind.RECOVERY_REJECTED, AuditKind.RECOVERY_EXPIRED))
 
     def _history_warnings(self, org_id: str, failed: int | None = None) -> list[Violation]:
         count = self.failed_requests(org_id) if failed is None else failed
@@ -118,7 +119,9 @@ class CaseSteps(ApprovalSteps):
             row = self.store.create(form, agent.username, now=self.clock())
         except OpenCaseExists as raced:  # opened by another process since the look above
             raise _already_open(raced.case.id, raced=True) from None
-        self._record("recovery_opened", agent.username, row, details=self._form_details(form))
+        self._record(
+            AuditKind.RECOVERY_OPENED, agent.username, row, details=self._form_details(form)
+        )
         if send_link:
             row = self._send_link_or_warn(agent, row, warnings)
         return Outcome(row.as_dict(), warnings, new_case=True)
@@ -156,7 +159,7 @@ class CaseSteps(ApprovalSteps):
                 or [Violation("state", "changed", "The case changed meanwhile; reload.", RULE)]
             )
         self._record(
-            "recovery_form_recorded",
+            AuditKind.RECOVERY_FORM_RECORDED,
             agent.username,
             moved,
             details={
@@ -223,7 +226,7 @@ class CaseSteps(ApprovalSteps):
             S.CANCELLED,
         )
         self._record(
-            "recovery_cancelled",
+            AuditKind.RECOVERY_CANCELLED,
             agent.username,
             moved,
             reason=reason.strip(),

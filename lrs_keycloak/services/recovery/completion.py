@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import SUPER_USER, Actor
 from lrs_keycloak.domain.recovery import (
@@ -93,7 +94,7 @@ class CompletionSteps(CaseSteps):
             S.COMPLETING,
         )
         self._record(
-            "recovery_completion_taken_over",
+            AuditKind.RECOVERY_COMPLETION_TAKEN_OVER,
             agent.username,
             claimed,
             details={
@@ -170,7 +171,7 @@ class CompletionSteps(CaseSteps):
         )
         assert done is not None  # only the claimant moves a completing case
         self._record(
-            "recovery_completed",
+            AuditKind.RECOVERY_COMPLETED,
             agent.username,
             done,
             target=username,
@@ -193,7 +194,7 @@ class CompletionSteps(CaseSteps):
             else:
                 self.store.set_values(case_id, primary_contact_updated=True)
                 self._record(
-                    "primary_contact_changed",
+                    AuditKind.PRIMARY_CONTACT_CHANGED,
                     agent.username,
                     done,
                     target=username,

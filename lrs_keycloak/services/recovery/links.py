@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lrs_keycloak.services.recovery.constants import LINK_LIFETIME, TOKEN_SALT
-from lrs_keycloak.settings import cache_dir
+from lrs_keycloak.settings import load_settings
 
 
 def secret_key() -> str:
-    """``LRS_SECRET_KEY``, or a key generated once under the cache's ``run/`` folder."""
-    configured = os.environ.get("LRS_SECRET_KEY")
-    if configured:
-        return configured
-    path: Path = cache_dir() / "run" / "secret-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    """``LRS_SECRET_KEY``; in local development only, a key generated once under the cache's
+    ``run/`` folder (`Settings.signing_key`)."""
+    return load_settings().signing_key()
 
 
 def token_hash(token: str) -> str:

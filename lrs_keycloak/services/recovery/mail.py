@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import Protocol
+from typing import TYPE_CHECKING
 
+from lrs_keycloak.services.ports import Mailer as Mailer  # where the port was declared before
+from lrs_keycloak.settings import load_settings
 
-class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
+if TYPE_CHECKING:
+    from lrs_keycloak.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,19 @@ class SmtpSettings:
     password: str | None = None
 
     @classmethod
-    def from_env(cls) -> SmtpSettings:
-        """``LRS_SMTP_*``, with realm-config/realm.yaml's defaults (a local dev server)."""
-
-        def env(name: str, default: str) -> str:
-            return os.environ.get(f"LRS_SMTP_{name}") or default
-
+    def from_env(cls, settings: Settings | None = None) -> SmtpSettings:
+        """``LRS_SMTP_*`` from the settings (else the environment's): their defaults are
+        realm-config/realm.yaml's, a local development server."""
+        s = settings or load_settings()
         return cls(
-            host=env("HOST", cls.host),
-            port=int(env("PORT", str(cls.port))),
-            sender=env("FROM", cls.sender),
-            sender_name=env("FROM_NAME", cls.sender_name),
-            use_ssl=env("SSL", "false").lower() == "true",
-            starttls=env("STARTTLS", "false").lower() == "true",
-            user=os.environ.get("LRS_SMTP_USER") or None,
-            password=os.environ.get("LRS_SMTP_PASSWORD") or None,
+            host=s.smtp_host,
+            port=s.smtp_port,
+            sender=s.smtp_from,
+            sender_name=s.smtp_from_name,
+            use_ssl=s.smtp_ssl,
+            starttls=s.smtp_starttls,
+            user=s.smtp_user,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
         )
 
 

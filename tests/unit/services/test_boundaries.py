@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lrs_keycloak import cli_users
 from lrs_keycloak.cli import main
+from lrs_keycloak.cli import users as cli_users
 from lrs_keycloak.domain.users import MAX_LENGTHS
 from lrs_keycloak.services.user_admin import UserAdmin
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.locks import OrganisationBusy
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from tests.support.openapi import CheckedClient
 from tests.unit.services.conftest import COLLEGE
 from tests.unit.services.fake_directory import FakeDirectory
@@ -49,8 +49,7 @@ def _client(admin: UserAdmin, directory: FakeDirectory) -> FlaskClient:
         {"TESTING": True, "LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://"}
     )
     app.test_client_class = CheckedClient  # each answer must be one the document describes
-    app.extensions["lrs_token_verifier"] = _Verifier(directory)
-    app.extensions["lrs_user_admin"] = admin
+    context.provide(app, token_verifier=_Verifier(directory), user_admin=admin)
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = "Bearer x"
     return client

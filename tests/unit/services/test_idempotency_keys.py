@@ -19,6 +19,7 @@ from lrs_keycloak.store.idempotency import (
     Mismatch,
     fingerprint,
 )
+from lrs_keycloak.web import context
 from tests.unit.services.fake_directory import FakeDirectory
 from tests.unit.services.test_boundaries import USERS, _client
 
@@ -27,8 +28,12 @@ from tests.unit.services.test_boundaries import USERS, _client
 def api(admin: UserAdmin, directory: FakeDirectory) -> FlaskClient:
     client = _client(admin, directory)
     engine = make_engine("sqlite://")
-    client.application.extensions["lrs_idempotency_keys"] = IdempotencyKeys(engine)
+    context.provide(client.application, idempotency_keys=IdempotencyKeys(engine))
     return client
+
+
+def _provided_by_the_fixture() -> IdempotencyKeys:
+    raise AssertionError("the api fixture provides the app's idempotency keys")
 
 
 # Names only: no email and no staff ID, so only the key can tell a retry from a namesake.
@@ -83,7 +88,7 @@ def test_a_key_still_being_worked_on_answers_409(
     api: FlaskClient, directory: FakeDirectory
 ) -> None:
     # Another process claimed the key for this very request and has not answered yet.
-    keys = api.application.extensions["lrs_idempotency_keys"]
+    keys = context.shared(api.application, "idempotency_keys", _provided_by_the_fixture)
     keys.claim("sue.super", "k-5", fingerprint("anytown-college", ADA))
     busy = api.post(USERS, json=ADA, headers={"Idempotency-Key": "k-5"})
     assert busy.status_code == 409

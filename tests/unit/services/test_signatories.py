@@ -16,6 +16,7 @@ from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.signatories import SignatoryStore
 from tests.support.postgres import own_schema
+from tests.support.store import migrated_engine
 from tests.unit.services.fake_directory import FakeDirectory
 
 ORG = Organisation("anytown-college", "Anytown College", "college", frozenset())
@@ -31,7 +32,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         made.dispose()
         return
     with own_schema(request.getfixturevalue("postgres_url")) as url:
-        made = make_engine(url)
+        made = migrated_engine(url)
         yield made
         made.dispose()
 
@@ -40,7 +41,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 def book(engine: Engine) -> SignatoryBook:
     directory = FakeDirectory()
     directory.add_org(ORG)
-    return SignatoryBook(SignatoryStore(engine), directory)  # type: ignore[arg-type]
+    return SignatoryBook(SignatoryStore(engine), directory)
 
 
 def test_recording_the_signatory_writes_one_audit_event(

@@ -1,0 +1,105 @@
+"""What the audit log records: the kinds of event, each with a stable id (guide §7, §8, §10.2).
+
+Modelled on GOV.UK Signon's ``EventLog::EVENTS``: an event id never changes meaning, so a
+report over years of history stays correct. Each kind is declared once, here; the services
+record ``AuditKind`` members, and the store refuses anything outside the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AuditKind(StrEnum):
+    """The kinds of audit event; the value is what the log stores (never change one)."""
+
+    USER_CREATED = "user_created"
+    USER_DETAILS_UPDATED = "user_details_updated"
+    USER_ROLES_CHANGED = "user_roles_changed"
+    USER_SUSPENDED = "user_suspended"
+    USER_REINSTATED = "user_reinstated"
+    USER_REMOVED = "user_removed"
+    ORGANISATION_REGISTERED = "organisation_registered"
+    ORGANISATION_SIGNATORY_RECORDED = "organisation_signatory_recorded"
+    RECOVERY_OPENED = "recovery_opened"
+    RECOVERY_LINK_SENT = "recovery_link_sent"
+    RECOVERY_APPROVED = "recovery_approved"
+    RECOVERY_REJECTED = "recovery_rejected"
+    RECOVERY_EXPIRED = "recovery_expired"
+    RECOVERY_COMPLETED = "recovery_completed"
+    RECOVERY_CANCELLED = "recovery_cancelled"
+    PRIMARY_CONTACT_CHANGED = "primary_contact_changed"
+    RECOVERY_FORM_RECORDED = "recovery_form_recorded"
+    RECOVERY_COMPLETION_TAKEN_OVER = "recovery_completion_taken_over"
+    ENFORCER_FLAG_RAISED = "enforcer_flag_raised"
+    ENFORCER_ROLE_REMOVED = "enforcer_role_removed"
+    ENFORCER_USER_DISABLED = "enforcer_user_disabled"
+    ENFORCER_HELPDESK_ALERTED = "enforcer_helpdesk_alerted"
+    ENFORCER_FLAG_RESOLVED = "enforcer_flag_resolved"
+    ENFORCER_RECOVERY_OPENED = "enforcer_recovery_opened"
+    ENFORCER_RECOVERY_CANCELLED = "enforcer_recovery_cancelled"
+
+
+@dataclass(frozen=True)
+class EventType:
+    id: int
+    name: AuditKind
+    description: str
+
+
+K = AuditKind
+#: The catalogue. Append only: never renumber or reuse an id.
+EVENTS: tuple[EventType, ...] = (
+    EventType(1, K.USER_CREATED, "A super user created a user account"),
+    EventType(2, K.USER_DETAILS_UPDATED, "A user's recorded details changed"),
+    EventType(3, K.USER_ROLES_CHANGED, "A user's LRS roles changed"),
+    EventType(4, K.USER_SUSPENDED, "A user account was suspended; its sessions ended"),
+    EventType(5, K.USER_REINSTATED, "A suspended or locked account was reinstated"),
+    EventType(6, K.USER_REMOVED, "A user account was deleted from Keycloak"),
+    EventType(7, K.ORGANISATION_REGISTERED, "An operator registered an organisation"),
+    EventType(
+        8,
+        K.ORGANISATION_SIGNATORY_RECORDED,
+        "The Organisation Agreement's signatory (the recovery approver) was recorded or changed",
+    ),
+    # 100+: the help desk's recovery of a lost Super User (guide §10.2), one per transition.
+    EventType(100, K.RECOVERY_OPENED, "The help desk opened a recovery case from a form"),
+    EventType(101, K.RECOVERY_LINK_SENT, "The senior manager was emailed an approval link"),
+    EventType(102, K.RECOVERY_APPROVED, "The senior manager approved (by link or on paper)"),
+    EventType(103, K.RECOVERY_REJECTED, "The senior manager rejected the request"),
+    EventType(104, K.RECOVERY_EXPIRED, "The approval link expired unanswered"),
+    EventType(105, K.RECOVERY_COMPLETED, "The help desk created the new super user"),
+    EventType(106, K.RECOVERY_CANCELLED, "The help desk cancelled the case"),
+    EventType(107, K.PRIMARY_CONTACT_CHANGED, "The organisation's primary contact changed"),
+    EventType(
+        108, K.RECOVERY_FORM_RECORDED, "The help desk recorded the form on a case awaiting it"
+    ),
+    EventType(
+        109,
+        K.RECOVERY_COMPLETION_TAKEN_OVER,
+        "An agent took over a completion left unfinished (its process died mid-way)",
+    ),
+    # 200+: the enforcer's reactions to changes made around the companion app (admin console).
+    EventType(200, K.ENFORCER_FLAG_RAISED, "The enforcer flagged a user or organisation"),
+    EventType(
+        201, K.ENFORCER_ROLE_REMOVED, "The enforcer removed a role the org is not entitled to"
+    ),
+    EventType(
+        202, K.ENFORCER_USER_DISABLED, "The enforcer disabled a flagged user after the grace"
+    ),
+    EventType(203, K.ENFORCER_HELPDESK_ALERTED, "An organisation has no active super user left"),
+    EventType(204, K.ENFORCER_FLAG_RESOLVED, "A flagged problem was put right"),
+    EventType(
+        205, K.ENFORCER_RECOVERY_OPENED, "The enforcer opened a recovery case awaiting the form"
+    ),
+    EventType(
+        206,
+        K.ENFORCER_RECOVERY_CANCELLED,
+        "The enforcer withdrew its case awaiting a form: a super user is active again",
+    ),
+)
+EVENTS_BY_NAME: Mapping[str, EventType] = {e.name.value: e for e in EVENTS}
+
+__all__ = ["EVENTS", "EVENTS_BY_NAME", "AuditKind", "EventType"]
