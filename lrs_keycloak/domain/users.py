@@ -31,22 +31,130 @@ MAX_CHOICE_LENGTH = 32
 MAX_REFERENCE_LENGTH = 255
 #: A reason is a sentence or two for the audit log (Text column; capped so nobody pastes a file).
 MAX_REASON_LENGTH = 1000
+_RULE_DETAILS = "guide §4.2: what details are recorded"
+_RULE_NAMES = f"{_RULE_DETAILS}: title, given name and family name"
+
+
+@dataclass(frozen=True)
+class DetailField:
+    """One of the details recorded for a user (guide §4.2), declared once: the API's models,
+    the forms and the checks below derive their names, limits and refusals from it."""
+
+    #: As requests, forms and ``UserDetails`` name it.
+    name: str
+    #: As a sentence names it ("the {label}").
+    label: str
+    required: bool
+    max_length: int
+    #: What to enter, for the API document and help texts.
+    description: str
+    #: The guide's rule it comes from, cited by its refusals.
+    rule: str
+    #: The refusal of a missing or blank value (required fields only).
+    missing_code: str = "required"
+    missing_message: str = ""
+
+    def missing(self) -> Violation:
+        """The one answer to this required detail missing or blank, whoever reads it."""
+        return Violation(self.name, self.missing_code, self.missing_message, self.rule)
+
+
+DETAIL_FIELDS: tuple[DetailField, ...] = (
+    DetailField(
+        "title",
+        "title",
+        True,
+        MAX_CHOICE_LENGTH,
+        f"One of {', '.join(TITLES)}.",
+        _RULE_NAMES,
+        "title-required",
+        f"Choose the person's title ({', '.join(TITLES)}).",
+    ),
+    DetailField(
+        "given_name",
+        "given name",
+        True,
+        MAX_NAME_LENGTH,
+        "A named person's given name, never a generic or department name.",
+        # generic_names.check_person_name answers a blank name with the same violation (a test
+        # checks they agree): it cannot import this module, which imports it.
+        "guide §4.2: title, given name and family name are recorded",
+        "required",
+        "Enter the person's given name; it is required.",
+    ),
+    DetailField(
+        "family_name",
+        "family name",
+        True,
+        MAX_NAME_LENGTH,
+        "As for the given name.",
+        "guide §4.2: title, given name and family name are recorded",
+        "required",
+        "Enter the person's family name; it is required.",
+    ),
+    DetailField(
+        "verification_provided",
+        "verification provided",
+        True,
+        MAX_VERIFICATION_LENGTH,
+        "How the organisation checked the person's identity and authorisation.",
+        "guide §4.1/§4.2: verification provided",
+        "verification-required",
+        "Record the verification provided: confirmation of your internal authorisation "
+        "procedure for this person's access (for example the approved request reference).",
+    ),
+    DetailField(
+        "email",
+        "email address",
+        False,
+        MAX_EMAIL_LENGTH,
+        "Strongly recommended: without it the user cannot set or reset a password (a warning "
+        "says so). Keycloak mails the set-password link to it.",
+        "guide §4.2: email address",
+    ),
+    DetailField(
+        "telephone",
+        "telephone number",
+        False,
+        MAX_TELEPHONE_LENGTH,
+        "10 to 15 digits; spaces, brackets, '-' and a leading '+' are allowed.",
+        f"{_RULE_DETAILS} (optional contact numbers)",
+    ),
+    DetailField(
+        "mobile",
+        "mobile number",
+        False,
+        MAX_TELEPHONE_LENGTH,
+        "As for the telephone number.",
+        f"{_RULE_DETAILS} (optional contact numbers)",
+    ),
+    DetailField(
+        "staff_id",
+        "staff ID",
+        False,
+        MAX_STAFF_ID_LENGTH,
+        "The organisation's staff ID or reference for the person, printable characters.",
+        "guide §4.2: Staff ID or your reference (optional)",
+    ),
+    DetailField(
+        "preferred_language",
+        "preferred language",
+        False,
+        MAX_CHOICE_LENGTH,
+        "English (en) only today.",
+        "guide §4.2: preferred language (currently only English)",
+    ),
+)
+#: The declaration by field name.
+DETAILS: Mapping[str, DetailField] = {f.name: f for f in DETAIL_FIELDS}
+REQUIRED_DETAILS: tuple[str, ...] = tuple(f.name for f in DETAIL_FIELDS if f.required)
 #: The longest value each free-text field accepts, by the field names requests use.
 MAX_LENGTHS: Mapping[str, int] = {
-    "title": MAX_CHOICE_LENGTH,
-    "given_name": MAX_NAME_LENGTH,
-    "family_name": MAX_NAME_LENGTH,
-    "verification_provided": MAX_VERIFICATION_LENGTH,
-    "email": MAX_EMAIL_LENGTH,
-    "telephone": MAX_TELEPHONE_LENGTH,
-    "mobile": MAX_TELEPHONE_LENGTH,
-    "staff_id": MAX_STAFF_ID_LENGTH,
-    "preferred_language": MAX_CHOICE_LENGTH,
+    **{f.name: f.max_length for f in DETAIL_FIELDS},
     "reference": MAX_REFERENCE_LENGTH,
     "reason": MAX_REASON_LENGTH,
 }
 
-_RULE_DETAILS = "guide §4.2: what details are recorded"
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _EMAIL_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _PHONE_CHARS = re.compile(r"\+?[0-9 ()-]+")
@@ -87,6 +195,11 @@ def too_long(field: str, value: str | None) -> Violation | None:
     )
 
 
+def not_editable(field: str) -> Violation:
+    """A change of anything but a detail (roles, the username…): refused by name."""
+    return Violation(field, "not-editable", f"{field} cannot be changed here.", "guide §5")
+
+
 def check_lengths(values: Mapping[str, str | None]) -> list[Violation]:
     """One too-long refusal per value over its field's maximum (fields without one are ignored:
     their own checks refuse them)."""
@@ -123,7 +236,7 @@ def check_telephone(field: str, label: str, value: str) -> list[Violation]:
                 "spaces, brackets, '-' and a leading '+' are allowed (for example "
                 "01632 960 123 or +44 7700 900123)."
             ),
-            rule=f"{_RULE_DETAILS} (optional contact numbers)",
+            rule=DETAILS["telephone"].rule,
         )
     ]
 
@@ -148,21 +261,14 @@ def validate_details(
     warnings: list[Violation] = []
 
     if _blank(details.title):
-        errors.append(
-            Violation(
-                "title",
-                "title-required",
-                f"Choose the person's title ({', '.join(TITLES)}).",
-                f"{_RULE_DETAILS}: title, given name and family name",
-            )
-        )
+        errors.append(DETAILS["title"].missing())
     elif details.title not in TITLES:
         errors.append(
             Violation(
                 "title",
                 "unknown-title",
                 f"{details.title!r} is not one of the titles: choose one of {', '.join(TITLES)}.",
-                f"{_RULE_DETAILS}: title, given name and family name",
+                DETAILS["title"].rule,
             )
         )
 
@@ -180,18 +286,8 @@ def validate_details(
         except RuleViolation as refused:
             errors += refused.violations
 
-    verification = details.verification_provided
-    if _blank(verification):
-        errors.append(
-            Violation(
-                "verification_provided",
-                "verification-required",
-                "Record the verification provided: confirmation of your internal authorisation "
-                "procedure for this person's access (for example the approved request "
-                "reference).",
-                "guide §4.1/§4.2: verification provided",
-            )
-        )
+    if _blank(details.verification_provided):
+        errors.append(DETAILS["verification_provided"].missing())
 
     if _blank(details.email):
         warnings.append(
@@ -209,16 +305,14 @@ def validate_details(
                 "email",
                 "invalid-email",
                 f"{details.email!r} is not an email address: enter it as name@example.org.",
-                "guide §4.2: email address",
+                DETAILS["email"].rule,
             )
         )
 
-    for field, label, value in (
-        ("telephone", "telephone number", details.telephone),
-        ("mobile", "mobile number", details.mobile),
-    ):
+    for number in (DETAILS["telephone"], DETAILS["mobile"]):
+        value = getattr(details, number.name)
         if value is not None and not _blank(value):
-            errors += check_telephone(field, label, value)
+            errors += check_telephone(number.name, number.label, value)
 
     staff_id = details.staff_id or ""
     if not staff_id.isprintable():
@@ -228,7 +322,7 @@ def validate_details(
                 "invalid-staff-id",
                 f"The staff ID / your reference must be at most {MAX_STAFF_ID_LENGTH} "
                 "printable characters.",
-                "guide §4.2: Staff ID or your reference (optional)",
+                DETAILS["staff_id"].rule,
             )
         )
 
@@ -239,7 +333,7 @@ def validate_details(
                 "unsupported-language",
                 f"{details.preferred_language!r} is not available: the LRS screens are "
                 "currently only in English ('en').",
-                "guide §4.2: preferred language (currently only English)",
+                DETAILS["preferred_language"].rule,
             )
         )
     return errors, warnings

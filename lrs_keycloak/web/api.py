@@ -10,23 +10,23 @@ Thin, as the architecture asks: verify the token, find the actor, parse the body
 * a body of the wrong shape, or a request a rule of the guide refuses → 422 (rule cited);
 * Keycloak unreachable → 503; anything unexpected → 500 with an id that is in the log.
 
-The OpenAPI document at ``/api/v1/openapi.json`` is written by hand in
-``lrs_keycloak/web/openapi.py``; a test checks it names exactly the routes registered here.
+Each route declares its contract (``@operation``: the body's model, the answers' models);
+the OpenAPI document at ``/api/v1/openapi.json`` is generated from them (``web/openapi.py``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
-from lrs_keycloak.domain.users import MAX_LENGTHS, UserDetails, too_long
-from lrs_keycloak.services.user_admin import EDITABLE, UserAdmin
+from lrs_keycloak.domain.users import REQUIRED_DETAILS as REQUIRED
+from lrs_keycloak.domain.users import UserDetails, too_long
+from lrs_keycloak.services.user_admin import UserAdmin
 from lrs_keycloak.store.idempotency import (
     MAX_KEY_LENGTH,
     Answered,
@@ -37,6 +37,9 @@ from lrs_keycloak.store.idempotency import (
 )
 from lrs_keycloak.store.locks import OrganisationBusy
 from lrs_keycloak.web import context
+from lrs_keycloak.web.contracts import users as c
+from lrs_keycloak.web.contracts.common import Errors, shape
+from lrs_keycloak.web.contracts.operations import operation
 from lrs_keycloak.web.errors import (
     Unauthorised,
     errors,
@@ -49,40 +52,10 @@ from lrs_keycloak.web.errors import (
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_AUDIT_EVENTS = 500
 #: The request header a client may send with a creation it might retry (echoed back).
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
-USER_FIELDS = (
-    "title",
-    "given_name",
-    "family_name",
-    "verification_provided",
-    "email",
-    "telephone",
-    "mobile",
-    "staff_id",
-    "preferred_language",
-)
-REQUIRED_TEXT = ("title", "given_name", "family_name", "verification_provided")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 # --- errors -------------------------------------------------------------------------------------
-
-
-class BadInput(Exception):
-    """The request body or query does not have the documented shape (HTTP 422)."""
-
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(p["message"] for p in problems))
-        self.problems = problems
-
-
-@bp.errorhandler(BadInput)
-def _bad_input(error: BadInput) -> Any:
-    return errors(422, error.problems)
 
 
 @bp.errorhandler(RuleViolation)
@@ -117,8 +90,6 @@ def actor() -> Actor:
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint == "api.openapi":
-        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -132,69 +103,33 @@ def _authenticate() -> None:
     g.lrs_actor = found
 
 
-# --- request parsing ------------------------------------------------------------------------------
+# --- the contracts' answers ---------------------------------------------------------------------
 
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadInput([problem("", "invalid-json", "Send a JSON object as the request body.")])
-    return data
-
-
-def _text(data: dict[str, Any], name: str, problems: list[dict[str, str]]) -> str | None:
-    value = data.get(name)
-    if value is None or isinstance(value, str):
-        return _fits(name, value, problems)
-    problems.append(problem(name, "invalid-type", f"{name} must be a string."))
-    return None
-
-
-def _fits(name: str, value: str | None, problems: list[dict[str, str]]) -> str | None:
-    """The value, or a too-long problem (domain.users.MAX_LENGTHS) before anything reads it."""
-    oversized = too_long(name, value) if name in MAX_LENGTHS else None
-    if oversized is not None:
-        problems.append(oversized.as_dict())
-        return None
-    return value
-
-
-def _roles(data: dict[str, Any], problems: list[dict[str, str]]) -> list[str]:
-    value = data.get("roles")
-    if value is None:
-        problems.append(problem("roles", "required", "Give the user's roles: a list of names."))
-        return []
-    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
-        problems.append(problem("roles", "invalid-type", "roles must be a list of role names."))
-        return []
-    return value
-
-
-def _unknown(data: dict[str, Any], allowed: set[str], problems: list[dict[str, str]]) -> None:
-    for name in sorted(set(data) - allowed):
-        problems.append(problem(name, "unknown-field", f"{name} is not a field of this request."))
-
-
-def _check(problems: list[dict[str, str]]) -> None:
-    if problems:
-        raise BadInput(problems)
+#: Every operation's answers when it needs a token / is about one organisation / may be refused.
+_ANY = {401: "Unauthorised", 413: "TooLarge", 500: "InternalError", 503: "KeycloakUnavailable"}
+_IN_ORG = {**_ANY, 403: "Forbidden", 404: "NotFound"}
+_REFUSABLE = {**_IN_ORG, 422: "Refused"}
+_TAGS = ("Super users",)
+_LOCATION = {"Location": "The new user's URL."}
 
 
 def _result(result: Any, status: int = 200) -> tuple[Response, int]:
-    return jsonify(result.as_dict()), status
+    return jsonify(c.result_json(result)), status
 
 
 # --- endpoints ------------------------------------------------------------------------------------
 
 
-@bp.get("/openapi.json")
-def openapi() -> Any:
-    from lrs_keycloak.web.openapi import SPEC
-
-    return jsonify(SPEC)
-
-
-@bp.get("/organisations/<org>/users")
+@operation(
+    bp,
+    "get",
+    "/organisations/<org>/users",
+    operation_id="listUsers",
+    tags=_TAGS,
+    summary="The organisation's users (guide §8), with a deputies warning.",
+    query=c.UserQuery,
+    responses={200: (c.UserList, "The users."), **_IN_ORG},
+)
 def list_users(org: str) -> Any:
     result = admin().list_users(
         actor(),
@@ -206,12 +141,49 @@ def list_users(org: str) -> Any:
     return _result(result)
 
 
-@bp.post("/organisations/<org>/users")
-def create_user(org: str) -> Any:
-    data = _body()
+_IDEMPOTENCY_HEADER = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": "Send a new key (e.g. a UUID) with each new person, and the same key when "
+    "retrying after a lost answer: the retry gets the first answer again (with "
+    "Idempotent-Replayed: true), never a second account. Kept 24 hours per caller. A key used "
+    "for a different body is refused (422 idempotency-key-reused); while the first request is "
+    "still running, 409 request-in-progress. Without a key a retry is still recognised by the "
+    "person (same names and email or staff ID).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+
+
+@operation(
+    bp,
+    "post",
+    "/organisations/<org>/users",
+    operation_id="createUser",
+    tags=_TAGS,
+    summary="Create a named person's account (guide §4); the username is generated and "
+    "Keycloak mails the set-password link.",
+    body=c.NewUser,
+    headers=(_IDEMPOTENCY_HEADER,),
+    responses={
+        201: (c.UserResult, "Created.", _LOCATION),
+        200: (
+            c.UserResult,
+            "The person already has an account here (a repeated creation): that account, with "
+            "a person-already-registered warning; nothing created.",
+        ),
+        **_REFUSABLE,
+        409: (
+            Errors,
+            "A request with this Idempotency-Key is still running (request-in-progress): send "
+            "it again in a moment.",
+        ),
+    },
+)
+def create_user(org: str, body: Any) -> Any:
     key = request.headers.get(IDEMPOTENCY_KEY)
     if key is None:
-        return _create_user(org, data)
+        return _create_user(org, body)
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         return errors(
             422,
@@ -221,7 +193,7 @@ def create_user(org: str) -> Any:
     # The same request again (same organisation and body): same key, same answer.
     keys = _idempotency_keys()
     caller = actor().username
-    claim = keys.claim(caller, key, fingerprint(org, data))
+    claim = keys.claim(caller, key, fingerprint(org, request.get_json()))
     if isinstance(claim, Answered):
         replayed, status = jsonify(claim.body), claim.status
         replayed.headers[IDEMPOTENCY_KEY] = key
@@ -243,7 +215,7 @@ def create_user(org: str) -> Any:
                      "different request; use a new key for a new request.")],
         )  # fmt: skip
     try:
-        response, status = _create_user(org, data)
+        response, status = _create_user(org, body)
     except BaseException:
         keys.release(caller, key)  # refused or failed, nothing made: the key is free again
         raise
@@ -261,22 +233,14 @@ def _user_url(org: str, username: str) -> str:
     return f"{bp.url_prefix}/organisations/{org}/users/{username}"
 
 
-def _create_user(org: str, data: dict[str, Any]) -> tuple[Response, int]:
-    problems: list[dict[str, str]] = []
-    _unknown(data, {*USER_FIELDS, "roles", "reference"}, problems)
-    values = {name: _text(data, name, problems) for name in USER_FIELDS}
-    roles = _roles(data, problems)
-    reference = _text(data, "reference", problems)
-    _check(problems)
+def _create_user(org: str, body: Any) -> tuple[Response, int]:
+    sent = body.model_dump(exclude={"roles", "reference"})
+    # Required text left blank is the domain's to refuse; an optional one left out is None.
     details = UserDetails(
-        **{k: values[k] or "" for k in REQUIRED_TEXT},
-        email=values["email"],
-        telephone=values["telephone"],
-        mobile=values["mobile"],
-        staff_id=values["staff_id"],
-        preferred_language=values["preferred_language"] or "en",
+        **{k: v if v is not None else "" for k, v in sent.items() if k in REQUIRED},
+        **{k: v for k, v in sent.items() if k not in REQUIRED and v is not None},
     )
-    result = admin().create_user(actor(), org, details, roles, reference)
+    result = admin().create_user(actor(), org, details, body.roles, body.reference)
     # A repeated creation (same names and email or staff ID, e.g. a retry after a lost answer)
     # is answered with the account the person already has: 200, not a second account.
     response, status = _result(result, 200 if result.existing else 201)
@@ -285,85 +249,127 @@ def _create_user(org: str, data: dict[str, Any]) -> tuple[Response, int]:
     return response, status
 
 
-@bp.get("/organisations/<org>/users/<username>")
+@operation(
+    bp,
+    "get",
+    "/organisations/<org>/users/<username>",
+    operation_id="getUser",
+    tags=_TAGS,
+    summary="One user of the organisation.",
+    responses={200: (c.UserResult, "The user."), **_IN_ORG},
+)
 def get_user(org: str, username: str) -> Any:
     return _result(admin().get_user(actor(), org, username))
 
 
-@bp.patch("/organisations/<org>/users/<username>")
-def update_user(org: str, username: str) -> Any:
-    data = _body()
-    problems: list[dict[str, str]] = []
-    changes: dict[str, Any] = {}
-    for name in sorted(set(data) - {"reference"}):
-        # Fields that cannot be edited (roles, username…) go to the service, which refuses
-        # them with the rule; editable ones must be strings (or null to clear an optional one).
-        changes[name] = _text(data, name, problems) if name in EDITABLE else data[name]
-    reference = _text(data, "reference", problems)
+@operation(
+    bp,
+    "patch",
+    "/organisations/<org>/users/<username>",
+    operation_id="updateUser",
+    tags=_TAGS,
+    summary="Update details (guide §5); a user may update their own name and contact details.",
+    body=c.UserChanges,
+    responses={200: (c.UserResult, "Updated."), **_REFUSABLE},
+)
+def update_user(org: str, username: str, body: Any) -> Any:
+    changes = {name: getattr(body, name) for name in body.model_fields_set - {"reference"}}
     if not changes:
-        problems.append(problem("", "nothing-to-change", "Send at least one field to change."))
-    _check(problems)
-    return _result(admin().update_details(actor(), org, username, changes, reference))
+        raise RuleViolation([shape("", "nothing-to-change", "Send at least one field to change.")])
+    return _result(admin().update_details(actor(), org, username, changes, body.reference))
 
 
-@bp.put("/organisations/<org>/users/<username>/roles")
-def change_roles(org: str, username: str) -> Any:
-    data = _body()
-    problems: list[dict[str, str]] = []
-    _unknown(data, {"roles", "reference"}, problems)
-    roles = _roles(data, problems)
-    reference = _text(data, "reference", problems)
-    _check(problems)
-    return _result(admin().change_roles(actor(), org, username, roles, reference))
+@operation(
+    bp,
+    "put",
+    "/organisations/<org>/users/<username>/roles",
+    operation_id="changeRoles",
+    tags=_TAGS,
+    summary="Replace the user's roles (guide §5), recording who authorised it.",
+    body=c.RoleChange,
+    responses={200: (c.UserResult, "Changed."), **_REFUSABLE},
+)
+def change_roles(org: str, username: str, body: c.RoleChange) -> Any:
+    return _result(admin().change_roles(actor(), org, username, body.roles, body.reference))
 
 
-def _reason(required: bool) -> str | None:
-    data = _body() if required or request.get_data() else {}
-    problems: list[dict[str, str]] = []
-    _unknown(data, {"reason"}, problems)
-    reason = _text(data, "reason", problems)
-    _check(problems)
-    return reason
+@operation(
+    bp,
+    "post",
+    "/organisations/<org>/users/<username>/suspend",
+    operation_id="suspendUser",
+    tags=_TAGS,
+    summary="Disable the account and end its sessions at once (guide §6); reason required.",
+    body=c.Reason,
+    responses={200: (c.UserResult, "Suspended."), **_REFUSABLE},
+)
+def suspend(org: str, username: str, body: c.Reason) -> Any:
+    return _result(admin().suspend(actor(), org, username, body.reason or ""))
 
 
-@bp.post("/organisations/<org>/users/<username>/suspend")
-def suspend(org: str, username: str) -> Any:
-    reason = _reason(required=True)
-    return _result(admin().suspend(actor(), org, username, reason or ""))
+@operation(
+    bp,
+    "post",
+    "/organisations/<org>/users/<username>/reinstate",
+    operation_id="reinstateUser",
+    tags=_TAGS,
+    summary="Re-enable the account and clear a lock (guide §6.1); reason required.",
+    body=c.Reason,
+    responses={200: (c.UserResult, "Reinstated."), **_REFUSABLE},
+)
+def reinstate(org: str, username: str, body: c.Reason) -> Any:
+    return _result(admin().reinstate(actor(), org, username, body.reason or ""))
 
 
-@bp.post("/organisations/<org>/users/<username>/reinstate")
-def reinstate(org: str, username: str) -> Any:
-    reason = _reason(required=True)
-    return _result(admin().reinstate(actor(), org, username, reason or ""))
-
-
-@bp.delete("/organisations/<org>/users/<username>")
-def remove(org: str, username: str) -> Any:
-    problems: list[dict[str, str]] = []
-    reason = _reason(required=False) or _fits("reason", request.args.get("reason"), problems)
-    _check(problems)
+@operation(
+    bp,
+    "delete",
+    "/organisations/<org>/users/<username>",
+    operation_id="removeUser",
+    tags=_TAGS,
+    summary="Delete the account from Keycloak (guide §7); its audit trail stays. The last "
+    "active super user cannot be removed.",
+    body=c.Reason,
+    body_required=False,
+    query=c.Reason,
+    responses={200: (c.UserResult, "Removed: the account as it was."), **_REFUSABLE},
+)
+def remove(org: str, username: str, body: c.Reason) -> Any:
+    reason = body.reason or request.args.get("reason")
+    oversized = too_long("reason", reason)
+    if oversized is not None:
+        raise RuleViolation([oversized])
     return _result(admin().remove(actor(), org, username, reason))
 
 
-@bp.get("/organisations/<org>/audit-events")
+@operation(
+    bp,
+    "get",
+    "/organisations/<org>/audit-events",
+    operation_id="auditEvents",
+    tags=_TAGS,
+    summary="The organisation's audit trail, newest first (guide §8).",
+    query=c.AuditQuery,
+    responses={200: (c.AuditEvents, "The events."), **_IN_ORG, 422: "Refused"},
+)
 def audit_events(org: str) -> Any:
     raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_EVENTS:
-        raise BadInput(
-            [
-                problem(
-                    "limit",
-                    "invalid-limit",
-                    f"limit must be a whole number from 1 to {MAX_AUDIT_EVENTS}.",
-                )
-            ]
-        )
+    if not raw.isdigit() or not 1 <= int(raw) <= c.MAX_AUDIT_EVENTS:
+        message = f"limit must be a whole number from 1 to {c.MAX_AUDIT_EVENTS}."
+        raise RuleViolation([shape("limit", "invalid-limit", message)])
     events = admin().audit_events(actor(), org, limit=int(raw))
     return jsonify(events=[e.as_dict() for e in events])
 
 
-@bp.get("/organisations/<org>/agreement-report")
+@operation(
+    bp,
+    "get",
+    "/organisations/<org>/agreement-report",
+    operation_id="agreementReport",
+    tags=_TAGS,
+    summary="Which users accepted which User Agreement version, and when (§4.3).",
+    responses={200: (c.AgreementReport, "One row per user of the organisation."), **_IN_ORG},
+)
 def agreement_report(org: str) -> Any:
     """Guide §4.3: who accepted which User Agreement version, and when."""
     return jsonify(users=admin().agreement_report(actor(), org))

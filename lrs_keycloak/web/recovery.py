@@ -23,6 +23,7 @@ Bearer tokens are checked by the super users' API's ``TokenVerifier`` (web.token
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -33,22 +34,23 @@ from flask import (
     current_app,
     g,
     jsonify,
-    render_template_string,
+    render_template,
     request,
 )
 from werkzeug.exceptions import HTTPException
 
-from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation, check_organisation_id
-from lrs_keycloak.domain.policies import Actor
-from lrs_keycloak.domain.recovery import NewSuperUserForm
-from lrs_keycloak.domain.signatories import RULE as SIGNED_RULE
-from lrs_keycloak.domain.signatories import Signatory
+from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE, Actor
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
 from lrs_keycloak.services.user_admin import NotPermitted
 from lrs_keycloak.web import context
+from lrs_keycloak.web.contracts import helpdesk as hd
+from lrs_keycloak.web.contracts import recovery as rc
+from lrs_keycloak.web.contracts.operations import operation
+from lrs_keycloak.web.contracts.users import user_json
 from lrs_keycloak.web.errors import (
     Unauthorised,
     errors,
@@ -76,26 +78,12 @@ STATE_CODES = frozenset(
 )
 
 
-# --- building the service once per app -----------------------------------------------------------
+# --- the app's recovery service -----------------------------------------------------------
 
 
 def service() -> RecoveryService:
-    """The app's RecoveryService (``app.extensions["lrs_recovery"]``, built on first use)."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    return context.shared(app, "lrs_recovery", lambda: _build(app))
-
-
-def _build(app: Flask) -> RecoveryService:
-    from lrs_keycloak.composition import build_recovery
-
-    return build_recovery(
-        context.user_admin(app),
-        context.recovery_store(app),
-        context.gateway(app),
-        context.engine(app),
-        secret=app.config.get("LRS_SECRET_KEY"),
-        public_url=app.config.get("LRS_PUBLIC_URL"),
-    )
+    """The app's RecoveryService (built once per app, shared with the enforcer)."""
+    return context.recovery(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def agent() -> Actor:
@@ -168,45 +156,101 @@ def _unexpected(error: Exception) -> Response:
 
 # --- the help desk's API -------------------------------------------------------------------------
 
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise _bad("", "invalid-json", "Send a JSON object as the request body.")
-    return data
-
-
-def _bad(field: str, code: str, message: str) -> RuleViolation:
-    return RuleViolation([Violation(field, code, message, "API request shape")])
-
-
-def _form_body() -> tuple[NewSuperUserForm, bool]:
-    """The form's fields, and ``send_link`` (default true), from the JSON body."""
-    data = _body()
-    send_link = data.pop("send_link", True)
-    if not isinstance(send_link, bool):
-        raise _bad("send_link", "invalid-type", "send_link must be true or false.")
-    return NewSuperUserForm.from_dict(data), send_link
+#: Every help desk operation's answers, and those of the ones about a case.
+_ANY = {
+    401: "Unauthorised",
+    403: "NotHelpDesk",
+    413: "TooLarge",
+    500: "InternalError",
+    503: "KeycloakUnavailable",
+}
+_ON_CASE = {**_ANY, 404: "HelpDeskNotFound", 409: "StateConflict", 422: "HelpDeskRefused"}
+_TAGS = ("Help desk",)
+#: A help desk agent's access token: the realm role is checked against Keycloak on each call.
+_HELPDESK = [{"bearer": [HELPDESK_REALM_ROLE]}]
+_CASE_LOCATION = {"Location": "The case's URL."}
 
 
-@bp.post(API)
-def open_case() -> Any:
-    form, send_link = _form_body()
-    outcome = service().open(agent(), form, send_link=send_link)
-    answer = jsonify(outcome.as_dict())
+def _desk(
+    method: str, rule: str, operation_id: str, summary: str, **declared: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A help desk operation: its tag and security, and the answers every one of them may give."""
+    responses = {**_ANY, **declared.pop("responses")}
+    return operation(
+        bp,
+        method,
+        rule,
+        operation_id=operation_id,
+        summary=summary,
+        tags=_TAGS,
+        security=_HELPDESK,
+        responses=responses,
+        **declared,
+    )
+
+
+def _json(answer: dict[str, Any], status: int = 200) -> Response:
+    """An answer, any user in it made as every user is (``user_json``)."""
+    if isinstance(answer.get("user"), dict):
+        answer = {**answer, "user": user_json(answer["user"])}
+    response = jsonify(answer)
+    response.status_code = status
+    return response
+
+
+@_desk(
+    "post",
+    API,
+    "openRecoveryCase",
+    "Open a case from the New Super User Form (guide §10.2), only when the organisation has no "
+    "active super user (422 super-user-can-act names whom to contact), and email the senior "
+    "manager the approval link unless send_link is false (if that email fails, the case is "
+    "still opened and an email-failed warning names it).",
+    body=rc.NewSuperUserFormBody,
+    responses={
+        201: (rc.CaseResult, "Opened.", _CASE_LOCATION),
+        200: (
+            rc.CaseResult,
+            "No new case: the organisation's case awaiting its form (opened by the enforcer) "
+            "now holds the form; the first warning, recorded-on-waiting-case, names it.",
+            _CASE_LOCATION,
+        ),
+        409: "StateConflict",
+        422: "HelpDeskRefused",
+    },
+)
+def open_case(body: rc.NewSuperUserFormBody) -> Any:
+    outcome = service().open(agent(), body.form(), send_link=body.send_link)
     # 200 when the form went onto the organisation's case awaiting it: no new resource.
-    answer.status_code = 201 if outcome.new_case else 200
+    answer = _json(outcome.as_dict(), 201 if outcome.new_case else 200)
     answer.headers["Location"] = f"{API}/{outcome.case['id']}"
     return answer
 
 
-@bp.post(f"{API}/<int:case_id>/form")
-def record_form(case_id: int) -> Any:
-    form, send_link = _form_body()
-    return jsonify(service().record_form(agent(), case_id, form, send_link=send_link).as_dict())
+@_desk(
+    "post",
+    f"{API}/<int:case_id>/form",
+    "recordRecoveryForm",
+    "Record the New Super User Form on a case awaiting it (awaiting_form → received), checked "
+    "as when opening a case; a recorded form is never replaced (409 form-already-recorded). "
+    "Emails the approval link unless send_link is false (if that email fails, the form is still "
+    "recorded and an email-failed warning says so).",
+    body=rc.NewSuperUserFormBody,
+    responses={200: (rc.CaseResult, "Recorded."), **_ON_CASE},
+)
+def record_form(case_id: int, body: rc.NewSuperUserFormBody) -> Any:
+    outcome = service().record_form(agent(), case_id, body.form(), send_link=body.send_link)
+    return _json(outcome.as_dict())
 
 
-@bp.get(API)
+@_desk(
+    "get",
+    API,
+    "listRecoveryCases",
+    "Recovery cases, newest first; links that ran out are marked expired first.",
+    query=rc.CaseQuery,
+    responses={200: (rc.CaseList, "The cases."), 422: "HelpDeskRefused"},
+)
 def list_cases() -> Any:
     wanted = request.args.get("organisation")
     cases = service().list_cases(
@@ -217,59 +261,73 @@ def list_cases() -> Any:
     return jsonify(cases=cases)
 
 
-@bp.get(f"{API}/<int:case_id>")
+@_desk(
+    "get",
+    f"{API}/<int:case_id>",
+    "showRecoveryCase",
+    "One case with its audit trail.",
+    responses={200: (rc.CaseDetail, "The case."), 404: "HelpDeskNotFound"},
+)
 def show_case(case_id: int) -> Any:
     return jsonify(case=service().show(agent(), case_id))
 
 
-@bp.post(f"{API}/<int:case_id>/approval")
-def paper_approval(case_id: int) -> Any:
-    data = _body()
-    scan = data.get("scan_reference")
-    if not isinstance(scan, str):
-        raise _bad(
-            "scan_reference", "required", "Give the reference of the scanned, signed approval."
-        )
-    outcome = service().record_paper_approval(agent(), case_id, scan, ip=request.remote_addr)
-    return jsonify(outcome.as_dict())
-
-
-@bp.post(f"{API}/<int:case_id>/approval-link")
-def resend_link(case_id: int) -> Any:
-    return jsonify(service().send_link(agent(), case_id).as_dict())
-
-
-@bp.post(f"{API}/<int:case_id>/complete")
-def complete_case(case_id: int) -> Any:
-    return jsonify(service().complete(agent(), case_id).as_dict())
-
-
-@bp.post(f"{API}/<int:case_id>/cancel")
-def cancel_case(case_id: int) -> Any:
-    reason = _body().get("reason")
-    return jsonify(
-        service().cancel(agent(), case_id, reason if isinstance(reason, str) else "").as_dict()
+@_desk(
+    "post",
+    f"{API}/<int:case_id>/approval",
+    "recordPaperApproval",
+    "Record the senior manager's approval received on paper: by a second agent, never the one "
+    "who raised the case or recorded its form (422 own-case).",
+    body=rc.PaperApproval,
+    responses={200: (rc.CaseResult, "Approved."), **_ON_CASE},
+)
+def paper_approval(case_id: int, body: rc.PaperApproval) -> Any:
+    outcome = service().record_paper_approval(
+        agent(), case_id, body.scan_reference, ip=request.remote_addr
     )
+    return _json(outcome.as_dict())
 
 
-def _signatory(data: Any, prefix: str = "") -> Signatory:
-    """The signatory from JSON: name and email as text, job title as text or null."""
-    if not isinstance(data, dict):
-        raise _bad(prefix.rstrip(".") or "signatory", "invalid-type", "Give the signatory as an "
-                   "object with name, email and job_title.")  # fmt: skip
-    problems = [
-        Violation(prefix + key, "required", f"{prefix}{key} is required, as text.", SIGNED_RULE)
-        for key in ("name", "email")
-        if not isinstance(data.get(key), str)
-    ]
-    title = data.get("job_title")
-    if title is not None and not isinstance(title, str):
-        problems.append(
-            Violation(prefix + "job_title", "invalid-type", "job_title must be text.", SIGNED_RULE)
-        )
-    if problems:
-        raise RuleViolation(problems)
-    return Signatory(str(data["name"]), str(data["email"]), title)
+@_desk(
+    "post",
+    f"{API}/<int:case_id>/approval-link",
+    "sendApprovalLink",
+    "Email the senior manager a new approval link (it replaces the previous one), e.g. after "
+    "the last one expired. The link goes only to the Organisation Agreement signatory MIAP "
+    "holds, when the form's manager is that person and no agent of the case recorded them (422 "
+    "no-signatory-recorded, manager-not-signatory, signatory-recorded-by-agent: paper approval "
+    "only). No request body.",
+    responses={200: (rc.CaseResult, "Sent."), **_ON_CASE, 502: "MailFailed"},
+)
+def resend_link(case_id: int) -> Any:
+    return _json(service().send_link(agent(), case_id).as_dict())
+
+
+@_desk(
+    "post",
+    f"{API}/<int:case_id>/complete",
+    "completeRecoveryCase",
+    "Create the new super user of an approved case, exactly once (a generated username; "
+    "Keycloak mails the set-password link), and make them the primary contact when the form "
+    "says so. Four eyes: refused to the agent who raised the case or recorded its form (422 "
+    "own-case). Refused if a super user is active again (422 super-user-active-again). The "
+    "answer names what the agent relied on. No body.",
+    responses={200: (rc.CompletedCase, "Completed: the case and the new user."), **_ON_CASE},
+)
+def complete_case(case_id: int) -> Any:
+    return _json(service().complete(agent(), case_id).as_dict())
+
+
+@_desk(
+    "post",
+    f"{API}/<int:case_id>/cancel",
+    "cancelRecoveryCase",
+    "Cancel a case that is not finished, with a reason (422 reason-required).",
+    body=rc.CancelReason,
+    responses={200: (rc.CaseResult, "Cancelled."), **_ON_CASE},
+)
+def cancel_case(case_id: int, body: rc.CancelReason) -> Any:
+    return _json(service().cancel(agent(), case_id, body.reason or "").as_dict())
 
 
 def _organisation_id(value: str, field: str = "org_id") -> str:
@@ -280,108 +338,68 @@ def _organisation_id(value: str, field: str = "org_id") -> str:
     return value
 
 
-@bp.put("/api/v1/helpdesk/organisations/<org_id>/signatory")
-def record_signatory(org_id: str) -> Any:
+@_desk(
+    "put",
+    "/api/v1/helpdesk/organisations/<org_id>/signatory",
+    "recordSignatory",
+    "Record or change the organisation's Organisation Agreement signatory from the signed "
+    "agreement (issue 9 §1): audited, a change needs a reason. An agent who recorded it cannot "
+    "send a recovery approval link relying on it.",
+    body=hd.SignatoryChange,
+    responses={200: (hd.SignatoryRecorded, "Recorded."), 422: "HelpDeskRefused"},
+)
+def record_signatory(org_id: str, body: hd.SignatoryChange) -> Any:
     """Issue 9 §1: the signatory, from the signed Organisation Agreement (audited)."""
     _organisation_id(org_id)
-    data = _body()
-    reason = data.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise _bad("reason", "invalid-type", "reason must be text.")
-    return jsonify(service().record_signatory(agent(), org_id, _signatory(data), reason))
+    return jsonify(service().record_signatory(agent(), org_id, body.signatory(), body.reason))
 
 
-@bp.get("/api/v1/helpdesk/organisations/<org_id>")
+@_desk(
+    "get",
+    "/api/v1/helpdesk/organisations/<org_id>",
+    "helpDeskOrganisation",
+    "Any organisation as the help desk sees it: its super users and their status, the primary "
+    "contact, whether recovery is allowed (guide §3), its open cases.",
+    responses={
+        200: (hd.HelpDeskOrganisation, "The organisation."),
+        404: "HelpDeskNotFound",
+        422: "HelpDeskRefused",
+    },
+)
 def organisation(org_id: str) -> Any:
     return jsonify(service().organisation_view(agent(), _organisation_id(org_id)))
 
 
-_PERSON_FIELDS = {
-    "title": "title",
-    "given_name": "given_name",
-    "family_name": "family_name",
-    "verification_provided": "verification_provided",
-    "email": "email",
-    "telephone": "telephone",
-    "mobile": "mobile",
-    "staff_id": "staff_id",
-}
-
-
-@bp.post("/api/v1/helpdesk/organisations")
-def register_organisation() -> Any:
+@_desk(
+    "post",
+    "/api/v1/helpdesk/organisations",
+    "registerOrganisation",
+    "Register an organisation with its first Super User (guide §1.1) and its Organisation "
+    "Agreement signatory; Keycloak mails the Super User the set-password link.",
+    body=hd.NewOrganisation,
+    responses={201: (hd.RegisteredOrganisation, "Registered."), 422: "HelpDeskRefused"},
+)
+def register_organisation(body: hd.NewOrganisation) -> Any:
     """Guide §1.1: the help desk registers an organisation with its first Super User."""
-    data = _body()
-    person = data.get("super_user")
-    if not isinstance(person, dict):
-        raise _bad("super_user", "required", "Give the first Super User's details.")
-    entitlements = data.get("entitlements", [])
-    if not isinstance(entitlements, list) or not all(isinstance(e, str) for e in entitlements):
-        raise _bad("entitlements", "invalid-type", "entitlements must be a list of names.")
-    texts = {k: data.get(k) for k in ("id", "name", "kind")}
-    for key, value in texts.items():
-        if not isinstance(value, str):
-            raise _bad(key, "required", f"{key} is required.")
-    details = {
-        attr: person[key]
-        for key, attr in _PERSON_FIELDS.items()
-        if isinstance(person.get(key), str)
-    }
-    for key in ("title", "given_name", "family_name", "verification_provided"):
-        if key not in details:
-            raise _bad(f"super_user.{key}", "required", f"super_user.{key} is required.")
-    org = Organisation(
-        str(texts["id"]), str(texts["name"]), str(texts["kind"]), frozenset(entitlements)
-    )
-    signed = data.get("signatory")
-    signatory = _signatory(signed, "signatory.") if signed is not None else None
-    result = service().register_organisation(agent(), org, UserDetails(**details), signatory)
-    answer = jsonify(result.as_dict())
-    answer.status_code = 201
-    return answer
+    given: Any = body.super_user
+    person = {k: v for k, v in given.model_dump().items() if v is not None}
+    org = Organisation(body.id, body.name, body.kind, frozenset(body.entitlements))
+    signatory = body.signatory.signatory() if body.signatory is not None else None
+    result = service().register_organisation(agent(), org, UserDetails(**person), signatory)
+    return _json(result.as_dict(), 201)
 
 
 # --- the senior manager's page -------------------------------------------------------------------
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} — Learner Registration Service</title>
-<style>body{font-family:sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-dt{font-weight:bold}dd{margin:0 0 .5rem 0}
-button{font-size:1rem;padding:.5rem 1.2rem;margin-right:1rem}
-.refused{border-left:4px solid #b00;padding-left:1rem}</style></head><body>
-<h1>{{ title }}</h1>
-{% if case %}
-<p>MIAP has received a New Super User Form for <strong>{{ case.organisation_name }}</strong>
-naming you as the senior manager who approves it. As MIAP is taking responsibility for granting
-someone Super User access for your organisation, it needs your approval.</p>
-<dl>
-<dt>Organisation</dt><dd>{{ case.organisation_name }} ({{ case.organisation_id }})</dd>
-<dt>Proposed Super User</dt><dd>{{ form.nominee_title }} {{ form.nominee_given_name }}
-{{ form.nominee_family_name }}</dd>
-<dt>Their email and telephone</dt><dd>{{ form.nominee_email }}, {{ form.nominee_telephone }}</dd>
-{% if form.nominee_staff_id %}<dt>Staff ID</dt><dd>{{ form.nominee_staff_id }}</dd>{% endif %}
-<dt>Approving senior manager</dt><dd>{{ form.manager_name }}, {{ form.manager_job_title }}</dd>
-<dt>Form reference</dt><dd>{{ form.form_reference }} (received {{ form.received_on }})</dd>
-<dt>This link expires</dt><dd>{{ case.approval_link.expires_at }}</dd>
-</dl>
-<form method="post">
-<p>This link works once. Your answer is recorded with the time and your IP address.</p>
-<button type="submit" name="decision" value="approve">Approve</button>
-<button type="submit" name="decision" value="reject">Reject</button>
-</form>
-{% else %}
-<p class="{{ 'refused' if refused else '' }}">{{ message }}</p>
-{% if refused %}<p>If a new Super User is still needed, contact the MIAP Help Desk.</p>{% endif %}
-{% endif %}
-</body></html>"""
+#: The page (templates/approval.html) is Flask's Jinja, autoescaped: the form's text is the
+#: organisation's, never markup.
+PAGE = "approval.html"
 
 REFUSED_STATUS = {"link-expired": 410, "link-used": 410, "link-invalid": 404}
 
 
 def _page(status: int, title: str, **context: Any) -> Response:
-    answer = Response(render_template_string(PAGE, title=title, **context), status=status)
+    answer = Response(render_template(PAGE, title=title, **context), status=status)
     # The token is in the URL: never cache it, never send it on as a referrer, never frame it.
     answer.headers["Cache-Control"] = "no-store"
     answer.headers["Referrer-Policy"] = "no-referrer"

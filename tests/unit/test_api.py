@@ -16,7 +16,7 @@ from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.recovery import MailFailed
 from lrs_keycloak.services.user_admin import NotVisible
 from lrs_keycloak.store.audit import EVENTS, AuditEvent
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from lrs_keycloak.web.openapi import SPEC
 from tests.support.openapi import CheckedClient, check_response
 
@@ -95,8 +95,8 @@ class _Broken:
 def test_unexpected_error_is_a_json_500_with_an_id_that_is_logged(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app.extensions["lrs_token_verifier"] = _Verifier()
-    app.extensions["lrs_user_admin"] = _Broken()
+    context.provide(app, token_verifier=_Verifier())
+    context.provide(app, user_admin=_Broken())
     path = "/api/v1/organisations/anytown-college/users"
     with caplog.at_level(logging.ERROR, logger="lrs_keycloak.web.api"):
         answer = app.test_client().get(path, headers={"Authorization": "Bearer x"})
@@ -133,8 +133,8 @@ def _desk(error: Exception, realm_roles: frozenset[str] = frozenset({HELPDESK_RE
         {"LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://", "LRS_ENFORCE": False}
     )
     app.test_client_class = CheckedClient  # each answer must be one the document describes
-    app.extensions["lrs_token_verifier"] = _Verifier()
-    app.extensions["lrs_recovery"] = _Desk(error, realm_roles)
+    context.provide(app, token_verifier=_Verifier())
+    context.provide(app, recovery=_Desk(error, realm_roles))
     return app.test_client()
 
 
@@ -180,7 +180,7 @@ def test_the_senior_managers_page_shows_an_id_not_a_trace_on_an_unexpected_error
     app = create_app(
         {"LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://", "LRS_ENFORCE": False}
     )
-    app.extensions["lrs_recovery"] = _Broken(RuntimeError("unused"), frozenset())
+    context.provide(app, recovery=_Broken(RuntimeError("unused"), frozenset()))
     answer = app.test_client().get("/recovery/approve/some-token")
     text = answer.get_data(as_text=True)
     assert answer.status_code == 500 and answer.mimetype == "text/html"
@@ -199,7 +199,7 @@ def test_help_desk_refuses_no_token_and_a_user_without_the_role_as_documented() 
 
 
 def test_no_token_is_401_before_any_keycloak_call(app: Flask) -> None:
-    app.extensions["lrs_user_admin"] = _Broken()
+    context.provide(app, user_admin=_Broken())
     answer = app.test_client().get("/api/v1/organisations/x/users")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == 'Bearer realm="lrs-unit"'

@@ -1,0 +1,80 @@
+"""Routes that declare their contract: ``@operation(...)`` registers a Flask route and records
+its request and response models, from which ``web/openapi.py`` writes the OpenAPI document.
+
+A route's body is parsed by its model before the view runs, and given to it as ``body``: the
+model that documents the body is the one that reads it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, request
+from pydantic import BaseModel
+
+from lrs_keycloak.web.contracts.common import Contract
+
+#: A response: a model of its JSON body (or None), what it means, and its headers' meanings.
+#: A plain string names a shared response of the document (``components/responses``).
+Reply = tuple[type[BaseModel] | None, str] | tuple[type[BaseModel] | None, str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented route: everything the OpenAPI document says about it."""
+
+    method: str
+    rule: str
+    operation_id: str
+    summary: str
+    responses: Mapping[int, Reply | str]
+    tags: tuple[str, ...] = ()
+    body: type[Contract] | None = None
+    body_required: bool = True
+    query: type[Contract] | None = None
+    #: Header parameters, as OpenAPI parameter objects.
+    headers: tuple[Mapping[str, Any], ...] = ()
+    #: None: the document's default (a bearer token); otherwise as given ([] for none).
+    security: list[dict[str, list[str]]] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Every operation declared so far, in declaration order.
+OPERATIONS: list[Operation] = []
+
+
+def operation(
+    bp: Blueprint, method: str, rule: str, **declared: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``rule`` on ``bp`` for ``method`` and record its contract (see ``Operation``).
+
+    With ``body=Model``, the JSON body is parsed by the model (a refusal names each field at
+    fault, as ``Contract.parse`` answers) and passed to the view as ``body``; a body that is
+    not required and not sent is the model's defaults.
+    """
+    found = Operation(method.lower(), (bp.url_prefix or "") + rule, **declared)
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        target = view
+        if found.body is not None:
+            model = found.body
+
+            @functools.wraps(view)
+            def parsed(*args: Any, **kwargs: Any) -> Any:
+                sent = request.get_data()
+                data = {} if not sent and not found.body_required else _json()
+                return view(*args, body=model.parse(data), **kwargs)
+
+            target = parsed
+        bp.add_url_rule(rule, view_func=target, methods=[method.upper()])
+        OPERATIONS.append(found)
+        return view
+
+    return register
+
+
+def _json() -> Any:
+    return request.get_json(silent=True)
