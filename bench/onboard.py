@@ -37,6 +37,7 @@ from typing import Any
 
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
+from lrs_keycloak.composition import upgrade_database
 from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails
@@ -257,6 +258,7 @@ def main() -> None:
     plain_gw, _ = realm_for(f"lrs-bench-raw-{tag}")
     try:
         database = args.database or f"sqlite:///{Path(tempfile.mkdtemp()) / 'onboard.sqlite'}"
+        upgrade_database(database_url=database)  # an engine does not migrate (docs/adr/0010)
         engine = make_engine(database)
         admin = UserAdmin(UserDirectory(service_gw), AuditLog(engine), policy)
         sue = admin.create_user(

@@ -7,13 +7,14 @@ its place) and the CLI builds a whole set for one realm with ``Root``.
 
 from __future__ import annotations
 
-import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from lrs_keycloak.settings import config_dir, keycloak_settings
+from lrs_keycloak.keycloak.errors import KeycloakUnavailable
+from lrs_keycloak.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -28,23 +29,30 @@ if TYPE_CHECKING:
     from lrs_keycloak.store.recovery import RecoveryStore
 
 T = TypeVar("T")
-#: Where the senior manager's approval links point when LRS_PUBLIC_URL is not set.
-LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"
-
+#: Seconds after a build failed because Keycloak could not be reached during which callers get
+#: the same answer at once: requests queued on the lock behind a hung Keycloak would otherwise
+#: each wait out a timeout of their own, one after another.
+RETRY_AFTER = 5.0
 
 # --- the builders ---------------------------------------------------------------------------------
 
 
-def build_policy(realm: str | None = None, config: Path | None = None) -> RealmPolicy:
+def build_policy(
+    realm: str | None = None, config: Path | None = None, settings: Settings | None = None
+) -> RealmPolicy:
     from lrs_keycloak.config import load_policy
 
-    return load_policy(config or config_dir(), realm=realm)
+    return load_policy(config or (settings or load_settings()).config_path(), realm=realm)
 
 
-def build_gateway(realm: str) -> KeycloakGateway:
+def build_gateway(realm: str, settings: Settings | None = None) -> KeycloakGateway:
+    """A gateway on ``realm``, with the settings' admin credentials (refused outside local
+    development when they are missing or admin/admin)."""
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
 
-    return KeycloakGateway(keycloak_settings(realm))
+    settings = settings or load_settings()
+    settings.refuse_unsafe_admin()
+    return KeycloakGateway(settings.keycloak(realm))
 
 
 def build_directory(gateway: KeycloakGateway) -> UserDirectory:
@@ -53,10 +61,43 @@ def build_directory(gateway: KeycloakGateway) -> UserDirectory:
     return UserDirectory(gateway)
 
 
-def build_engine(database_url: str | None = None) -> Engine:
+def build_engine(database_url: str | None = None, settings: Settings | None = None) -> Engine:
+    """An engine on the store, refused when its schema is behind (see `upgrade_database`)."""
     from lrs_keycloak.store.db import make_engine
 
-    return make_engine(database_url)
+    return make_engine(database_url, settings=settings)
+
+
+def upgrade_database(
+    settings: Settings | None = None, database_url: str | None = None
+) -> tuple[str | None, str]:
+    """Bring the store's schema to this version's (``lrs-keycloak db upgrade``): the revisions
+    it was at (None: a new database) and is at now."""
+    from lrs_keycloak.store.db import head_revision, make_engine, schema_revision, upgrade
+
+    engine = make_engine(database_url, settings=settings, check=False)
+    try:
+        with engine.connect() as connection:
+            before = schema_revision(connection)
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return before, head_revision()
+
+
+def database_revision(
+    settings: Settings | None = None, database_url: str | None = None
+) -> tuple[str | None, str]:
+    """The store's schema revision (None: never migrated) and this version's (``lrs-keycloak db
+    current``); changes nothing."""
+    from lrs_keycloak.store.db import head_revision, make_engine, schema_revision
+
+    engine = make_engine(database_url, settings=settings, check=False)
+    try:
+        with engine.connect() as connection:
+            return schema_revision(connection), head_revision()
+    finally:
+        engine.dispose()
 
 
 def build_user_admin(gateway: KeycloakGateway, engine: Engine, policy: RealmPolicy) -> UserAdmin:
@@ -87,24 +128,23 @@ def build_recovery(
     secret: str | None = None,
     public_url: str | None = None,
     mailer: Mailer | None = None,
+    settings: Settings | None = None,
 ) -> RecoveryService:
-    """The help desk's recovery service: ``secret`` signs the approval links (else
-    ``LRS_SECRET_KEY``, or one generated for local development)."""
+    """The help desk's recovery service: ``secret`` signs the approval links, ``public_url``
+    starts them and ``mailer`` sends them (else the settings': LRS_SECRET_KEY, LRS_PUBLIC_URL,
+    LRS_SMTP_*)."""
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
-    from lrs_keycloak.services.recovery import (
-        ApprovalLinks,
-        RecoveryService,
-        SmtpMailer,
-        secret_key,
-    )
+    from lrs_keycloak.services.recovery import ApprovalLinks, RecoveryService, SmtpMailer
+    from lrs_keycloak.services.recovery.mail import SmtpSettings
 
+    settings = settings or load_settings()
     return RecoveryService(
         admin,
         store,
         OrganisationContacts(gateway),
-        mailer or SmtpMailer(),
-        ApprovalLinks(secret or secret_key()),
-        public_url or os.environ.get("LRS_PUBLIC_URL") or LOCAL_PUBLIC_URL,
+        mailer or SmtpMailer(SmtpSettings.from_env(settings)),
+        ApprovalLinks(secret or settings.signing_key()),
+        public_url or settings.public_url,
         signatories=build_signatories(engine, admin),
     )
 
@@ -126,58 +166,101 @@ def build_enforcer(
     )
 
 
-# --- one realm's whole set, for the CLI ----------------------------------------------------------
+# --- one realm's whole set: for a CLI command, and for the web app ------------------------------
 
 
 class Root:
-    """Everything for one realm, each part built once on first use (thread-safe)."""
+    """Everything for one realm, each part built once on first use (thread-safe).
+
+    ``settings`` are read from the environment on first use when not given. A part whose build
+    failed because Keycloak could not be reached fails at once for `RETRY_AFTER` seconds.
+    """
 
     def __init__(
         self,
         realm: str | None = None,
         database_url: str | None = None,
         config: Path | None = None,
+        *,
+        settings: Settings | None = None,
     ) -> None:
         self._realm = realm
         self._database_url = database_url
         self._config = config
+        self._settings = settings
         self._built: dict[str, Any] = {}
+        self._unavailable: dict[str, tuple[float, str]] = {}
         self._lock = threading.RLock()
 
-    def _once(self, name: str, build: Callable[[], T]) -> T:
+    @property
+    def settings(self) -> Settings:
         with self._lock:
-            if name not in self._built:
-                self._built[name] = build()
-            found: T = self._built[name]
-            return found
+            if self._settings is None:
+                self._settings = load_settings()
+            return self._settings
+
+    def part(self, name: str, build: Callable[[], T]) -> T:
+        """The part called ``name``, built by ``build`` the first time (once, even under
+        threads). Also for parts the web app's blueprints make from these (their own names)."""
+        found: Any = self._built.get(name)
+        if found is None:
+            with self._lock:
+                found = self._built.get(name)
+                if found is None:
+                    failed = self._unavailable.get(name)
+                    if failed is not None and time.monotonic() < failed[0]:
+                        raise KeycloakUnavailable(failed[1])
+                    try:
+                        found = build()
+                    except KeycloakUnavailable as error:
+                        self._unavailable[name] = (time.monotonic() + RETRY_AFTER, str(error))
+                        raise
+                    self._built[name] = found
+        result: T = found
+        return result
+
+    def provide(self, **parts: object) -> None:
+        """Put parts in place of the ones this root would build (a test's fakes), by the names
+        of the methods that return them (``user_admin=``, ``token_verifier=``…)."""
+        with self._lock:
+            self._built.update(parts)
 
     def policy(self) -> RealmPolicy:
-        return self._once("policy", lambda: build_policy(self._realm, self._config))
+        return self.part(
+            "policy", lambda: build_policy(self._realm, self._config, settings=self.settings)
+        )
 
     def gateway(self) -> KeycloakGateway:
-        return self._once("gateway", lambda: build_gateway(self.policy().realm))
+        def build() -> KeycloakGateway:
+            return build_gateway(self._realm or self.policy().realm, settings=self.settings)
+
+        return self.part("gateway", build)
 
     def engine(self) -> Engine:
-        return self._once("engine", lambda: build_engine(self._database_url))
+        return self.part("engine", lambda: build_engine(self._database_url, settings=self.settings))
 
     def user_admin(self) -> UserAdmin:
-        return self._once(
+        return self.part(
             "user_admin", lambda: build_user_admin(self.gateway(), self.engine(), self.policy())
         )
 
     def recovery_store(self) -> RecoveryStore:
-        return self._once("recovery_store", lambda: build_recovery_store(self.engine()))
+        return self.part("recovery_store", lambda: build_recovery_store(self.engine()))
 
     def recovery(self) -> RecoveryService:
-        return self._once(
-            "recovery",
-            lambda: build_recovery(
-                self.user_admin(), self.recovery_store(), self.gateway(), self.engine()
-            ),
-        )
+        def build() -> RecoveryService:
+            return build_recovery(
+                self.user_admin(),
+                self.recovery_store(),
+                self.gateway(),
+                self.engine(),
+                settings=self.settings,
+            )
+
+        return self.part("recovery", build)
 
     def enforcer(self) -> Enforcer:
-        return self._once(
+        return self.part(
             "enforcer",
             lambda: build_enforcer(
                 self.gateway(), self.user_admin(), self.engine(), self.recovery_store()
@@ -186,6 +269,7 @@ class Root:
 
 
 __all__ = [
+    "RETRY_AFTER",
     "Root",
     "build_directory",
     "build_enforcer",
@@ -196,4 +280,6 @@ __all__ = [
     "build_recovery_store",
     "build_signatories",
     "build_user_admin",
+    "database_revision",
+    "upgrade_database",
 ]

@@ -9,12 +9,13 @@ recipient and links are printed, so an operator can follow the links by hand.
 from __future__ import annotations
 
 import email
-import os
 import re
 import socket
 from email.message import Message
 from pathlib import Path
 from typing import Any
+
+from lrs_keycloak.settings import load_settings
 
 _LINK = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -46,7 +47,7 @@ class _Printer:
 
 def start_if_needed(log: Path, host: str = "127.0.0.1", port: int = 2525) -> str | None:
     """Start the catcher unless SMTP is configured or the port is taken; says what it did."""
-    if os.environ.get("LRS_SMTP_HOST"):
+    if "smtp_host" in load_settings().model_fields_set:  # LRS_SMTP_HOST names a real server
         return None
     with socket.socket() as probe:
         if probe.connect_ex((host, port)) == 0:

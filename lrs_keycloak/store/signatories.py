@@ -37,7 +37,7 @@ class SignatoryRow(Base):
 
 
 class SignatoryStore:
-    """Repository of signatories on any SQLAlchemy engine (migrated by ``make_engine``)."""
+    """Repository of signatories on any SQLAlchemy engine (migrated by ``store.db.upgrade``)."""
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)

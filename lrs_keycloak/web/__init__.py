@@ -4,25 +4,52 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, request
 
 from lrs_keycloak import __version__
-from lrs_keycloak.settings import keycloak_settings, webhook_secret
+from lrs_keycloak.composition import Root
+from lrs_keycloak.settings import ENV_PREFIX, Settings, load_settings
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Settings | Mapping[str, Any] | None = None,
+    test_config: Mapping[str, Any] | None = None,
+) -> Flask:
+    """The companion app on ``settings`` (else the environment's), every part built through
+    the composition root. ``test_config`` is Flask configuration; its ``LRS_*`` keys that name
+    a setting replace that setting. ``create_app(test_config)`` is accepted too.
+
+    Refused at start (`SettingsError`) outside local development when a secret or the admin
+    credentials would be generated or assumed; and, outside tests, when the store's schema is
+    behind (`SchemaOutOfDate`: run ``lrs-keycloak db upgrade``).
+    """
+    if settings is not None and not isinstance(settings, Settings):
+        settings, test_config = None, settings
+    config = dict(test_config or {})
+    settings = _configured(settings or load_settings(), config)
+    settings.refuse_unsafe()
+
     app = Flask(__name__)
-    app.config.from_mapping(LRS_REALM=keycloak_settings().realm)
-    if test_config:
-        app.config.update(test_config)
-    app.config.setdefault("LRS_WEBHOOK_SECRET", webhook_secret())
+    app.config.from_mapping(
+        LRS_REALM=settings.realm,
+        LRS_DATABASE_URL=settings.database_url,
+        LRS_PUBLIC_URL=settings.public_url,
+        LRS_SECRET_KEY=settings.secret_key.get_secret_value() if settings.secret_key else None,
+    )
+    app.config.update(config)
+    app.config["LRS_WEBHOOK_SECRET"] = settings.webhook_key()
+    root = Root(realm=settings.realm, settings=settings)
 
-    from lrs_keycloak.web import api, hooks, limits, logs, recovery
+    from lrs_keycloak.web import api, context, hooks, limits, logs, openapi, recovery
 
+    context.install(app, root)
+    if not app.testing:
+        root.engine()  # a store whose schema is behind is refused now, not at the first request
     # Before the blueprints, so that an oversized body is refused ahead of any authentication.
-    limits.install(app)
+    limits.install(app, settings)
     # The development server's access log and Flask's own messages (approval tokens).
     logs.install(logging.getLogger("werkzeug"), app.logger)
     app.extensions["lrs_events"] = deque(maxlen=1000)  # the latest deliveries, for operators
@@ -30,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(hooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(recovery.bp)
+    app.register_blueprint(openapi.bp)  # the API's document, generated from its routes
 
     # Rules held on admin-console changes (off in unit tests unless asked for).
     if app.config.get("LRS_ENFORCE", not app.testing):
@@ -56,7 +84,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return jsonify(
             service="lrs-keycloak companion app",
             realm=app.config["LRS_REALM"],
-            keycloak=keycloak_settings().url,
+            keycloak=settings.keycloak_url,
         )
 
     return app
+
+
+def _configured(settings: Settings, config: Mapping[str, Any]) -> Settings:
+    """``settings`` with the values ``config`` gives under their variables' names."""
+    values = {
+        name: config[variable]
+        for name in Settings.model_fields
+        if (variable := ENV_PREFIX + name.upper()) in config
+    }
+    return settings.replace(**values) if values else settings

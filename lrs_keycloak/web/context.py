@@ -1,94 +1,107 @@
-"""What the app's blueprints share, built once per app on first use: the store's engine, the
-user-administration service, the recovery cases (the help desk's API and the enforcer open and
-close the same ones), and the access-token verifier."""
+"""What the app's blueprints share: one `Root` of the composition (``app.extensions["lrs"]``),
+which `create_app` puts in place and which builds each part once per app on first use: the
+store's engine, the user-administration service, the recovery cases (the help desk's API and
+the enforcer open and close the same ones), and the access-token verifier.
+
+The functions below are the typed way in. A test puts its fakes in place with `provide`.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask
 
-from lrs_keycloak.composition import (
-    build_engine,
-    build_gateway,
-    build_policy,
-    build_recovery_store,
-    build_user_admin,
-)
-from lrs_keycloak.keycloak.errors import KeycloakUnavailable
-from lrs_keycloak.settings import keycloak_settings
+from lrs_keycloak.composition import RETRY_AFTER, Root
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.services.recovery import RecoveryService
     from lrs_keycloak.services.user_admin import UserAdmin
+    from lrs_keycloak.settings import Settings
     from lrs_keycloak.store.recovery import RecoveryStore
     from lrs_keycloak.web.tokens import TokenVerifier
 
 T = TypeVar("T")
-_lock = threading.RLock()
-#: Seconds after a build failed because Keycloak could not be reached during which callers get
-#: the same answer at once: requests queued on the lock behind a hung Keycloak would otherwise
-#: each wait out a timeout of their own, one after another.
-RETRY_AFTER = 5.0
+KEY = "lrs"
+
+__all__ = [
+    "RETRY_AFTER",
+    "engine",
+    "gateway",
+    "install",
+    "provide",
+    "recovery",
+    "recovery_store",
+    "root",
+    "settings",
+    "shared",
+    "token_verifier",
+    "user_admin",
+]
 
 
-def shared(app: Flask, key: str, build: Callable[[], T]) -> T:
-    """`app.extensions[key]`, built by `build` the first time (once, even under threads)."""
-    found: Any = app.extensions.get(key)
-    if found is None:
-        with _lock:
-            found = app.extensions.get(key)
-            if found is None:
-                failed: tuple[float, str] | None = app.extensions.get(f"{key}.unavailable")
-                if failed is not None and time.monotonic() < failed[0]:
-                    raise KeycloakUnavailable(failed[1])
-                try:
-                    found = build()
-                except KeycloakUnavailable as error:
-                    retry_at = time.monotonic() + RETRY_AFTER
-                    app.extensions[f"{key}.unavailable"] = (retry_at, str(error))
-                    raise
-                app.extensions[key] = found
-    result: T = found
-    return result
+def install(app: Flask, root: Root) -> None:
+    app.extensions[KEY] = root
+
+
+def root(app: Flask) -> Root:
+    found: Root = app.extensions[KEY]
+    return found
+
+
+def settings(app: Flask) -> Settings:
+    return root(app).settings
+
+
+def provide(app: Flask, **parts: object) -> None:
+    """Put parts in place of the ones the app would build (`Root.provide`)."""
+    root(app).provide(**parts)
+
+
+def shared(app: Flask, name: str, build: Callable[[], T]) -> T:
+    """A part a blueprint makes from the shared ones, built by ``build`` the first time (once,
+    even under threads). The ``lrs_`` that the names had as extension keys is dropped, so
+    that ``"lrs_recovery"`` is `recovery`'s part."""
+    return root(app).part(name.removeprefix("lrs_"), build)
 
 
 def engine(app: Flask) -> Engine:
-    return shared(app, "lrs_engine", lambda: build_engine(app.config.get("LRS_DATABASE_URL")))
+    return root(app).engine()
 
 
 def gateway(app: Flask) -> KeycloakGateway:
-    return shared(app, "lrs_gateway", lambda: build_gateway(app.config["LRS_REALM"]))
+    return root(app).gateway()
 
 
 def user_admin(app: Flask) -> UserAdmin:
-    def build() -> UserAdmin:
-        policy = build_policy(app.config["LRS_REALM"])
-        return build_user_admin(gateway(app), engine(app), policy)
-
-    return shared(app, "lrs_user_admin", build)
+    return root(app).user_admin()
 
 
 def recovery_store(app: Flask) -> RecoveryStore:
-    return shared(app, "lrs_recovery_store", lambda: build_recovery_store(engine(app)))
+    return root(app).recovery_store()
+
+
+def recovery(app: Flask) -> RecoveryService:
+    return root(app).recovery()
 
 
 def token_verifier(app: Flask) -> TokenVerifier:
+    """The checker of the realm's access tokens for the API's client (``LRS_API_CLIENT``)."""
+
     def build() -> TokenVerifier:
         from lrs_keycloak.web.tokens import API_CLIENT, TokenVerifier
 
-        settings = keycloak_settings()
+        keycloak = settings(app).keycloak(app.config["LRS_REALM"])
         return TokenVerifier(
-            settings.url,
-            app.config["LRS_REALM"],
+            keycloak.url,
+            keycloak.realm,
             app.config.get("LRS_API_CLIENT", API_CLIENT),
-            public_url=settings.public_url,
-            timeout=settings.timeout,
+            public_url=keycloak.public_url,
+            timeout=keycloak.timeout,
         )
 
-    return shared(app, "lrs_token_verifier", build)
+    return root(app).part("token_verifier", build)

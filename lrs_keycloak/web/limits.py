@@ -10,38 +10,20 @@ resource (a realm, a user profile, a published User Agreement's text), so it get
 from __future__ import annotations
 
 import io
-import os
 
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from lrs_keycloak.settings import API_BODY_LIMIT, WEBHOOK_BODY_LIMIT, Settings
 from lrs_keycloak.web.errors import errors, problem
 
-#: Bytes a request to the JSON API (or the approval form) may send (config/env LRS_MAX_BODY_BYTES).
-API_BODY_LIMIT = 64 * 1024
-#: Bytes a webhook delivery may send (config/env LRS_MAX_WEBHOOK_BYTES). An admin event carries
-#: the whole representation as an escaped string (a realm update holds the User Agreement's
-#: text in its attributes; the user profile is a few KiB): far more than an API body, far less
-#: than this. The extension gives up on a refused delivery after one retry.
-WEBHOOK_BODY_LIMIT = 1024 * 1024
+__all__ = ["API_BODY_LIMIT", "WEBHOOK_BODY_LIMIT", "body_limit", "install"]
 
 
-def _limit_from_env(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{name} must be a whole number of bytes, not {raw!r}")
-    return int(raw)
-
-
-def install(app: Flask) -> None:
-    app.config.setdefault(
-        "LRS_MAX_BODY_BYTES", _limit_from_env("LRS_MAX_BODY_BYTES", API_BODY_LIMIT)
-    )
-    app.config.setdefault(
-        "LRS_MAX_WEBHOOK_BYTES", _limit_from_env("LRS_MAX_WEBHOOK_BYTES", WEBHOOK_BODY_LIMIT)
-    )
+def install(app: Flask, settings: Settings) -> None:
+    """The caps: ``LRS_MAX_BODY_BYTES`` and ``LRS_MAX_WEBHOOK_BYTES`` (the settings')."""
+    app.config["LRS_MAX_BODY_BYTES"] = settings.max_body_bytes
+    app.config["LRS_MAX_WEBHOOK_BYTES"] = settings.max_webhook_bytes
     # Flask's own cap, as a backstop for any read; the hook below sets each request's cap
     # (the webhook's is larger) and refuses early, before any authentication runs.
     app.config["MAX_CONTENT_LENGTH"] = app.config["LRS_MAX_BODY_BYTES"]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from lrs_keycloak import local_keycloak
+from lrs_keycloak.composition import upgrade_database
 from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import apply, plan
@@ -32,6 +33,14 @@ def _keycloak_is_running() -> None:
             "or start it first with `lrs-keycloak keycloak start`.",
             pytrace=False,
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _the_default_store_is_upgraded() -> None:
+    """The store the CLI and the app use when a test names none (the cache folder's SQLite
+    file), brought to this version's schema first, explicitly, as `lrs-keycloak db upgrade`
+    does: nothing else migrates a database that already has a schema."""
+    upgrade_database()
 
 
 def new_realm_name() -> str:

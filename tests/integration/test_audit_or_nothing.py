@@ -23,6 +23,7 @@ from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.db import make_engine
 from tests.support.postgres import own_schema
 from tests.support.processes import act_on_each_other, spawn
+from tests.support.store import migrated_engine
 
 WAIT = 180  # seconds for a spawned interpreter to start and act on a busy machine
 
@@ -49,7 +50,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def store(store_url: str) -> Iterator[AuditLog]:
     """The audit log on that store, migrated (before any other process uses it)."""
-    engine = make_engine(store_url)
+    engine = migrated_engine(store_url)
     try:
         yield AuditLog(engine)
     finally:

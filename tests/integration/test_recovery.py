@@ -46,7 +46,7 @@ from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.store.signatories import SignatoryStore
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from tests.support.helpdesk import PASSWORD, make_agent
 from tests.support.oidc import tokens
 from tests.support.openapi import CheckedClient
@@ -117,7 +117,7 @@ def world(
         clock=clock,
     )
     app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
-    app.extensions["lrs_recovery"] = service
+    context.provide(app, recovery=service)
     app.test_client_class = CheckedClient  # every help desk answer is checked against OpenAPI
     hal = helpdesk_agent(admin, make_agent(synced_gateway, "Hal", "Desk"))
     ida = helpdesk_agent(admin, make_agent(synced_gateway, "Ida", "Second"))

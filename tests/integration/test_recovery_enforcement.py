@@ -50,7 +50,7 @@ from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
 from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.store.signatories import SignatoryStore
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from tests.support.helpdesk import PASSWORD, make_agent
 from tests.support.oidc import LogonRefused, log_on, tokens
 from tests.support.openapi import CheckedClient
@@ -108,7 +108,7 @@ def desk(
         signatories=SignatoryBook(SignatoryStore(engine), admin.directory),
     )
     app = create_app({"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": "sqlite://"})
-    app.extensions["lrs_recovery"] = service
+    context.provide(app, recovery=service)
     app.test_client_class = CheckedClient  # every help desk answer is checked against OpenAPI
     # The agents exist before the enforcer's cursor is set: they are not what it judges here.
     hal = helpdesk_agent(admin, make_agent(synced_gateway, "Hal", "Desk"))

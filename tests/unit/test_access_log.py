@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.services.recovery import LinkRefused
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from lrs_keycloak.web.logs import redact
 
 TOKEN = "eyJjYXNlIjo3fQ.ZmFrZS1zaWduYXR1cmU.c2VjcmV0LXRva2Vu-_x"
@@ -42,7 +42,7 @@ def _app(broken: bool = False) -> Flask:
     app = create_app(
         {"LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://", "LRS_ENFORCE": False}
     )
-    app.extensions["lrs_recovery"] = _Links(broken)
+    context.provide(app, recovery=_Links(broken))
     return app
 
 

@@ -17,7 +17,7 @@ from flask import Flask
 from lrs_keycloak.keycloak.errors import KeycloakUnavailable
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.settings import keycloak_settings
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from tests.support.openapi import CheckedClient
 
 #: Far longer than the timeouts set below need, far shorter than python-keycloak's own 60 s.
@@ -45,6 +45,7 @@ def hung_keycloak(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread.start()
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     monkeypatch.setenv("LRS_KEYCLOAK_URL", url)
+    monkeypatch.setenv("LRS_ENV", "development")  # a stand-in Keycloak on this machine
     monkeypatch.setenv("LRS_ADMIN_USERNAME", "admin")
     monkeypatch.setenv("LRS_ADMIN_PASSWORD", "admin")
     monkeypatch.setenv("LRS_KEYCLOAK_TIMEOUT", "0.5")
@@ -122,7 +123,7 @@ def test_a_token_checked_against_a_hung_keycloak_is_answered_503(
 
 def test_a_user_admin_call_to_a_hung_keycloak_is_answered_503(hung_keycloak: str) -> None:
     app = _app()
-    app.extensions["lrs_token_verifier"] = _Verifier()
+    context.provide(app, token_verifier=_Verifier())
     path = "/api/v1/organisations/anytown-college/users"
     answer = _within(GIVE_UP, lambda: app.test_client().get(path, headers={"Authorization": "x"}))
     # No bearer scheme: 401 before any Keycloak call; with one, the gateway times out: 503.
@@ -140,7 +141,7 @@ def test_requests_arriving_together_at_a_hung_keycloak_do_not_wait_in_turn(
     hung_keycloak: str,
 ) -> None:
     app = _app()
-    app.extensions["lrs_token_verifier"] = _Verifier()
+    context.provide(app, token_verifier=_Verifier())
     path = "/api/v1/organisations/anytown-college/users"
     statuses: list[int] = []
 

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Response
 
-from lrs_keycloak.web import create_app
+from lrs_keycloak.web import context, create_app
 from lrs_keycloak.web.hooks import sign
 from lrs_keycloak.web.limits import API_BODY_LIMIT, WEBHOOK_BODY_LIMIT
 from lrs_keycloak.web.openapi import SPEC
@@ -117,7 +117,7 @@ def test_a_chunked_api_body_growing_past_the_cap_is_refused_413(
         def verify(self, token: str) -> dict[str, Any]:
             return {"preferred_username": "sue.super", "sub": "id-1"}
 
-    app.extensions["lrs_token_verifier"] = _Verifier()
+    context.provide(app, token_verifier=_Verifier())
     answer, body = _send(app, method, path, _Endless(), None, {"Authorization": "Bearer x"})
     assert answer.status_code == 413
     assert body.read_bytes <= API_BODY_LIMIT + 64 * 1024

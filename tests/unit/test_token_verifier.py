@@ -189,6 +189,7 @@ def test_the_public_url_is_a_setting_defaulting_to_the_internal_url(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LRS_KEYCLOAK_URL", "http://keycloak:8080")
+    monkeypatch.setenv("LRS_ENV", "development")  # the app starts without production secrets
     monkeypatch.delenv("LRS_KEYCLOAK_PUBLIC_URL", raising=False)
     assert keycloak_settings().issuer_url == "http://keycloak:8080"
     monkeypatch.setenv("LRS_KEYCLOAK_PUBLIC_URL", "https://login.lrs.example.gov.uk/")

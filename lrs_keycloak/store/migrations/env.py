@@ -1,4 +1,4 @@
-"""Alembic environment: the companion app's store, migrated by `store.db.make_engine`."""
+"""Alembic environment: the companion app's store, migrated by `store.db.upgrade`."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
-from lrs_keycloak.store.db import make_engine
 from tests.support.postgres import own_schema
+from tests.support.store import migrated_engine
 
 # The same tests as on SQLite, collected here with this module's PostgreSQL `log` fixture.
 from tests.unit.store.test_audit_log import (  # noqa: F401
@@ -28,7 +28,7 @@ from tests.unit.store.test_audit_log import (  # noqa: F401
 @pytest.fixture
 def log(postgres_url: str) -> Iterator[AuditLog]:
     with own_schema(postgres_url) as url:
-        engine = make_engine(url)
+        engine = migrated_engine(url)
         try:
             assert engine.dialect.name == "postgresql"
             yield AuditLog(engine)

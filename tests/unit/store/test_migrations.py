@@ -22,6 +22,7 @@ from lrs_keycloak.store.db import MIGRATIONS, make_engine
 from lrs_keycloak.store.models import Base
 from lrs_keycloak.store.recovery import RecoveryStore
 from tests.support.postgres import own_schema
+from tests.support.store import migrated_engine
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,7 +45,7 @@ def test_a_new_database_is_migrated_to_the_newest_revision(tmp_path: Path) -> No
 
 
 def test_the_migrations_match_the_models(empty_url: str) -> None:
-    engine = make_engine(empty_url)
+    engine = migrated_engine(empty_url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
@@ -63,7 +64,7 @@ def test_a_database_made_before_migrations_is_adopted_not_recreated(tmp_path: Pa
                 "VALUES ('2026-01-01 00:00:00', 'x', 'user_created', '{}')"
             )
         )
-    engine = make_engine(url)
+    engine = migrated_engine(url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -81,7 +82,7 @@ def test_an_adopted_database_with_the_first_recovery_table_gets_the_later_column
         command.upgrade(_alembic(connection), "0001")
         connection.execute(text("DROP TABLE alembic_version"))
     old.dispose()
-    engine = make_engine(url)
+    engine = migrated_engine(url)
     with engine.connect() as connection:
         columns = {c["name"] for c in inspect(connection).get_columns("recovery_cases")}
     engine.dispose()
@@ -90,7 +91,7 @@ def test_an_adopted_database_with_the_first_recovery_table_gets_the_later_column
 
 def test_the_migrations_run_on_postgresql(postgres_url: str) -> None:
     with own_schema(postgres_url) as url:
-        engine = make_engine(url)
+        engine = migrated_engine(url)
         with engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
         engine.dispose()
@@ -131,7 +132,7 @@ def test_migration_0002_keeps_cases_and_lets_a_case_await_its_form(empty_url: st
         )
     old.dispose()
 
-    engine = make_engine(empty_url)  # migrates to the newest revision
+    engine = migrated_engine(empty_url)  # migrates to the newest revision
     with engine.connect() as connection:
         (row,) = connection.execute(select(_recovery_cases(connection))).mappings().all()
     # The case was opened from its form by its raiser: who entered the form is known.

@@ -21,6 +21,7 @@ from lrs_keycloak.store.recovery import (
     to_case,
 )
 from tests.support.postgres import own_schema
+from tests.support.store import migrated_engine
 
 S = CaseState
 FORM = NewSuperUserForm(
@@ -43,12 +44,12 @@ FORM = NewSuperUserForm(
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RecoveryStore]:
     """On SQLite and on PostgreSQL (each test in a schema of its own)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'cases.sqlite'}")
+        engine = migrated_engine(f"sqlite:///{tmp_path / 'cases.sqlite'}")
         yield RecoveryStore(engine)
         engine.dispose()
         return
     with own_schema(request.getfixturevalue("postgres_url")) as url:
-        engine = make_engine(url)
+        engine = migrated_engine(url)
         yield RecoveryStore(engine)
         engine.dispose()
 
