@@ -21,19 +21,20 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
+from lrs_keycloak import progress
 from lrs_keycloak.settings import (
     KEYCLOAK_VERSION,
     LOCAL_KEYCLOAK_URL,
     LOCAL_MANAGEMENT_URL,
     PROJECT_ROOT,
     cache_dir,
+    load_settings,
     webhook_secret,
 )
 
 SUPPORTED_JAVA = (17, 21, 25)
 EXTENSION_DIR = PROJECT_ROOT / "keycloak-extension"
 EXTENSION_JAR_NAME = "lrs-keycloak-extension.jar"
-DEFAULT_WEBHOOK_URL = "http://127.0.0.1:5000/hooks/keycloak"
 #: Where the local Keycloak keeps its data: Keycloak's own dev-file database (H2, under the
 #: distribution's data/ folder), or Debian's PostgreSQL started by scripts/postgres, which is the
 #: database docker-compose.yml and production use (and what speed should be measured on).
@@ -123,29 +124,39 @@ def ensure_distribution(p: Paths) -> Path:
         raise LauncherError("`mvn` is needed to fetch Keycloak from Maven Central; install maven.")
     p.root.mkdir(parents=True, exist_ok=True)
     artifact = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip"
-    print(f"Fetching {artifact} from Maven Central…", flush=True)
-    result = subprocess.run(
-        [
-            "mvn",
-            "-q",
-            "-B",
-            "dependency:copy",
-            f"-Dartifact={artifact}",
-            f"-DoutputDirectory={p.root}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # mvn tells nothing of its download's size: a spinner, not a bar.
+    with progress.waiting(f"Fetching {artifact} from Maven Central…"):
+        result = subprocess.run(
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "dependency:copy",
+                f"-Dartifact={artifact}",
+                f"-DoutputDirectory={p.root}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     zip_path = p.root / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.zip"
     if result.returncode != 0 or not zip_path.exists():
         raise LauncherError(f"mvn could not fetch {artifact}:\n{result.stdout}{result.stderr}")
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(p.root)
+    unpack(zip_path, p.root)
     for script in (p.home / "bin").glob("*.sh"):
         script.chmod(0o755)
     zip_path.unlink()
     return p.home
+
+
+def unpack(zip_path: Path, into: Path) -> None:
+    """Unpack the distribution, a bar of its files on a terminal (thousands of them)."""
+    with zipfile.ZipFile(zip_path) as archive:
+        members = archive.infolist()
+        with progress.steps(f"Unpacking {zip_path.name}", len(members)) as advance:
+            for member in members:
+                archive.extract(member, into)
+                advance()
 
 
 def _newest_source_mtime(root: Path) -> float:
@@ -161,14 +172,14 @@ def build_extension() -> Path | None:
     jar = EXTENSION_DIR / "target" / EXTENSION_JAR_NAME
     if jar.exists() and jar.stat().st_mtime >= _newest_source_mtime(EXTENSION_DIR):
         return jar
-    print("Building keycloak-extension…", flush=True)
-    result = subprocess.run(
-        ["mvn", "-q", "-B", "-DskipTests", "package"],
-        cwd=EXTENSION_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with progress.waiting("Building keycloak-extension…"):
+        result = subprocess.run(
+            ["mvn", "-q", "-B", "-DskipTests", "package"],
+            cwd=EXTENSION_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if result.returncode != 0 or not jar.exists():
         raise LauncherError(f"Building keycloak-extension failed:\n{result.stdout}{result.stderr}")
     return jar
@@ -281,7 +292,7 @@ def start(wait_seconds: float = 240.0, database: str = "dev-file") -> str:
     # The event listener posts to the companion app; options are read by the extension's factory.
     env.setdefault(
         "KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__URL",
-        os.environ.get("LRS_WEBHOOK_URL", DEFAULT_WEBHOOK_URL),
+        load_settings().webhook_url,
     )
     env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__SECRET", webhook_secret())
     command = [

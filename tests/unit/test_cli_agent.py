@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from lrs_keycloak.cli_recovery import acting_agent
+from lrs_keycloak.cli.recovery import acting_agent
 
 
 def test_the_agent_is_the_owner_of_the_credentials() -> None:

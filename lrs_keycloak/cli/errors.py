@@ -1,7 +1,7 @@
 """The CLI's exit codes and its one error boundary, shared by every command module.
 
-Its own module so that `cli`, `cli_users` and `cli_recovery` all import it and none of them
-imports another for it (they used to reach back into `cli` lazily: an import cycle).
+Its own module so that every command module imports it and none imports another for it (they
+used to reach back into the root command's module lazily: an import cycle).
 
 Exit codes: 0 done, 1 error, 2 drift (`sync --check`), 3 refused by a rule of the guide,
 4 usage error (Click's own is 2, which would read as drift to a script running `sync --check`).
@@ -20,6 +20,7 @@ from lrs_keycloak.config import ConfigError
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.local_keycloak import LauncherError
+from lrs_keycloak.settings import SettingsError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -44,14 +45,24 @@ def error_boundary() -> Iterator[None]:
             where = f"; field {violation.field}" if violation.field else ""
             click.echo(f"Refused: {violation.message} ({violation.rule}{where})", err=True)
         sys.exit(EXIT_REFUSED)
-    except (GatewayError, LauncherError) as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_ERROR)
     except click.ClickException:
         raise  # a usage error: click prints it with the command's usage (exit 4, see Group)
     except Exception as error:  # the last line of defence: a message, not a stack trace
-        click.echo(f"Unexpected error ({type(error).__name__}): {error}", err=True)
+        if _says_what_to_do(error):
+            click.echo(f"Error: {error}", err=True)
+        else:
+            click.echo(f"Unexpected error ({type(error).__name__}): {error}", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _says_what_to_do(error: Exception) -> bool:
+    """Errors whose message tells the operator what to do (start Keycloak, set a variable, run
+    `lrs-keycloak db upgrade`, …): printed as they are."""
+    # Imported only now: the store (Alembic) would add a second to every command's start, `-h`
+    # included, and a command that raised SchemaOutOfDate has imported it already.
+    from lrs_keycloak.store.db import SchemaOutOfDate
+
+    return isinstance(error, GatewayError | LauncherError | SettingsError | SchemaOutOfDate)
 
 
 class Group(click.Group):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from lrs_keycloak.cli_errors import EXIT_ERROR, error_boundary
+from lrs_keycloak.cli.errors import EXIT_ERROR, error_boundary
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails, check_lengths
@@ -32,7 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @contextmanager
 def _boundary(**texts: str | None) -> Iterator[None]:
-    """The CLI's error boundary (cli_errors) plus the user-admin services' own refusals.
+    """The CLI's error boundary (cli.errors) plus the user-admin services' own refusals.
 
     ``texts`` are the command's free-text values: one longer than its field's maximum
     (domain.users.MAX_LENGTHS) is refused (exit 3) before anything is looked up or written.
@@ -51,7 +51,7 @@ def _boundary(**texts: str | None) -> Iterator[None]:
 def _service(realm: str | None) -> UserAdmin:
     from lrs_keycloak.composition import Root
 
-    return Root(realm).user_admin()
+    return Root(realm=realm).user_admin()
 
 
 def _operator(actor: str | None) -> Operator:

@@ -21,7 +21,7 @@ from typing import Any
 import click
 import yaml
 
-from lrs_keycloak.cli_errors import EXIT_ERROR, error_boundary
+from lrs_keycloak.cli.errors import EXIT_ERROR, error_boundary
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.recovery import NewSuperUserForm
 from lrs_keycloak.services.recovery import MailFailed, Outcome, RecoveryService, states
@@ -30,7 +30,7 @@ from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
 
 @contextmanager
 def _boundary() -> Iterator[None]:
-    """The CLI's error boundary (cli_errors) plus the recovery service's own refusals."""
+    """The CLI's error boundary (cli.errors) plus the recovery service's own refusals."""
     with error_boundary():
         try:
             yield
@@ -76,7 +76,7 @@ def _desk(realm: str | None, agent: str | None) -> tuple[RecoveryService, Actor]
     from lrs_keycloak.composition import Root
     from lrs_keycloak.services.recovery import helpdesk_agent
 
-    root = Root(realm)
+    root = Root(realm=realm)
     service, gateway = root.recovery(), root.gateway()
     name = acting_agent(
         agent, gateway.credentials_owner(), gateway.realm, gateway.settings.is_local_default

@@ -1,0 +1,51 @@
+"""`lrs-keycloak`: the operator's command. Thin: parse, call, print, choose the exit code.
+
+One module per command group; each gets its collaborators from the composition root
+(`lrs_keycloak.composition`) and shares only the error boundary (`errors`). Exit codes: 0 done,
+1 error, 2 drift (`sync --check`), 3 refused by a rule of the guide, 4 usage error.
+"""
+
+from __future__ import annotations
+
+import click
+
+from lrs_keycloak import __version__
+
+# The modules, not their commands, are bound here: several commands share their module's name
+# (`sync`, `users`, …), and binding a command would hide the module from `lrs_keycloak.cli.X`.
+from lrs_keycloak.cli import (
+    agreement,
+    audit,
+    db,
+    errors,
+    keycloak,
+    policy,
+    recovery,
+    serve,
+    sync,
+    users,
+)
+
+
+@click.group(cls=errors.Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="lrs-keycloak")
+def main() -> None:
+    """Identity and user administration for the Learner Registration Service, on Keycloak."""
+
+
+for _command in (
+    keycloak.keycloak,
+    sync.sync,
+    policy.init,
+    agreement.agreement,
+    audit.audit,
+    users.organisations,
+    users.users,
+    recovery.recovery,
+    db.db,
+    serve.run,
+    serve.serve,
+):
+    main.add_command(_command)
+
+__all__ = ["main"]

@@ -1,0 +1,5 @@
+"""`python -m lrs_keycloak.cli`: the same command as `lrs-keycloak`."""
+
+from lrs_keycloak.cli import main
+
+main()
