@@ -10,8 +10,10 @@ from lrs_keycloak.settings import KEYCLOAK_VERSION, PROJECT_ROOT
 def test_docker_compose_pins_the_launchers_keycloak_version_ports_and_realm() -> None:
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
     keycloak = compose["services"]["keycloak"]
-    assert keycloak["image"] == f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}"
-    assert "--http-port=8080" in keycloak["command"]
-    assert "--http-management-port=9000" in keycloak["command"]
+    # Built from quay.io/keycloak/keycloak with the extension (Dockerfile, target keycloak).
+    assert keycloak["image"] == f"lrs-keycloak/keycloak:{KEYCLOAK_VERSION}"
+    assert keycloak["build"]["args"]["KEYCLOAK_VERSION"] == KEYCLOAK_VERSION
+    assert "127.0.0.1:8080:8080" in keycloak["ports"]
+    assert keycloak["environment"]["KC_HTTP_MANAGEMENT_PORT"] == "9000"
     assert compose["services"]["companion"]["environment"]["LRS_REALM"] == "lrs"
-    assert "5000:5000" in compose["services"]["companion"]["ports"]
+    assert "127.0.0.1:5000:5000" in compose["services"]["companion"]["ports"]
