@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
     from lrs_keycloak.services.signatories import SignatoryBook
     from lrs_keycloak.services.user_admin import UserAdmin
+    from lrs_keycloak.store.deliveries import DeliveryLog
+    from lrs_keycloak.store.idempotency import IdempotencyKeys
     from lrs_keycloak.store.recovery import RecoveryStore
 
 T = TypeVar("T")
@@ -166,6 +169,19 @@ def build_enforcer(
     )
 
 
+def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
+    from lrs_keycloak.store.idempotency import IdempotencyKeys
+
+    return IdempotencyKeys(engine)
+
+
+def build_delivery_log(engine: Engine, keep: timedelta) -> DeliveryLog:
+    """The webhook deliveries accepted in the last ``keep`` (the replay guard)."""
+    from lrs_keycloak.store.deliveries import DeliveryLog
+
+    return DeliveryLog(engine, keep)
+
+
 # --- one realm's whole set: for a CLI command, and for the web app ------------------------------
 
 
@@ -267,14 +283,22 @@ class Root:
             ),
         )
 
+    def idempotency_keys(self) -> IdempotencyKeys:
+        return self.part("idempotency_keys", lambda: build_idempotency_keys(self.engine()))
+
+    def delivery_log(self, keep: timedelta) -> DeliveryLog:
+        return self.part("replay_guard", lambda: build_delivery_log(self.engine(), keep))
+
 
 __all__ = [
     "RETRY_AFTER",
     "Root",
+    "build_delivery_log",
     "build_directory",
     "build_enforcer",
     "build_engine",
     "build_gateway",
+    "build_idempotency_keys",
     "build_policy",
     "build_recovery",
     "build_recovery_store",

@@ -18,8 +18,8 @@ import click
 
 from lrs_keycloak.config import ConfigError
 from lrs_keycloak.domain.errors import RuleViolation
-from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.local_keycloak import LauncherError
+from lrs_keycloak.services.errors import GatewayError
 from lrs_keycloak.settings import SettingsError
 
 EXIT_OK = 0

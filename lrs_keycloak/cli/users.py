@@ -20,9 +20,9 @@ import click
 from lrs_keycloak.cli.errors import EXIT_ERROR, error_boundary
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
-from lrs_keycloak.domain.users import UserDetails, check_lengths
+from lrs_keycloak.domain.users import DETAIL_FIELDS, DETAILS, UserDetails, check_lengths
+from lrs_keycloak.services.errors import OrganisationBusy
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
-from lrs_keycloak.store.locks import OrganisationBusy
 
 if TYPE_CHECKING:
     from lrs_keycloak.services.signatories import SignatoryBook
@@ -77,27 +77,21 @@ def _common(f: F) -> F:
     return f
 
 
+#: Shorter flags than the derived ``--verification-provided``/``--preferred-language``, kept
+#: because scripts and the README use them (the derived names work too).
+_SHORT_FLAGS = {"verification_provided": "--verification", "preferred_language": "--language"}
+
+
 def _details(f: F, required: bool) -> F:
-    """The person's details (guide §4.2) as options."""
-    for name, flag, text, needed in reversed(
-        [
-            ("title", "--title", "Mr, Mrs, Miss, Ms, Mx, Dr, Prof, …", True),
-            ("given_name", "--given-name", "The person's given name.", True),
-            ("family_name", "--family-name", "The person's family name.", True),
-            (
-                "verification_provided",
-                "--verification",
-                "How the person's identity and authorisation were checked.",
-                True,
-            ),
-            ("email", "--email", "Strongly recommended: the set-password link goes there.", False),
-            ("telephone", "--telephone", "Optional telephone number.", False),
-            ("mobile", "--mobile", "Optional mobile number.", False),
-            ("staff_id", "--staff-id", "Optional staff ID.", False),
-            ("preferred_language", "--language", "Preferred language (en only today).", False),
-        ]
-    ):
-        f = click.option(flag, name, default=None, required=required and needed, help=text)(f)
+    """The person's details (guide §4.2) as options, one per field of the domain's declaration.
+
+    Click does not refuse a missing required detail itself: the domain does, so the CLI gives
+    the same answer (field, code, message, rule) as the API and a form file."""
+    for field in reversed(DETAIL_FIELDS):
+        flags = [_SHORT_FLAGS[field.name]] if field.name in _SHORT_FLAGS else []
+        flags.append("--" + field.name.replace("_", "-"))
+        text = field.description + (" Required." if required and field.required else "")
+        f = click.option(*flags, field.name, default=None, help=text)(f)
     return f
 
 
@@ -110,16 +104,14 @@ def _details_optional(f: F) -> F:
 
 
 def _user_details(values: dict[str, str | None]) -> UserDetails:
+    """The details given; a required one left out is blank, for the domain to refuse by name."""
+    given = {f.name: values.get(f.name) for f in DETAIL_FIELDS}
     return UserDetails(
-        title=values["title"] or "",
-        given_name=values["given_name"] or "",
-        family_name=values["family_name"] or "",
-        verification_provided=values["verification_provided"] or "",
-        email=values["email"],
-        telephone=values["telephone"],
-        mobile=values["mobile"],
-        staff_id=values["staff_id"],
-        preferred_language=values["preferred_language"] or "en",
+        **{
+            name: value if value is not None else ""
+            for name, value in given.items()
+            if value is not None or DETAILS[name].required
+        }
     )
 
 

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.domain.users import DETAIL_FIELDS, UserDetails
+from lrs_keycloak.keycloak.names import USER_ATTRIBUTES, USER_TOP_LEVEL
 from lrs_keycloak.keycloak.users import UserRecord
 
-#: Details Keycloak keeps as top-level fields of the user.
-TOP_LEVEL = {"given_name": "firstName", "family_name": "lastName", "email": "email"}
-#: Details kept as user-profile attributes (realm-config/user-profile.yaml).
-ATTRIBUTE_FIELDS = {
-    "title": "title",
-    "telephone": "telephone",
-    "mobile": "mobile",
-    "preferred_language": "preferredLanguage",
-    "verification_provided": "verificationProvided",
-    "staff_id": "staffId",
-}
+TOP_LEVEL = USER_TOP_LEVEL
+ATTRIBUTE_FIELDS = USER_ATTRIBUTES
 #: Keycloak's name → ours (for Keycloak's own refusals, which name its fields).
 KEYCLOAK_FIELDS = {
     **{v: k for k, v in TOP_LEVEL.items()},
@@ -31,18 +23,15 @@ KEYCLOAK_FIELDS = {
 
 
 def details_of(user: UserRecord) -> UserDetails:
-    """The details a Keycloak user holds."""
-    a = {ours: user.attributes.get(theirs) for ours, theirs in ATTRIBUTE_FIELDS.items()}
+    """The details a Keycloak user holds (a required one Keycloak lacks reads as blank; an
+    optional one, blank or absent, as absent, so ``UserDetails``' own default applies)."""
+    top = {"given_name": user.first_name, "family_name": user.last_name, "email": user.email}
+    found = {
+        **{ours: top[ours] for ours in TOP_LEVEL},
+        **{ours: user.attributes.get(theirs) for ours, theirs in ATTRIBUTE_FIELDS.items()},
+    }
     return UserDetails(
-        title=a["title"] or "",
-        given_name=user.first_name,
-        family_name=user.last_name,
-        verification_provided=a["verification_provided"] or "",
-        email=user.email,
-        telephone=a["telephone"],
-        mobile=a["mobile"],
-        staff_id=a["staff_id"],
-        preferred_language=a["preferred_language"] or "en",
+        **{f.name: found[f.name] or "" for f in DETAIL_FIELDS if f.required or found[f.name]}
     )
 
 

@@ -29,6 +29,8 @@ BUILT_IN_TERMS = "TERMS_AND_CONDITIONS"
 AGREEMENT_TITLE = "lrsAgreementTitle"
 AGREEMENT_VERSION = "lrsAgreementVersion"
 AGREEMENT_TEXT = "lrsAgreementText"
+#: The text as sanitised HTML (config.agreement_html), which the logon page prints.
+AGREEMENT_HTML = "lrsAgreementHtml"
 AGREEMENT_MODE = "lrsAgreementMode"
 #: On a user: the version they accepted is in AGREEMENT_VERSION, and when in this one.
 AGREEMENT_ACCEPTED_AT = "lrsAgreementAcceptedAt"
@@ -76,3 +78,17 @@ def entitled_super_users_policy(entitlement: str) -> str:
 
 def role_permission(role: str) -> str:
     return f"lrs-role-{role}"
+
+
+#: Our user-detail field names (domain.users.DETAIL_FIELDS) → Keycloak's: the details Keycloak
+#: keeps as top-level fields of the user…
+USER_TOP_LEVEL = {"given_name": "firstName", "family_name": "lastName", "email": "email"}
+#: …and those kept as user-profile attributes (realm-config/user-profile.yaml).
+USER_ATTRIBUTES = {
+    "title": "title",
+    "telephone": "telephone",
+    "mobile": "mobile",
+    "preferred_language": "preferredLanguage",
+    "verification_provided": "verificationProvided",
+    "staff_id": "staffId",
+}

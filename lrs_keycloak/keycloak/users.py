@@ -29,6 +29,7 @@ from lrs_keycloak.keycloak.names import (
     ORG_KIND,
     ORG_NAME,
     ORGANISATIONS_GROUP,
+    USER_ATTRIBUTES,
 )
 from lrs_keycloak.keycloak.organisations import refresh_organisation
 
@@ -81,17 +82,14 @@ class UserRecord:
     created_ms: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        details = {ours: self.attributes.get(theirs) for ours, theirs in USER_ATTRIBUTES.items()}
         return {
             "username": self.username,
             "given_name": self.first_name,
             "family_name": self.last_name,
             "email": self.email,
-            "title": self.attributes.get("title"),
-            "telephone": self.attributes.get("telephone"),
-            "mobile": self.attributes.get("mobile"),
-            "staff_id": self.attributes.get("staffId"),
-            "verification_provided": self.attributes.get("verificationProvided"),
-            "preferred_language": self.attributes.get("preferredLanguage", "en"),
+            **details,
+            "preferred_language": details["preferred_language"] or "en",
             "roles": sorted(self.roles),
             "status": "locked" if self.locked else ("active" if self.enabled else "suspended"),
             "enabled": self.enabled,

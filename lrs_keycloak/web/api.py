@@ -26,6 +26,7 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import REQUIRED_DETAILS as REQUIRED
 from lrs_keycloak.domain.users import UserDetails, too_long
+from lrs_keycloak.services.errors import OrganisationBusy
 from lrs_keycloak.services.user_admin import UserAdmin
 from lrs_keycloak.store.idempotency import (
     MAX_KEY_LENGTH,
@@ -35,7 +36,6 @@ from lrs_keycloak.store.idempotency import (
     Mismatch,
     fingerprint,
 )
-from lrs_keycloak.store.locks import OrganisationBusy
 from lrs_keycloak.web import context
 from lrs_keycloak.web.contracts import users as c
 from lrs_keycloak.web.contracts.common import Errors, shape
@@ -226,7 +226,7 @@ def create_user(org: str, body: Any) -> Any:
 
 def _idempotency_keys() -> IdempotencyKeys:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return context.shared(app, "lrs_idempotency_keys", lambda: IdempotencyKeys(context.engine(app)))
+    return context.idempotency_keys(app)
 
 
 def _user_url(org: str, username: str) -> str:

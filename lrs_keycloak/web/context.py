@@ -9,6 +9,7 @@ The functions below are the typed way in. A test puts its fakes in place with `p
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from lrs_keycloak.services.recovery import RecoveryService
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.settings import Settings
+    from lrs_keycloak.store.deliveries import DeliveryLog
+    from lrs_keycloak.store.idempotency import IdempotencyKeys
     from lrs_keycloak.store.recovery import RecoveryStore
     from lrs_keycloak.web.tokens import TokenVerifier
 
@@ -30,8 +33,10 @@ KEY = "lrs"
 
 __all__ = [
     "RETRY_AFTER",
+    "delivery_log",
     "engine",
     "gateway",
+    "idempotency_keys",
     "install",
     "provide",
     "recovery",
@@ -87,6 +92,14 @@ def recovery_store(app: Flask) -> RecoveryStore:
 
 def recovery(app: Flask) -> RecoveryService:
     return root(app).recovery()
+
+
+def idempotency_keys(app: Flask) -> IdempotencyKeys:
+    return root(app).idempotency_keys()
+
+
+def delivery_log(app: Flask, keep: timedelta) -> DeliveryLog:
+    return root(app).delivery_log(keep)
 
 
 def token_verifier(app: Flask) -> TokenVerifier:

@@ -14,7 +14,7 @@ import jwt
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from lrs_keycloak.keycloak.errors import GatewayError, KeycloakUnavailable
+from lrs_keycloak.services.errors import GatewayError, KeycloakUnavailable
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
 from lrs_keycloak.web.logs import redact
 

@@ -36,7 +36,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def replay_guard(app: Flask) -> DeliveryLog:
     """The deliveries accepted so far, in the app's database (shared by its processes)."""
     keep = timedelta(seconds=2 * TOLERANCE_SECONDS)
-    return context.shared(app, "lrs_replay_guard", lambda: DeliveryLog(context.engine(app), keep))
+    return context.delivery_log(app, keep)
 
 
 def verify(

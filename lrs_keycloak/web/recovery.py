@@ -43,7 +43,7 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation, check_organisation_id
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE, Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.keycloak.errors import KeycloakUnavailable
+from lrs_keycloak.services.errors import KeycloakUnavailable
 from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
 from lrs_keycloak.services.user_admin import NotPermitted
 from lrs_keycloak.web import context

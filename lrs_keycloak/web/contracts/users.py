@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, create_model
 
+from lrs_keycloak.domain.audit import EVENTS
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.users import DETAIL_FIELDS, MAX_LENGTHS, DetailField, not_editable
-from lrs_keycloak.store.audit import EVENTS
 from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning
 
 Status = Literal["active", "suspended", "locked"]
