@@ -53,6 +53,9 @@ class DetailField:
     #: The refusal of a missing or blank value (required fields only).
     missing_code: str = "required"
     missing_message: str = ""
+    #: Whether the person may change it about themselves (guide §5: names and contact numbers;
+    #: never how they were verified, nor the organisation's reference for them).
+    self_editable: bool = True
 
     def missing(self) -> Violation:
         """The one answer to this required detail missing or blank, whoever reads it."""
@@ -102,6 +105,7 @@ DETAIL_FIELDS: tuple[DetailField, ...] = (
         "verification-required",
         "Record the verification provided: confirmation of your internal authorisation "
         "procedure for this person's access (for example the approved request reference).",
+        self_editable=False,
     ),
     DetailField(
         "email",
@@ -135,6 +139,7 @@ DETAIL_FIELDS: tuple[DetailField, ...] = (
         MAX_STAFF_ID_LENGTH,
         "The organisation's staff ID or reference for the person, printable characters.",
         "guide §4.2: Staff ID or your reference (optional)",
+        self_editable=False,
     ),
     DetailField(
         "preferred_language",
@@ -148,6 +153,7 @@ DETAIL_FIELDS: tuple[DetailField, ...] = (
 #: The declaration by field name.
 DETAILS: Mapping[str, DetailField] = {f.name: f for f in DETAIL_FIELDS}
 REQUIRED_DETAILS: tuple[str, ...] = tuple(f.name for f in DETAIL_FIELDS if f.required)
+SELF_EDITABLE_DETAILS: frozenset[str] = frozenset(f.name for f in DETAIL_FIELDS if f.self_editable)
 #: The longest value each free-text field accepts, by the field names requests use.
 MAX_LENGTHS: Mapping[str, int] = {
     **{f.name: f.max_length for f in DETAIL_FIELDS},

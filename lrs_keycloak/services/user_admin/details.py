@@ -8,12 +8,15 @@ from dataclasses import replace
 from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor, may_update_own_details
-from lrs_keycloak.domain.users import validate_details
+from lrs_keycloak.domain.users import (
+    DETAILS,
+    SELF_EDITABLE_DETAILS,
+    not_editable,
+    validate_details,
+)
 from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.fields import (
-    ATTRIBUTE_FIELDS,
     KEYCLOAK_FIELDS,
-    TOP_LEVEL,
     details_of,
     representation,
 )
@@ -28,10 +31,8 @@ from lrs_keycloak.services.user_admin.refusals import (
 from lrs_keycloak.services.user_admin.result import Result
 
 #: What a user may change about themselves (guide §5: names and contact numbers, never roles).
-SELF_EDITABLE = frozenset(
-    {"title", "given_name", "family_name", "email", "telephone", "mobile", "preferred_language"}
-)
-EDITABLE = frozenset(TOP_LEVEL) | frozenset(ATTRIBUTE_FIELDS)
+SELF_EDITABLE = SELF_EDITABLE_DETAILS
+EDITABLE = frozenset(DETAILS)
 
 
 class DetailsUpdate:
@@ -51,10 +52,7 @@ class DetailsUpdate:
         directory = access.directory
         unknown = sorted(set(changes) - EDITABLE)
         if unknown:
-            raise RuleViolation(
-                violation(f, "not-editable", f"{f} cannot be changed here.", "guide §5")
-                for f in unknown
-            )
+            raise RuleViolation(not_editable(f) for f in unknown)
         own = isinstance(caller, Actor) and may_update_own_details(caller, username)
         if own and isinstance(caller, Actor) and caller.organisation_id == org_id:
             group = directory.find_organisation(org_id)
