@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.store.deliveries import DeliveryLog
     from lrs_keycloak.store.idempotency import IdempotencyKeys
     from lrs_keycloak.store.recovery import RecoveryStore
+    from lrs_keycloak.store.web_sessions import WebSessionStore
 
 T = TypeVar("T")
 #: Seconds after a build failed because Keycloak could not be reached during which callers get
@@ -44,8 +45,11 @@ def build_policy(
     realm: str | None = None, config: Path | None = None, settings: Settings | None = None
 ) -> RealmPolicy:
     from lrs_keycloak.config import load_policy
+    from lrs_keycloak.config.companion import with_companion
 
-    return load_policy(config or (settings or load_settings()).config_path(), realm=realm)
+    settings = settings or load_settings()
+    policy = load_policy(config or settings.config_path(), realm=realm)
+    return with_companion(policy, settings.public_url, settings.companion_secret())
 
 
 def build_gateway(realm: str, settings: Settings | None = None) -> KeycloakGateway:
@@ -182,6 +186,15 @@ def build_delivery_log(engine: Engine, keep: timedelta) -> DeliveryLog:
     return DeliveryLog(engine, keep)
 
 
+def on_keycloak_call(hook: Callable[[str, str, bool, float], None]) -> None:
+    """Tell ``hook`` of every admin-API request any gateway makes (the web app's metrics):
+    ``(method, outcome, ok, seconds)``, see `lrs_keycloak.keycloak.gateway.CALL_HOOKS`."""
+    from lrs_keycloak.keycloak.gateway import CALL_HOOKS
+
+    if hook not in CALL_HOOKS:
+        CALL_HOOKS.append(hook)
+
+
 # --- one realm's whole set: for a CLI command, and for the web app ------------------------------
 
 
@@ -260,6 +273,16 @@ class Root:
             "user_admin", lambda: build_user_admin(self.gateway(), self.engine(), self.policy())
         )
 
+    def web_sessions(self) -> WebSessionStore:
+        """What the app's processes share about sign-in: ended sessions, form post counts."""
+
+        def build() -> WebSessionStore:
+            from lrs_keycloak.store.web_sessions import WebSessionStore
+
+            return WebSessionStore(self.engine())
+
+        return self.part("web_sessions", build)
+
     def recovery_store(self) -> RecoveryStore:
         return self.part("recovery_store", lambda: build_recovery_store(self.engine()))
 
@@ -305,5 +328,6 @@ __all__ = [
     "build_signatories",
     "build_user_admin",
     "database_revision",
+    "on_keycloak_call",
     "upgrade_database",
 ]

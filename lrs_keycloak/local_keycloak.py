@@ -16,6 +16,7 @@ import subprocess
 import time
 import zipfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,16 +25,19 @@ import requests
 from lrs_keycloak import progress
 from lrs_keycloak.settings import (
     KEYCLOAK_VERSION,
-    LOCAL_KEYCLOAK_URL,
     LOCAL_MANAGEMENT_URL,
     PROJECT_ROOT,
     cache_dir,
     load_settings,
     webhook_secret,
 )
+from lrs_keycloak.settings_keycloak import LOCAL_KEYCLOAK_URL
 
 SUPPORTED_JAVA = (17, 21, 25)
 EXTENSION_DIR = PROJECT_ROOT / "keycloak-extension"
+#: Where the wheel keeps the extension's source (pom.xml and src/main, copied in by setup.py):
+#: once installed, Keycloak is never started without the provider that holds the guide's rules.
+PACKAGED_EXTENSION = ("defaults", "keycloak-extension")
 EXTENSION_JAR_NAME = "lrs-keycloak-extension.jar"
 #: Where the local Keycloak keeps its data: Keycloak's own dev-file database (H2, under the
 #: distribution's data/ folder), or Debian's PostgreSQL started by scripts/postgres, which is the
@@ -165,17 +169,38 @@ def _newest_source_mtime(root: Path) -> float:
     return max(f.stat().st_mtime for f in files)
 
 
-def build_extension() -> Path | None:
-    """Build the Java provider when its sources changed; None when there is no extension."""
-    if not (EXTENSION_DIR / "pom.xml").exists():
-        return None
-    jar = EXTENSION_DIR / "target" / EXTENSION_JAR_NAME
-    if jar.exists() and jar.stat().st_mtime >= _newest_source_mtime(EXTENSION_DIR):
+def extension_source() -> Path:
+    """The extension's Maven project: the checkout's keycloak-extension/, else a copy of the
+    source shipped in the package, made under the cache (a build never writes into
+    site-packages)."""
+    if (EXTENSION_DIR / "pom.xml").exists():
+        return EXTENSION_DIR
+    packaged = Path(str(resources.files("lrs_keycloak").joinpath(*PACKAGED_EXTENSION)))
+    if not (packaged / "pom.xml").exists():
+        raise LauncherError(
+            "The Keycloak extension's source is missing: looked in "
+            f"{EXTENSION_DIR} and {packaged}. Reinstall lrs-keycloak from its wheel, or run "
+            "from a checkout; Keycloak is not started without the extension."
+        )
+    copy = cache_dir() / "keycloak-extension"
+    if not (copy / "pom.xml").exists() or _newest_source_mtime(packaged) > _newest_source_mtime(
+        copy
+    ):
+        shutil.rmtree(copy / "src", ignore_errors=True)
+        shutil.copytree(packaged, copy, dirs_exist_ok=True)
+    return copy
+
+
+def build_extension() -> Path:
+    """Build the Java provider when its sources changed."""
+    source = extension_source()
+    jar = source / "target" / EXTENSION_JAR_NAME
+    if jar.exists() and jar.stat().st_mtime >= _newest_source_mtime(source):
         return jar
     with progress.waiting("Building keycloak-extension…"):
         result = subprocess.run(
             ["mvn", "-q", "-B", "-DskipTests", "package"],
-            cwd=EXTENSION_DIR,
+            cwd=source,
             capture_output=True,
             text=True,
             check=False,
@@ -185,11 +210,8 @@ def build_extension() -> Path | None:
     return jar
 
 
-def deploy_extension(home: Path, jar: Path | None) -> None:
+def deploy_extension(home: Path, jar: Path) -> None:
     target = home / "providers" / EXTENSION_JAR_NAME
-    if jar is None:
-        target.unlink(missing_ok=True)
-        return
     if not target.exists() or target.read_bytes() != jar.read_bytes():
         shutil.copyfile(jar, target)
 

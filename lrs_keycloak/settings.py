@@ -7,9 +7,10 @@ only ever come from the environment, or, in local development only, from files g
 in the cache folder.
 
 **Local development** is ``LRS_ENV=development``; when ``LRS_ENV`` is not set, it is local
-development exactly when ``LRS_KEYCLOAK_URL`` is the local default (http://127.0.0.1:8080),
-and production otherwise. Outside local development no secret is generated and no admin
-credentials are assumed: see `Settings.production_problems` (docs/adr/0010).
+development exactly when ``LRS_KEYCLOAK_URL`` is the local server (http on a loopback host,
+port 8080: ``http://127.0.0.1:8080``, ``http://localhost:8080``), and production otherwise.
+Outside local development no secret is generated and no admin credentials are assumed: see
+`Settings.production_problems` (docs/adr/0010).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -27,14 +27,17 @@ import platformdirs
 from pydantic import Field, JsonValue, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lrs_keycloak.settings_keycloak import (
+    DEFAULT_KEYCLOAK_TIMEOUT,
+    LOCAL_KEYCLOAK_URL,
+    KeycloakSettings,
+    is_local_keycloak,
+)
+
 KEYCLOAK_VERSION = "26.7.3"
-LOCAL_KEYCLOAK_URL = "http://127.0.0.1:8080"
 LOCAL_MANAGEMENT_URL = "http://127.0.0.1:9000"
 #: Where the senior manager's approval links point in local development (the companion app).
 LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"
-#: Seconds any one call to Keycloak may wait to connect, or for the next bytes of an answer:
-#: a hung Keycloak must fail a request, not hold a worker (and the locks it holds) for minutes.
-DEFAULT_KEYCLOAK_TIMEOUT = 10.0
 ENV_PREFIX = "LRS_"
 #: Bytes a request to the JSON API (or the approval form) may send (LRS_MAX_BODY_BYTES).
 API_BODY_LIMIT = 64 * 1024
@@ -70,6 +73,7 @@ class Settings(BaseSettings):
         env_ignore_empty=True,  # VAR= is the same as not setting VAR (as before)
         frozen=True,
         extra="ignore",
+        populate_by_name=True,  # values handed in by field name too (load_settings, replace)
     )
 
     env: Environment | None = Field(
@@ -157,6 +161,10 @@ class Settings(BaseSettings):
         LOCAL_PUBLIC_URL,
         description="the companion app as browsers reach it: the senior manager's approval links",
     )
+    help_desk_contact: str = Field(
+        "the MIAP help desk", description="how every page's footer says to reach the help desk"
+    )
+    guide_url: str | None = Field(None, description="the guide every page's footer links to")
     secret_key: SecretStr | None = Field(
         None,
         description="signs the senior manager's approval links (required outside local "
@@ -167,6 +175,12 @@ class Settings(BaseSettings):
         None,
         description="the HMAC secret of the extension's webhook deliveries (required outside local "
         "development)",
+        json_schema_extra=_shown("local development only: generated in the cache folder's `run/`"),
+    )
+    companion_client_secret: SecretStr | None = Field(
+        None,
+        description="the companion app's OIDC client secret (client `lrs-companion`, set by "
+        "sync; required outside local development)",
         json_schema_extra=_shown("local development only: generated in the cache folder's `run/`"),
     )
     max_body_bytes: int = Field(
@@ -181,6 +195,14 @@ class Settings(BaseSettings):
         description="largest webhook delivery the app reads: an admin event carries a whole "
         "representation (a realm with its User Agreement text)",
     )
+    # --- serving (`lrs-keycloak serve`, `worker`: docs/operations.md) ---
+    bind: str = Field("127.0.0.1:5000", description="host:port `serve` listens on")
+    workers: int = Field(2, ge=1, description="gunicorn worker processes of `serve`")
+    threads: int = Field(4, ge=1, description="threads per gunicorn worker")
+    request_timeout: int = Field(60, ge=1, description="seconds one request may take")
+    trusted_proxies: int = Field(0, ge=0, description="proxies whose X-Forwarded-* are trusted")
+    metrics_token: SecretStr | None = Field(None, description="bearer token `/metrics` requires")
+    poll_seconds: float = Field(15, gt=0, description="seconds between the worker's polls/sweeps")
     # --- outgoing mail (the approval emails); the defaults are realm.yaml's local dev server ---
     smtp_host: str = Field("127.0.0.1", description="SMTP server")
     smtp_port: int = Field(2525, ge=1, le=65535, description="SMTP server's port")
@@ -238,7 +260,7 @@ class Settings(BaseSettings):
 
     @property
     def keycloak_is_local(self) -> bool:
-        return self.keycloak_url.rstrip("/") == LOCAL_KEYCLOAK_URL
+        return is_local_keycloak(self.keycloak_url)
 
     @property
     def environment(self) -> Environment:
@@ -259,6 +281,7 @@ class Settings(BaseSettings):
             for variable, value in (
                 ("LRS_SECRET_KEY", self.secret_key),
                 ("LRS_WEBHOOK_SECRET", self.webhook_secret),
+                ("LRS_COMPANION_CLIENT_SECRET", self.companion_client_secret),
             )
             if value is None
         ]
@@ -358,6 +381,13 @@ class Settings(BaseSettings):
         start``) and the companion app on the same machine both read."""
         return self._secret(self.webhook_secret, "LRS_WEBHOOK_SECRET", "webhook-secret")
 
+    def companion_secret(self) -> str:
+        """``LRS_COMPANION_CLIENT_SECRET``; in local development only, one generated once (sync
+        gives it to the client, the app signs in with it)."""
+        return self._secret(
+            self.companion_client_secret, "LRS_COMPANION_CLIENT_SECRET", "companion-secret"
+        )
+
     def _secret(self, configured: SecretStr | None, variable: str, file: str) -> str:
         if configured is not None:
             return configured.get_secret_value()
@@ -415,36 +445,6 @@ def load_settings(**values: Any) -> Settings:
         return Settings(**values)
     except ValidationError as error:
         raise _explain(error) from None
-
-
-@dataclass(frozen=True)
-class KeycloakSettings:
-    """How the companion app and the CLI authenticate to Keycloak's admin API."""
-
-    url: str
-    realm: str
-    admin_realm: str
-    username: str | None
-    password: str | None
-    client_id: str
-    client_secret: str | None
-    verify_tls: bool
-    #: Keycloak's public URL, as browsers (and so the tokens' issuer) name it; behind a proxy it
-    #: differs from `url`, which is how this app reaches Keycloak. None: the same as `url`.
-    public_url: str | None = None
-    timeout: float = DEFAULT_KEYCLOAK_TIMEOUT
-    #: False with ``LRS_ENV=production``, even on the local Keycloak's URL.
-    local_development: bool = True
-
-    @property
-    def is_local_default(self) -> bool:
-        """The local development server this project starts (where ``--agent`` is allowed)."""
-        return self.local_development and self.url.rstrip("/") == LOCAL_KEYCLOAK_URL
-
-    @property
-    def issuer_url(self) -> str:
-        """The base of the `iss` claim Keycloak puts in this realm's tokens."""
-        return (self.public_url or self.url).rstrip("/")
 
 
 # --- the functions the rest of the package has always called: each reads the settings anew ---

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -28,10 +29,19 @@ from lrs_keycloak.keycloak.errors import (
     NotFound,
     Rejected,
 )
-from lrs_keycloak.settings import KeycloakSettings
+from lrs_keycloak.settings_keycloak import KeycloakSettings
 
 Json = Any
 PAGE = 500
+#: Told of every admin-API request once it is over: (method, outcome, ok, seconds), the outcome
+#: being the HTTP status or "unreachable"/"error" when none came. The web app counts them
+#: (lrs_keycloak.web.metrics); a hook never changes the call.
+CALL_HOOKS: list[Callable[[str, str, bool, float], None]] = []
+
+
+def _told(method: str, outcome: str, ok: bool, started: float) -> None:
+    for hook in CALL_HOOKS:
+        hook(method, outcome, ok, time.monotonic() - started)
 
 
 def _q(value: str) -> str:
@@ -150,6 +160,7 @@ class KeycloakGateway:
     ) -> Any:
         url = path if path.startswith("admin/") else f"admin/realms/{_q(self.realm)}{path}"
         raw = getattr(self._connection, f"raw_{method.lower()}")
+        started = time.monotonic()
         try:
             if method in ("POST", "PUT") or (method == "DELETE" and body is not None):
                 # A DELETE with a body matters: without it, removing some role mappings
@@ -158,11 +169,14 @@ class KeycloakGateway:
             else:
                 response = raw(url, **(params or {}))
         except KeycloakConnectionError as error:
+            _told(method, "unreachable", False, started)
             raise KeycloakUnavailable(
                 f"Keycloak at {self.settings.url} cannot be reached"
             ) from error
         except KeycloakError as error:
+            _told(method, "error", False, started)
             raise GatewayError(str(error), status=getattr(error, "response_code", None)) from error
+        _told(method, str(response.status_code), response.status_code in expected, started)
         if method != "GET":
             with self._lock:
                 self.writes += 1

@@ -7,9 +7,8 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
 
-from lrs_keycloak import __version__
 from lrs_keycloak.composition import Root
 from lrs_keycloak.settings import ENV_PREFIX, Settings, load_settings
 
@@ -43,9 +42,23 @@ def create_app(
     app.config["LRS_WEBHOOK_SECRET"] = settings.webhook_key()
     root = Root(realm=settings.realm, settings=settings)
 
-    from lrs_keycloak.web import api, context, hooks, limits, logs, openapi, recovery
+    from lrs_keycloak.web import (
+        api,
+        context,
+        hooks,
+        limits,
+        logs,
+        openapi,
+        operations,
+        pages,
+        recovery,
+    )
+    from lrs_keycloak.web import security as web_security
+    from lrs_keycloak.web.signin import routes as signin_routes
+    from lrs_keycloak.web.signin import session as signin_session
 
     context.install(app, root)
+    operations.install(app, settings)  # request ids, JSON access log, /healthz, /metrics
     if not app.testing:
         root.engine()  # a store whose schema is behind is refused now, not at the first request
     # Before the blueprints, so that an oversized body is refused ahead of any authentication.
@@ -58,6 +71,11 @@ def create_app(
     app.register_blueprint(api.bp)
     app.register_blueprint(recovery.bp)
     app.register_blueprint(openapi.bp)  # the API's document, generated from its routes
+    # The pages: sign-in (OpenID Connect, a signed minimal session cookie), then the checks
+    # every form post and HTML answer gets, then the pages themselves (ADR 11).
+    signin_session.install(app)
+    web_security.install(app)
+    signin_routes.install(app)
 
     # Rules held on admin-console changes (off in unit tests unless asked for).
     if app.config.get("LRS_ENFORCE", not app.testing):
@@ -65,22 +83,13 @@ def create_app(
 
         enforcement.install(app)
 
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    def _api_routing_error(error: Any) -> Any:
-        # Routing fails before any blueprint is chosen: keep the API's JSON error shape there.
-        if request.path.startswith("/api/"):
-            code = "not-found" if error.code == 404 else "method-not-allowed"
-            problem = {"field": "", "code": code, "message": str(error.description)}
-            return jsonify(errors=[problem]), error.code
-        return error
+    # The pages' blueprints and the app-wide 403/404/405/500 answers: GOV.UK pages, the API's
+    # JSON error shape under /api/ and /hooks/ (routing fails before any blueprint is chosen).
+    pages.register(app)
 
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify(status="UP", version=__version__)
-
-    @app.get("/")
-    def index() -> Any:
+    # What the app is, for operators (the home page `/` is the signed-in person's: pages/home).
+    @app.get("/about.json")
+    def about() -> Any:
         return jsonify(
             service="lrs-keycloak companion app",
             realm=app.config["LRS_REALM"],

@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 
-from lrs_keycloak.settings import DEFAULT_KEYCLOAK_TIMEOUT
+from lrs_keycloak.settings_keycloak import DEFAULT_KEYCLOAK_TIMEOUT
 from lrs_keycloak.web.errors import Unauthorised
 
 #: The OIDC client whose access tokens this API accepts (config ``LRS_API_CLIENT``).

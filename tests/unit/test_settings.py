@@ -30,6 +30,7 @@ PRODUCTION = {
     "LRS_KEYCLOAK_URL": "https://login.lrs.example.gov.uk",
     "LRS_SECRET_KEY": "s" * 64,
     "LRS_WEBHOOK_SECRET": "w" * 64,
+    "LRS_COMPANION_CLIENT_SECRET": "c" * 64,
     "LRS_ADMIN_USERNAME": "lrs-operator",
     "LRS_ADMIN_PASSWORD": "a long passphrase",
 }
@@ -158,7 +159,10 @@ def test_a_bad_value_is_refused_by_the_functions_the_package_calls_too(
         ("http://127.0.0.1:8080", None, "development"),
         ("http://127.0.0.1:8080/", None, "development"),
         ("http://keycloak:8080", None, "production"),
-        ("http://localhost:8080", None, "production"),  # only the launcher's own URL
+        ("http://localhost:8080", None, "development"),  # the name Keycloak itself prints
+        ("http://[::1]:8080", None, "development"),
+        ("http://localhost:8081", None, "production"),  # not the launcher's server
+        ("https://localhost:8080", None, "production"),
         ("http://127.0.0.1:8080", "production", "production"),
         ("http://keycloak:8080", "development", "development"),
     ],
@@ -265,7 +269,7 @@ def test_the_app_is_built_on_the_settings_it_is_given() -> None:
     app = create_app(settings, {"TESTING": True, "LRS_DATABASE_URL": "sqlite://"})
     assert app.config["LRS_REALM"] == "given" and app.config["LRS_MAX_BODY_BYTES"] == 10
     assert app.config["LRS_WEBHOOK_SECRET"] == "hook"
-    assert app.test_client().get("/").get_json()["realm"] == "given"
+    assert app.test_client().get("/about.json").get_json()["realm"] == "given"
 
 
 def test_flask_configuration_naming_a_setting_replaces_it_and_is_checked() -> None:
