@@ -50,4 +50,6 @@ class RealmPolicy:
     admin_console_scoped: bool = True
     #: Client scopes the LRS client must not offer, e.g. offline_access (realm.yaml).
     refused_client_scopes: tuple[str, ...] = ()
+    #: The companion app's own OIDC client (realm.yaml `companion_client`; `config.companion`).
+    companion_client: dict[str, Any] = field(default_factory=dict)
     source_dir: Path = field(compare=False, default=Path("realm-config"))

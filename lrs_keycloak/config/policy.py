@@ -92,6 +92,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         "smtp",
         "events",
         "client",
+        "companion_client",
         "refused_client_scopes",
         "realm_roles",
         "messages",
@@ -119,6 +120,8 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
             "client.directAccessGrantsEnabled",
             "must be false: passwords posted to the client would skip the User Agreement (§4.3)",
         )
+    companion_fields = {**_CLIENT, "frontchannelLogout": bool, "protocolMappers": list}
+    companion = r.typed_section(top.get("companion_client"), "companion_client", companion_fields)
     smtp: dict[str, str] = {}
     for key, value in r.mapping(top.get("smtp"), "smtp").items():
         if key not in _SMTP:
@@ -154,6 +157,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         smtp=smtp,
         events=events,
         client=client,
+        companion_client=companion,
         realm_roles=realm_roles,
         messages=messages,
         roles=catalogue,

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from lrs_keycloak.store import deliveries, enforcement, idempotency, recovery, signatories
+from lrs_keycloak.store import (
+    deliveries,
+    enforcement,
+    idempotency,
+    recovery,
+    signatories,
+    web_sessions,
+)
 from lrs_keycloak.store.models import Base
 
 #: The modules whose tables join the metadata (audit_events is in `store.models` itself).
-TABLE_MODULES = (deliveries, enforcement, idempotency, recovery, signatories)
+TABLE_MODULES = (deliveries, enforcement, idempotency, recovery, signatories, web_sessions)
 
 metadata: MetaData = Base.metadata
 

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from lrs_keycloak import local_keycloak
-from lrs_keycloak.composition import upgrade_database
-from lrs_keycloak.config import RealmPolicy, load_policy
+from lrs_keycloak.composition import build_policy, upgrade_database
+from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import apply, plan
-from lrs_keycloak.settings import config_dir, keycloak_settings
+from lrs_keycloak.settings import keycloak_settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -62,7 +62,9 @@ def realm_name() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def policy(realm_name: str) -> RealmPolicy:
-    return load_policy(config_dir(), realm=realm_name)
+    """The policy as the CLI and the app read it (the companion client completed from the
+    settings), so a realm synced from it is what `sync --check` expects."""
+    return build_policy(realm_name)
 
 
 @pytest.fixture(scope="module")

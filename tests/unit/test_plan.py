@@ -70,6 +70,8 @@ class FakeGateway:
         return [{"name": n, "description": d} for n, d in POLICY.realm_roles.items()]
 
     def find_client(self, client_id: str) -> dict[str, Any]:
+        if client_id == POLICY.companion_client.get("clientId"):
+            return {"id": "c2", **POLICY.companion_client}  # the companion app's own client
         return {"id": "c1", **POLICY.client}
 
     def list_client_roles(self, client_uuid: str) -> list[dict[str, Any]]:
