@@ -1,12 +1,15 @@
 """The realm itself: created when missing; its settings, brute-force protection, SMTP server
-and the agreement's realm attributes kept as realm.yaml and agreement.yaml say."""
+and the agreement's realm attributes (its text also as sanitised HTML) kept as realm.yaml and
+agreement.yaml say."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.config.agreement_html import agreement_html
 from lrs_keycloak.keycloak.names import (
+    AGREEMENT_HTML,
     AGREEMENT_MODE,
     AGREEMENT_TEXT,
     AGREEMENT_TITLE,
@@ -37,6 +40,8 @@ def desired_realm(policy: RealmPolicy) -> dict[str, Any]:
             AGREEMENT_TITLE: policy.agreement.title,
             AGREEMENT_VERSION: policy.agreement.current,
             AGREEMENT_TEXT: policy.agreement.text,
+            # Markdown rendered here, not in Java: the page prints it as HTML (its template).
+            AGREEMENT_HTML: agreement_html(policy.agreement.text),
             AGREEMENT_MODE: policy.agreement.mode,
         }
     return realm
@@ -77,7 +82,7 @@ PLANNER = Planner(
     kinds=("realm",),
     owns="what realm.yaml sets (`display_name`, enabled, each field of `settings` and "
     "`brute_force`), the whole SMTP server (`smtp`; a stored password Keycloak masks counts as "
-    "equal) and, with an agreement, the four `lrsAgreement*` realm attributes; every other "
+    "equal) and, with an agreement, the five `lrsAgreement*` realm attributes; every other "
     "field and attribute is left alone",
     creates="the realm",
     deletes="nothing (never the realm)",

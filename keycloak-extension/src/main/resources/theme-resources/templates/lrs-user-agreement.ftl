@@ -1,7 +1,11 @@
 <#--
   LRS User Agreement (required action lrs-user-agreement).
   Every value from lrsAgreement is plain text and is auto-escaped by FreeMarker (HTML output
-  format): never add ?no_esc here. The layout renders the "header" section inside an <h1>.
+  format): never add ?no_esc to them. The one exception is the realm attribute lrsAgreementHtml:
+  the agreement's Markdown text rendered by sync (lrs_keycloak/config/agreement_html.py) and
+  sanitised there to headings, paragraphs, lists, emphasis and http(s)/mailto links; only realm
+  administrators can write it. Without it the plain text is shown as escaped paragraphs.
+  The layout renders the "header" section inside an <h1>.
 -->
 <#import "template.ftl" as layout>
 <@layout.registrationLayout displayMessage=true; section>
@@ -14,9 +18,14 @@
                  role="region" aria-labelledby="lrs-agreement-text-label" tabindex="0"
                  style="max-height: 50vh; overflow-y: auto; border: 1px solid #d2d2d2; padding: 0.75em; margin-bottom: 1em;">
             <h2 id="lrs-agreement-text-label" style="font-size: 1em; font-weight: bold; margin-top: 0;">${msg("lrsAgreementTextLabel")}</h2>
-            <#list lrsAgreement.paragraphs as paragraph>
-                <p>${paragraph}</p>
-            </#list>
+            <#assign agreementHtml = (realm.attributes["lrsAgreementHtml"])!"">
+            <#if agreementHtml?has_content>
+                <div id="lrs-agreement-html">${agreementHtml?no_esc}</div>
+            <#else>
+                <#list lrsAgreement.paragraphs as paragraph>
+                    <p>${paragraph}</p>
+                </#list>
+            </#if>
         </section>
         <form id="lrs-agreement-form" class="${properties.kcFormClass!}" action="${url.loginAction}" method="post">
             <div class="${properties.kcFormGroupClass!} ${properties.kcFormActionGroupClass!}">
