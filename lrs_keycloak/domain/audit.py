@@ -21,6 +21,7 @@ class AuditKind(StrEnum):
     USER_SUSPENDED = "user_suspended"
     USER_REINSTATED = "user_reinstated"
     USER_REMOVED = "user_removed"
+    USER_SET_PASSWORD_EMAIL_SENT = "user_set_password_email_sent"
     ORGANISATION_REGISTERED = "organisation_registered"
     ORGANISATION_SIGNATORY_RECORDED = "organisation_signatory_recorded"
     RECOVERY_OPENED = "recovery_opened"
@@ -63,6 +64,9 @@ EVENTS: tuple[EventType, ...] = (
         8,
         K.ORGANISATION_SIGNATORY_RECORDED,
         "The Organisation Agreement's signatory (the recovery approver) was recorded or changed",
+    ),
+    EventType(
+        9, K.USER_SET_PASSWORD_EMAIL_SENT, "A super user had the set-password email sent again"
     ),
     # 100+: the help desk's recovery of a lost Super User (guide §10.2), one per transition.
     EventType(100, K.RECOVERY_OPENED, "The help desk opened a recovery case from a form"),

@@ -124,8 +124,12 @@ class AuditLog:
         action: str | None = None,
         limit: int = 500,
         offset: int = 0,
+        actor: str | None = None,
+        since: datetime | None = None,
+        before: datetime | None = None,
     ) -> list[AuditEvent]:
-        """Newest first, filtered by organisation, target and action when given."""
+        """Newest first, filtered by organisation, target, action, actor and time (``since``
+        inclusive, ``before`` exclusive) when given."""
         query = select(AuditEventRow)
         if organisation_id is not None:
             query = query.where(AuditEventRow.organisation_id == organisation_id)
@@ -133,6 +137,12 @@ class AuditLog:
             query = query.where(AuditEventRow.target == target)
         if action is not None:
             query = query.where(AuditEventRow.action == action)
+        if actor is not None:
+            query = query.where(AuditEventRow.actor == actor)
+        if since is not None:
+            query = query.where(AuditEventRow.at >= since)
+        if before is not None:
+            query = query.where(AuditEventRow.at < before)
         query = query.order_by(AuditEventRow.at.desc(), AuditEventRow.id.desc())
         with self._write_lock, self._sessions() as session:
             rows = session.scalars(query.offset(offset).limit(limit)).all()

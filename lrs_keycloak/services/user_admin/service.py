@@ -17,6 +17,7 @@ from lrs_keycloak.services.user_admin.accounts import Accounts
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.creation import Creation
 from lrs_keycloak.services.user_admin.details import DetailsUpdate
+from lrs_keycloak.services.user_admin.invitations import Invitations
 from lrs_keycloak.services.user_admin.registration import Registration
 from lrs_keycloak.services.user_admin.removal import Removal
 from lrs_keycloak.services.user_admin.result import Result
@@ -54,6 +55,7 @@ class UserAdmin:
         self._roles = RoleChanges(access)
         self._suspension = Suspension(access)
         self._removal = Removal(access)
+        self._invitations = Invitations(access)
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -114,6 +116,11 @@ class UserAdmin:
     def audit_events(self, caller: Caller, org_id: str, limit: int = 500) -> list[AuditEvent]:
         return self._views.audit_events(caller, org_id, limit)
 
+    @property
+    def views(self) -> Views:
+        """The reads the super user's pages make (paged users, filtered trail, checks)."""
+        return self._views
+
     # --- change ------------------------------------------------------------------------------
 
     def update_details(
@@ -151,3 +158,7 @@ class UserAdmin:
     ) -> Result:
         """Guide §7: delete the account from Keycloak; its audit history stays."""
         return self._removal.remove(caller, org_id, username, reason)
+
+    def resend_set_password_email(self, caller: Caller, org_id: str, username: str) -> Result:
+        """Guide §4, §6.1: Keycloak emails the user a new set-password link; recorded."""
+        return self._invitations.resend(caller, org_id, username)

@@ -3,13 +3,23 @@ Agreement's acceptances (guide §4.3) and the audit log."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
+from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.services.agreement import acceptance
+from lrs_keycloak.services.ports import Flags
 from lrs_keycloak.services.user_admin.access import Access
+from lrs_keycloak.services.user_admin.accounts import Accounts
 from lrs_keycloak.services.user_admin.callers import Caller
+from lrs_keycloak.services.user_admin.paging import UserPage, UserQuery, page_of
 from lrs_keycloak.services.user_admin.result import Result
 from lrs_keycloak.store.audit import AuditEvent
+from lrs_keycloak.store.enforcement import Flag
 
 
 class Views:
@@ -70,3 +80,83 @@ class Views:
     def audit_events(self, caller: Caller, org_id: str, limit: int = 500) -> list[AuditEvent]:
         self.access.organisation(caller, org_id, "view_audit")
         return self.access.audit.events(org_id, limit=limit)
+
+    # --- for the super user's pages: the same authorisation as every use case ------------------
+
+    def organisation(self, caller: Caller, org_id: str) -> Organisation:
+        """The organisation, as its super users may see it."""
+        return self.access.organisation(caller, org_id, "view").organisation
+
+    def page_users(
+        self, caller: Caller, org_id: str, query: UserQuery, now_ms: int | None = None
+    ) -> UserPage:
+        """One page of ``list_users`` (its search, role and status filters), filtered by last
+        logon and sorted (``paging.page_of``)."""
+        q = query.normalised()
+        listed = self.list_users(caller, org_id, q.search, q.role, q.status)
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        return page_of(listed.users or [], q, now, listed.warnings)
+
+    def user_events(
+        self, caller: Caller, org_id: str, username: str, limit: int = 100
+    ) -> list[AuditEvent]:
+        """The user's own trail in the organisation, newest first (kept after a removal)."""
+        self.access.organisation(caller, org_id, "view_audit")
+        return self.access.audit.events(org_id, target=username, limit=limit)
+
+    def audit_page(
+        self,
+        caller: Caller,
+        org_id: str,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        before: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[AuditEvent]:
+        """The organisation's trail filtered by who, what, whom and when, newest first."""
+        self.access.organisation(caller, org_id, "view_audit")
+        return self.access.audit.events(
+            org_id,
+            target=target,
+            action=action,
+            actor=actor,
+            since=since,
+            before=before,
+            limit=limit,
+            offset=offset,
+        )
+
+    def check_new_user(
+        self,
+        caller: Caller,
+        org_id: str,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None = None,
+    ) -> list[Violation]:
+        """The rules ``create_user`` checks first, without creating anything: raises their
+        RuleViolation, else answers the warnings (a form's question page shows both)."""
+        group = self.access.organisation(caller, org_id, "create")
+        return Accounts(self.access).check_new_user(group.organisation, details, roles, reference)
+
+    def open_flags(self, caller: Caller, org_id: str, flags: Flags) -> list[Flag]:
+        """The enforcer's open flags on the organisation and its users."""
+        self.access.organisation(caller, org_id, "view")
+        return flags.open_flags(org_id)
+
+    def user_standing(self, caller: Caller, org_id: str, username: str) -> dict[str, Any]:
+        """One user's User Agreement acceptance (as ``agreement_report`` gives it) and last
+        logon (epoch ms; None when none is recorded), without listing the organisation."""
+        access = self.access
+        group = access.organisation(caller, org_id, "view")
+        user = access.target(group, username)
+        current = access.policy.agreement.current if access.policy.agreement else None
+        name = f"{user.first_name} {user.last_name}".strip()
+        return {
+            "agreement": acceptance(user.username, name, user.attributes, current).as_dict(),
+            "last_login_ms": access.directory.last_logins([user.id]).get(user.id),
+        }

@@ -1,0 +1,128 @@
+"""The super user's pages against the real Keycloak (a throwaway realm): a super user, put in
+the session as a sign-in would, adds a user through the form (an error, then its correction),
+suspends and reinstates them, and finds it all in the user's trail and in the CSV export. A
+super user of another organisation sees none of it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.services.user_admin import Operator
+from lrs_keycloak.web import create_app
+from lrs_keycloak.web.context import user_admin
+from lrs_keycloak.web.people import Person
+from tests.support.pages import csrf_token, sign_in
+from tests.support.smtp import Inbox, realm_mail
+
+ORG_A = Organisation("pages-college", "Pages College", "college", frozenset())
+ORG_B = Organisation("other-pages", "Other Pages", "college", frozenset())
+
+
+@pytest.fixture(scope="module")
+def smtp(synced_gateway: KeycloakGateway) -> Iterator[Inbox]:
+    with realm_mail(synced_gateway) as inbox:
+        yield inbox
+
+
+@pytest.fixture(scope="module")
+def app(realm_name: str, smtp: Inbox, tmp_path_factory: Any) -> Flask:
+    db = tmp_path_factory.mktemp("pages") / "pages.sqlite"
+    return create_app(
+        {"TESTING": True, "LRS_REALM": realm_name, "LRS_DATABASE_URL": f"sqlite:///{db}"}
+    )
+
+
+def person(gateway: KeycloakGateway, username: str) -> Person:
+    user = UserDirectory(gateway).find_user(username)
+    assert user is not None
+    return Person(
+        user.id, user.username, user.username, user.email, user.organisation_ids, user.roles
+    )
+
+
+@pytest.fixture(scope="module")
+def people(app: Flask, synced_gateway: KeycloakGateway) -> dict[str, Person]:
+    admin = user_admin(app)
+    operator = Operator("pages-tests")
+    sue = admin.register_organisation(
+        operator, ORG_A, UserDetails("Ms", "Sue", "Pages", "form A", email="sue@example.org")
+    ).user
+    bob = admin.register_organisation(
+        operator, ORG_B, UserDetails("Mr", "Bob", "Pages", "form B", email="bob@example.org")
+    ).user
+    assert sue and bob
+    return {
+        "sue": person(synced_gateway, sue["username"]),
+        "bob": person(synced_gateway, bob["username"]),
+    }
+
+
+def client_of(app: Flask, who: Person) -> FlaskClient:
+    client = app.test_client()
+    sign_in(client, who)
+    return client
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any]) -> Any:
+    return client.post(path, data={"csrf_token": csrf_token(client), **data})
+
+
+def test_add_suspend_reinstate_and_find_it_in_the_trail_and_csv(
+    app: Flask, people: dict[str, Person]
+) -> None:
+    sue = client_of(app, people["sue"])
+    base = f"/organisations/{ORG_A.id}"
+    dashboard = sue.get(f"{base}/").get_data(as_text=True)
+    assert "1 active super user" in dashboard and "govuk-warning-text" in dashboard
+
+    form = {
+        "title": "Ms",
+        "given_name": "Ivy",
+        "family_name": "Pages",
+        "email": "ivy@example",
+        "verification_provided": "HR ref 9",
+        "roles": ["LRBOnlineUser"],
+    }
+    refused = post(sue, f"{base}/users/new", form)
+    assert refused.status_code == 422 and '<a href="#email">' in refused.get_data(as_text=True)
+    assert post(sue, f"{base}/users/new", {**form, "email": "ivy@example.org"}).status_code == 302
+    created = post(sue, f"{base}/users/new/check", {})
+    assert created.status_code == 302
+    done = sue.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Account created" in done and "ivy.pages" in done
+
+    post(sue, f"{base}/users/ivy.pages/suspend", {"reason": "On long leave"})
+    assert post(sue, f"{base}/users/ivy.pages/suspend/check", {}).status_code == 302
+    page = sue.get(f"{base}/users/ivy.pages").get_data(as_text=True)
+    assert "Reason for suspension" in page and "On long leave" in page
+    post(sue, f"{base}/users/ivy.pages/reinstate", {"reason": "Back"})
+    assert post(sue, f"{base}/users/ivy.pages/reinstate/check", {}).status_code == 302
+
+    trail = sue.get(f"{base}/users/ivy.pages").get_data(as_text=True)
+    assert "user created" in trail and "user suspended" in trail and "user reinstated" in trail
+    rows = list(csv.reader(io.StringIO(sue.get(f"{base}/audit.csv").get_data(as_text=True))))
+    assert {(r[2], r[4]) for r in rows[1:] if r[3] == "ivy.pages"} >= {
+        ("user_suspended", "On long leave"),
+        ("user_reinstated", "Back"),
+    }
+
+
+def test_a_super_user_of_another_organisation_sees_nothing(
+    app: Flask, people: dict[str, Person]
+) -> None:
+    bob = client_of(app, people["bob"])
+    for path in ("/", "/users", f"/users/{people['sue'].username}", "/audit", "/audit.csv"):
+        response = bob.get(f"/organisations/{ORG_A.id}{path}")
+        assert response.status_code == 404
+        assert people["sue"].username not in response.get_data(as_text=True)
