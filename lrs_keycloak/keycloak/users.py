@@ -179,6 +179,13 @@ class UserDirectory:
     def delete_group(self, group_id: str) -> None:
         self.gw.call("DELETE", f"/groups/{_q(group_id)}")
 
+    def organisations(self) -> list[OrgGroup]:
+        """Every organisation's group (the help desk's search by name reads them all)."""
+        parent = self.gw.find_top_group(ORGANISATIONS_GROUP)
+        if parent is None:
+            return []
+        return [OrgGroup(g["id"], _org_from_group(g)) for g in self.gw.list_children(parent["id"])]
+
     # --- roles --------------------------------------------------------------------------------
 
     def client_uuid(self) -> str:

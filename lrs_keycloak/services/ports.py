@@ -31,6 +31,7 @@ class Directory(Protocol):
     tests): what user administration and the recovery call."""
 
     def find_organisation(self, org_id: str) -> OrgGroup | None: ...
+    def organisations(self) -> list[OrgGroup]: ...
     def create_organisation(self, org: Organisation) -> OrgGroup: ...
     def delete_group(self, group_id: str) -> None: ...
     def members(
@@ -110,6 +111,9 @@ class Audit(Protocol):
         action: str | None = None,
         limit: int = 500,
         offset: int = 0,
+        actor: str | None = None,
+        since: datetime | None = None,
+        before: datetime | None = None,
     ) -> list[AuditEvent]: ...
 
 

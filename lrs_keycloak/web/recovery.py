@@ -12,10 +12,9 @@ senior manager's approval page.
   its form (``state: awaiting_form``, ``form: null``): ``POST …/<id>/form`` records it. A
   ``POST`` of a form for such an organisation records it on that case too, answering 200 (not
   201) with the case's ``Location`` and a warning ``recorded-on-waiting-case`` naming it.
-* ``/recovery/approve/<token>`` — a plain page outside the API for the senior manager named on
-  the form. GET shows the request and changes nothing (mail scanners prefetch links); POST
-  approves or rejects once. The unguessable token in the URL is what makes the POST safe from
-  cross-site forgery: a forger would need the token itself.
+* ``/recovery/approve/<token>`` — the senior manager's page outside the API (``web.approval``):
+  GET shows the request and changes nothing (mail scanners prefetch links); a confirmed POST
+  approves or rejects once.
 
 Bearer tokens are checked by the super users' API's ``TokenVerifier`` (web.tokens; one per app).
 """
@@ -34,7 +33,6 @@ from flask import (
     current_app,
     g,
     jsonify,
-    render_template,
     request,
 )
 from werkzeug.exceptions import HTTPException
@@ -44,9 +42,9 @@ from lrs_keycloak.domain.organisations import Organisation, check_organisation_i
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE, Actor
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.services.errors import KeycloakUnavailable
-from lrs_keycloak.services.recovery import LinkRefused, MailFailed, RecoveryService
+from lrs_keycloak.services.recovery import MailFailed, RecoveryService
 from lrs_keycloak.services.user_admin import NotPermitted
-from lrs_keycloak.web import context
+from lrs_keycloak.web import approval, context
 from lrs_keycloak.web.contracts import helpdesk as hd
 from lrs_keycloak.web.contracts import recovery as rc
 from lrs_keycloak.web.contracts.operations import operation
@@ -145,7 +143,7 @@ def _unexpected(error: Exception) -> Response:
     if request.path.startswith("/api/"):
         return answer
     error_id = (answer.get_json() or {}).get("error_id", "")
-    return _page(
+    return approval.page(
         answer.status_code,
         "Something went wrong",
         message=f"Your answer could not be recorded. Please try the link again later; if it "
@@ -251,11 +249,11 @@ def record_form(case_id: int, body: rc.NewSuperUserFormBody) -> Any:
     query=rc.CaseQuery,
     responses={200: (rc.CaseList, "The cases."), 422: "HelpDeskRefused"},
 )
-def list_cases() -> Any:
-    wanted = request.args.get("organisation")
+def list_cases(query: rc.CaseQuery) -> Any:
+    wanted = query.organisation
     cases = service().list_cases(
         agent(),
-        state=request.args.get("state"),
+        state=query.state,
         organisation_id=None if wanted is None else _organisation_id(wanted, "organisation"),
     )
     return jsonify(cases=cases)
@@ -389,70 +387,14 @@ def register_organisation(body: hd.NewOrganisation) -> Any:
     return _json(result.as_dict(), 201)
 
 
-# --- the senior manager's page -------------------------------------------------------------------
+# --- the senior manager's page (web.approval) -------------------------------------------------
 
-#: The page (templates/approval.html) is Flask's Jinja, autoescaped: the form's text is the
-#: organisation's, never markup.
-PAGE = "approval.html"
-
-REFUSED_STATUS = {"link-expired": 410, "link-used": 410, "link-invalid": 404}
-
-
-def _page(status: int, title: str, **context: Any) -> Response:
-    answer = Response(render_template(PAGE, title=title, **context), status=status)
-    # The token is in the URL: never cache it, never send it on as a referrer, never frame it.
-    answer.headers["Cache-Control"] = "no-store"
-    answer.headers["Referrer-Policy"] = "no-referrer"
-    answer.headers["X-Frame-Options"] = "DENY"
-    answer.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-    )
-    return answer
-
-
-def _refused_page(refused: LinkRefused) -> Response:
-    titles = {
-        "link-expired": "This approval link has expired",
-        "link-used": "This approval link has already been used",
-    }
-    return _page(
-        REFUSED_STATUS.get(refused.code, 404),
-        titles.get(refused.code, "This approval link is not valid"),
-        message=refused.violation.message,
-        refused=True,
-    )
-
-
-@bp.get("/recovery/approve/<token>")
-def approval_page(token: str) -> Response:
-    try:
-        case = service().view_link(token)
-    except LinkRefused as refused:
-        return _refused_page(refused)
-    return _page(200, "Approve a new Super User", case=case, form=case["form"])
-
-
-@bp.post("/recovery/approve/<token>")
-def approval_decision(token: str) -> Response:
-    decision = request.form.get("decision")
-    if decision not in ("approve", "reject"):
-        return _page(400, "Choose Approve or Reject", message="Go back and choose a button.")
-    try:
-        service().decide_by_link(token, decision == "approve", request.remote_addr)
-    except LinkRefused as refused:
-        return _refused_page(refused)
-    if decision == "approve":
-        return _page(
-            200,
-            "Thank you: approved",
-            message="Your approval is recorded. The MIAP Help Desk will now create the Super "
-            "User account; the new Super User receives an email to choose their password.",
-        )
-    return _page(
-        200,
-        "Thank you: rejected",
-        message="Your rejection is recorded. No Super User account will be created from this form.",
-    )
+bp.add_url_rule(
+    "/recovery/approve/<token>", "approval_page", approval.approval_page, methods=["GET"]
+)
+bp.add_url_rule(
+    "/recovery/approve/<token>", "approval_decision", approval.approval_decision, methods=["POST"]
+)
 
 
 __all__ = ["bp", "service"]

@@ -191,6 +191,15 @@ def link_from_email(world: World, manager_email: str, count: int = 1) -> str:
     return found.group(1)
 
 
+def decide(client: Any, path: str, decision: str, **kwargs: Any) -> Any:
+    """The senior manager's answer through the page: open it, then the confirmed choice with
+    the page's CSRF token (the choice alone only shows the confirmation step)."""
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    data = {"decision": decision, "confirm": "yes", "csrf_token": token.group(1) if token else ""}
+    return client.post(path, data=data, **kwargs)
+
+
 def super_users_named(world: World, org: Organisation, family: str) -> list[str]:
     group = world.admin.directory.find_organisation(org.id)
     assert group is not None
@@ -239,9 +248,7 @@ def test_happy_path_approval_link_from_email_then_completion_creates_super_user(
     shown = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
     assert shown["state"] == "awaiting_approval"  # looking at the page changes nothing
 
-    answer = client.post(
-        path, data={"decision": "approve"}, environ_base={"REMOTE_ADDR": MANAGER_IP}
-    )
+    answer = decide(client, path, "approve", environ_base={"REMOTE_ADDR": MANAGER_IP})
     assert answer.status_code == 200 and "approved" in answer.get_data(as_text=True)
     shown = client.get(f"/api/v1/recovery-cases/{case['id']}", headers=hal).get_json()["case"]
     assert shown["state"] == "approved"
@@ -397,7 +404,7 @@ def test_reused_link_refused(world: World) -> None:
     world.service.open(world.hal, nsu)
     path = link_from_email(world, nsu.manager_email)
     client = world.app.test_client()
-    assert client.post(path, data={"decision": "approve"}).status_code == 200
+    assert decide(client, path, "approve").status_code == 200
 
     again = client.post(path, data={"decision": "reject"})
     assert again.status_code == 410
@@ -412,7 +419,7 @@ def test_rejection_by_link_closes_the_case(world: World) -> None:
     nsu = form(org)
     case = world.service.open(world.hal, nsu).case
     path = link_from_email(world, nsu.manager_email)
-    answer = world.app.test_client().post(path, data={"decision": "reject"})
+    answer = decide(world.app.test_client(), path, "reject")
     assert answer.status_code == 200
     row = world.service.store.get(case["id"])
     assert row is not None and row.state == "rejected" and row.decision_approved is False
@@ -820,7 +827,7 @@ def test_four_eyes_the_agent_who_opened_cannot_complete_even_after_a_link_approv
     nsu = form(org)
     case = world.service.open(world.hal, nsu).case
     path = link_from_email(world, nsu.manager_email)
-    assert world.app.test_client().post(path, data={"decision": "approve"}).status_code == 200
+    assert decide(world.app.test_client(), path, "approve").status_code == 200
 
     client, hal = api(world, world.hal.username)
     own = client.post(f"/api/v1/recovery-cases/{case['id']}/complete", headers=hal)
@@ -844,7 +851,7 @@ def test_repeated_rejected_requests_are_in_the_history_and_flagged_from_the_thir
         nsu = form(org, form_reference=f"NSU-R{attempt}")
         world.service.open(world.hal, nsu)
         path = link_from_email(world, nsu.manager_email, count=attempt + 1)
-        assert world.app.test_client().post(path, data={"decision": "reject"}).status_code == 200
+        assert decide(world.app.test_client(), path, "reject").status_code == 200
     client, hal = api(world, world.hal.username)
     view = client.get(f"/api/v1/helpdesk/organisations/{org.id}", headers=hal).get_json()
     assert view["failed_requests"] == 3

@@ -179,8 +179,12 @@ class ApprovalSteps(RecoveryBase):
             "organisation_name": group.organisation.name if group else row.organisation_id,
         }
 
-    def decide_by_link(self, token: str, approve: bool, ip: str | None) -> dict[str, Any]:
-        """The senior manager approves or rejects; once, before expiry, with time and IP."""
+    def decide_by_link(
+        self, token: str, approve: bool, ip: str | None, *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """The senior manager approves or rejects; once, before expiry, with time and IP. A
+        rejection may give a reason (optional): it closes the case and is kept in the audit log."""
+        why = None if approve else (reason or "").strip() or None
         row = self._by_token(token)
         now = self.clock()
         case = to_case(row)
@@ -203,7 +207,11 @@ class ApprovalSteps(RecoveryBase):
             decided_by=row.link_sent_to,
             decided_at=now,
             decision_ip=ip,
-            **({} if approve else {"closed_at": now, "closed_by": row.link_sent_to}),
+            **(
+                {}
+                if approve
+                else {"closed_at": now, "closed_by": row.link_sent_to, "close_reason": why}
+            ),
         )
         if moved is None:  # the other click won
             raise LinkRefused(
@@ -213,6 +221,7 @@ class ApprovalSteps(RecoveryBase):
             AuditKind.RECOVERY_APPROVED if approve else AuditKind.RECOVERY_REJECTED,
             row.link_sent_to or "senior manager",
             moved,
+            reason=why,
             details={
                 "method": APPROVAL_BY_LINK,
                 "ip": ip,

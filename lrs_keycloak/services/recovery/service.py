@@ -40,6 +40,7 @@ class RecoveryService(CompletionSteps):
         users = self._members(group, all_locks=True)
         supers = sorted((u for u in users if SUPER_USER in u.roles), key=lambda u: u.username)
         statuses = [u.as_dict()["status"] for u in supers]
+        everyone = [u.as_dict()["status"] for u in users]
         allowed = check_recovery_allowed(self._member_view(group, users)) is None
         contacts = [u.username for u, st in zip(supers, statuses, strict=True) if st == "active"]
         org = group.organisation
@@ -69,6 +70,9 @@ class RecoveryService(CompletionSteps):
                 "active_super_users": statuses.count("active"),
                 "suspended_super_users": statuses.count("suspended"),
                 "locked_super_users": statuses.count("locked"),
+                "active_users": everyone.count("active"),
+                "suspended_users": everyone.count("suspended"),
+                "locked_users": everyone.count("locked"),
             },
             "recovery_allowed": allowed,
             "contact_instead": [] if allowed else contacts,

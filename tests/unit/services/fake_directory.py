@@ -59,6 +59,9 @@ class FakeDirectory:
     def find_organisation(self, org_id: str) -> OrgGroup | None:
         return self.orgs.get(org_id)
 
+    def organisations(self) -> list[OrgGroup]:
+        return list(self.orgs.values())
+
     def create_organisation(self, org: Organisation) -> OrgGroup:
         self._maybe_fail("create_organisation")
         return self.add_org(org)
