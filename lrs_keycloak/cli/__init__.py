@@ -24,6 +24,7 @@ from lrs_keycloak.cli import (
     serve,
     sync,
     users,
+    worker,
 )
 
 
@@ -45,6 +46,7 @@ for _command in (
     db.db,
     serve.run,
     serve.serve,
+    worker.worker,
 ):
     main.add_command(_command)
 

@@ -1,4 +1,9 @@
-"""Wires the enforcer into the companion app: webhook deliveries and a periodic poller."""
+"""Wires the enforcer into the companion app: it reacts to the webhook's deliveries.
+
+Only that: the poller (what the webhook missed) and the grace-period sweep are background work
+and run in their own process, `lrs-keycloak worker` (lrs_keycloak/cli/worker.py), never in a web
+worker, of which gunicorn runs several and restarts any at will. A delivery is handled on one
+thread off the request, so the extension is answered at once."""
 
 from __future__ import annotations
 
@@ -24,7 +29,6 @@ class EnforcerRunner:
         self._realm_id: str | None = None
         self._build_lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrs-enforcer")
-        self._stop = threading.Event()
 
     def enforcer(self) -> Any:
         with self._build_lock:
@@ -55,26 +59,10 @@ class EnforcerRunner:
             enforcer = self.enforcer()
             if event.get("realmId") == self._realm_id:
                 enforcer.handle(event)
-        except Exception:  # a bad event must not stop the worker; the poller will retry
+        except Exception:  # a bad event must not stop the thread; the worker's poll retries
             log.exception("The enforcer could not handle event %s", event.get("id"))
 
-    def start_polling(self, every_seconds: float) -> None:
-        def loop() -> None:
-            while not self._stop.wait(every_seconds):
-                self._worker.submit(self._poll).result()
-
-        threading.Thread(target=loop, name="lrs-enforcer-poller", daemon=True).start()
-
-    def _poll(self) -> None:
-        try:
-            enforcer = self.enforcer()
-            enforcer.poll()
-            enforcer.sweep()
-        except Exception:
-            log.exception("The enforcer's poll failed; it will try again")
-
     def stop(self) -> None:
-        self._stop.set()
         self._worker.shutdown(wait=False)
 
 
@@ -82,7 +70,4 @@ def install(app: Flask) -> EnforcerRunner:
     runner = EnforcerRunner(app)
     app.extensions["lrs_enforcer"] = runner
     app.extensions.setdefault("lrs_event_handlers", []).append(runner.on_event)
-    seconds = float(app.config.get("LRS_POLL_SECONDS", 0))
-    if seconds > 0:
-        runner.start_polling(seconds)
     return runner

@@ -60,7 +60,15 @@ def test_compose_loads_it_and_every_lrs_service_gets_the_same_settings(
     project: dict[str, Any],
 ) -> None:
     services = project["services"]
-    assert set(services) == {"postgres", "mailpit", "keycloak", "migrate", "sync", "companion"}
+    assert set(services) == {
+        "postgres",
+        "mailpit",
+        "keycloak",
+        "migrate",
+        "sync",
+        "companion",
+        "worker",
+    }
     keycloak = services["keycloak"]["environment"]
     app = services["companion"]["environment"]
     assert keycloak["KC_HOSTNAME"] == app["LRS_KEYCLOAK_PUBLIC_URL"] == "http://127.0.0.1:8080"
@@ -70,6 +78,7 @@ def test_compose_loads_it_and_every_lrs_service_gets_the_same_settings(
     )
     assert services["postgres"]["environment"]["LRS_DB_PASSWORD"] == "test-LRS_DB_PASSWORD"
     assert services["migrate"]["environment"] == services["sync"]["environment"] == app
+    assert services["worker"]["environment"] == app
 
 
 def test_keycloak_healthcheck_passes_on_a_ready_keycloak(project: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -66,6 +67,8 @@ def test_run_upgrades_the_store_after_starting_keycloak_and_before_syncing_and_s
     monkeypatch.setattr(cli_serve, "run_sync", lambda *args: done.append("sync") or 0)
     monkeypatch.setattr(dev_mail, "start_if_needed", lambda log: None)
     monkeypatch.setattr(cli_serve, "serve_app", lambda host, port: done.append("serve"))
+    monkeypatch.setattr("lrs_keycloak.cli.demo.demo_accounts", lambda settings: [])
+    monkeypatch.setattr(cli_serve, "worker_process", contextlib.nullcontext)
     ran = CliRunner().invoke(main, ["run"])
     assert ran.exit_code == 0, ran.output
     assert done == ["keycloak", "upgrade", "sync", "serve"]

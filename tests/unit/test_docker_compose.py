@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import click
 import jsonschema
 import pytest
+import responses
 import yaml
 from packaging.specifiers import SpecifierSet
 
@@ -339,11 +340,28 @@ def test_the_app_image_installs_the_lock_runs_unprivileged_and_checks_healthz() 
     assert "http://127.0.0.1:5000/healthz" in app.all("HEALTHCHECK")[-1].arguments
 
 
+@responses.activate
 def test_the_app_answers_its_healthcheck() -> None:
     from lrs_keycloak.web import create_app
 
+    # /healthz asks Keycloak for the realm (tests/unit/test_health.py): here it answers.
+    responses.add(responses.GET, "http://127.0.0.1:8080/realms/lrs-unit", json={})
     app = create_app({"TESTING": True, "LRS_REALM": "lrs-unit", "LRS_DATABASE_URL": "sqlite://"})
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_the_worker_runs_beside_the_app_from_the_same_image() -> None:
+    services = load()["services"]
+    worker = services["worker"]
+    assert worker["command"] == ["worker"]
+    stage = built_stage(worker)
+    assert (
+        stage is not None
+        and stage.name == "app" == (built_stage(services["companion"]) or stage).name
+    )
+    # The image's HEALTHCHECK asks the app's port, which the worker does not open.
+    assert worker["healthcheck"] == {"disable": True}
+    assert worker["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
 
 
 def test_nothing_is_installed_at_start_and_the_checkout_is_not_mounted() -> None:

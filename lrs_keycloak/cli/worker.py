@@ -1,0 +1,89 @@
+"""`lrs-keycloak worker`: the app's background work, in a process of its own.
+
+Every ``LRS_POLL_SECONDS`` it handles the admin events and permanent lockouts Keycloak stored
+that nobody handled yet (what the webhook missed while the app was down: the cursor is in the
+database, so nothing is handled twice) and disables the users still flagged after the grace
+period. One worker per deployment is enough; a second would do the same work again, harmlessly
+but for nothing. The web app reacts to webhook deliveries only (lrs_keycloak/web/enforcement.py):
+gunicorn runs several web workers and replaces them at will, so none of them polls.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+import click
+
+from lrs_keycloak.cli.errors import EXIT_ERROR, error_boundary
+from lrs_keycloak.composition import Root
+from lrs_keycloak.settings import load_settings
+
+log = logging.getLogger("lrs_keycloak.worker")
+
+
+def one_round(root: Root) -> bool:
+    """Poll, then sweep; False when it failed (logged: the next round tries again)."""
+    try:
+        enforcer = root.enforcer()
+        handled = enforcer.poll()
+        disabled = enforcer.sweep()
+    except Exception:
+        log.exception("The worker's round failed; it will try again")
+        return False
+    if handled or disabled:
+        log.info(
+            "Handled %d events, disabled %d users",
+            handled,
+            len(disabled),
+            extra={"events_handled": handled, "users_disabled": len(disabled)},
+        )
+    return True
+
+
+def run_worker(root: Root, every: float, stop: threading.Event, rounds: int | None = None) -> int:
+    """Rounds every ``every`` seconds until ``stop`` is set (or ``rounds`` are done); returns
+    how many succeeded."""
+    done = succeeded = 0
+    while not stop.is_set():
+        succeeded += one_round(root)
+        done += 1
+        if (rounds is not None and done >= rounds) or stop.wait(every):
+            break
+    return succeeded
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="One poll and sweep, then exit (e.g. from cron).")
+@click.option(
+    "--every", type=float, default=None, help="Seconds between rounds [default: LRS_POLL_SECONDS]."
+)
+def worker(once: bool, every: float | None) -> None:
+    """Run the background work: poll Keycloak's stored events, sweep the grace period.
+
+    Needs Keycloak and the store's schema upgraded (`lrs-keycloak db upgrade`); while Keycloak
+    cannot be reached each round fails, is logged and is tried again.
+    """
+    from lrs_keycloak.web.logs import configure
+
+    configure()
+    with error_boundary():  # refused settings, or a schema behind: a message, not a trace
+        settings = load_settings()
+        root = Root(realm=settings.realm, settings=settings)
+        root.engine()
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("Stopping on signal %d", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    seconds = every if every is not None else settings.poll_seconds
+    log.info("Worker started: a round every %g s", seconds, extra={"realm": settings.realm})
+    succeeded = run_worker(root, seconds, stop, rounds=1 if once else None)
+    if once and not succeeded:
+        sys.exit(EXIT_ERROR)
