@@ -45,10 +45,14 @@ class _Printer:
         return "250 OK"
 
 
-def start_if_needed(log: Path, host: str = "127.0.0.1", port: int = 2525) -> str | None:
-    """Start the catcher unless SMTP is configured or the port is taken; says what it did."""
-    if "smtp_host" in load_settings().model_fields_set:  # LRS_SMTP_HOST names a real server
+def start_if_needed(log: Path) -> str | None:
+    """Start the catcher on the SMTP server's address the settings default to (where
+    realm.yaml points Keycloak's mail too) unless SMTP is configured or the port is taken;
+    says what it did."""
+    settings = load_settings()
+    if "smtp_host" in settings.model_fields_set:  # LRS_SMTP_HOST names a real server
         return None
+    host, port = settings.smtp_host, settings.smtp_port
     with socket.socket() as probe:
         if probe.connect_ex((host, port)) == 0:
             return None

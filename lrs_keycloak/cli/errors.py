@@ -47,6 +47,8 @@ def error_boundary() -> Iterator[None]:
         sys.exit(EXIT_REFUSED)
     except click.ClickException:
         raise  # a usage error: click prints it with the command's usage (exit 4, see Group)
+    except click.Abort:
+        raise  # Ctrl-C or end of input at a prompt: click prints "Aborted!" (exit 1)
     except Exception as error:  # the last line of defence: a message, not a stack trace
         if _says_what_to_do(error):
             click.echo(f"Error: {error}", err=True)

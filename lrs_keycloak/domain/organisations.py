@@ -26,6 +26,8 @@ from lrs_keycloak.domain.errors import Violation
 #: like another organisation ("one open case per organisation" was bypassed).
 ORG_ID_SHAPE = r"[a-z0-9][a-z0-9-]{1,62}"
 MAX_ORG_ID_LENGTH = 63
+#: The longest registered name kept: Keycloak keeps it as a group attribute of at most 255.
+MAX_ORG_NAME_LENGTH = 255
 _ORG_ID = re.compile(ORG_ID_SHAPE)
 
 AWARDING_BODY_KIND = "awarding-body"
@@ -141,6 +143,16 @@ def check_organisation(org: Organisation, kinds: Mapping[str, OrganisationKind])
                 field="name",
                 code="name-required",
                 message=f"Organisation {org.id!r} needs a name: enter its registered name.",
+                rule="guide §2: one registered organisation entity",
+            )
+        )
+    if len(org.name) > MAX_ORG_NAME_LENGTH:
+        violations.append(
+            Violation(
+                field="name",
+                code="too-long",
+                message=f"Shorten the organisation's name to at most {MAX_ORG_NAME_LENGTH} "
+                f"characters (it has {len(org.name)}).",
                 rule="guide §2: one registered organisation entity",
             )
         )

@@ -128,15 +128,11 @@ def _result(result: Any, status: int = 200) -> tuple[Response, int]:
     tags=_TAGS,
     summary="The organisation's users (guide §8), with a deputies warning.",
     query=c.UserQuery,
-    responses={200: (c.UserList, "The users."), **_IN_ORG},
+    responses={200: (c.UserList, "The users."), **_IN_ORG, 422: "Refused"},
 )
-def list_users(org: str) -> Any:
+def list_users(org: str, query: c.UserQuery) -> Any:
     result = admin().list_users(
-        actor(),
-        org,
-        search=request.args.get("search") or None,
-        role=request.args.get("role") or None,
-        status=request.args.get("status") or None,
+        actor(), org, search=query.search or None, role=query.role or None, status=query.status
     )
     return _result(result)
 
@@ -334,8 +330,8 @@ def reinstate(org: str, username: str, body: c.Reason) -> Any:
     query=c.Reason,
     responses={200: (c.UserResult, "Removed: the account as it was."), **_REFUSABLE},
 )
-def remove(org: str, username: str, body: c.Reason) -> Any:
-    reason = body.reason or request.args.get("reason")
+def remove(org: str, username: str, body: c.Reason, query: c.Reason) -> Any:
+    reason = body.reason or query.reason
     oversized = too_long("reason", reason)
     if oversized is not None:
         raise RuleViolation([oversized])
@@ -352,12 +348,8 @@ def remove(org: str, username: str, body: c.Reason) -> Any:
     query=c.AuditQuery,
     responses={200: (c.AuditEvents, "The events."), **_IN_ORG, 422: "Refused"},
 )
-def audit_events(org: str) -> Any:
-    raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= c.MAX_AUDIT_EVENTS:
-        message = f"limit must be a whole number from 1 to {c.MAX_AUDIT_EVENTS}."
-        raise RuleViolation([shape("limit", "invalid-limit", message)])
-    events = admin().audit_events(actor(), org, limit=int(raw))
+def audit_events(org: str, query: c.AuditQuery) -> Any:
+    events = admin().audit_events(actor(), org, limit=query.limit)
     return jsonify(events=[e.as_dict() for e in events])
 
 

@@ -449,6 +449,26 @@ def test_audit_events_are_the_organisations_own(as_user: Any, people: dict[str, 
     assert len(two.get_json()["events"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "field", "code"),
+    [
+        ("audit-events", {"limit": "501"}, "limit", "invalid-limit"),
+        ("audit-events", {"limit": "ten"}, "limit", "invalid-limit"),
+        ("users", {"status": "asleep"}, "status", "invalid-status"),
+        ("users", {"role": "x" * 100}, "role", "too-long"),
+        ("users", {"colour": "blue"}, "colour", "unknown-field"),
+    ],
+)
+def test_a_query_parameter_is_read_by_its_contract_and_refused_by_name(
+    as_user: Any, people: dict[str, str], path: str, query: dict[str, str], field: str, code: str
+) -> None:
+    answer = as_user(people["sue"])(
+        "GET", f"/api/v1/organisations/{ORG_A.id}/{path}", query_string=query
+    )
+    assert answer.status_code == 422
+    assert [(e["field"], e["code"]) for e in answer.get_json()["errors"]] == [(field, code)]
+
+
 def test_last_super_user_cannot_be_suspended(as_user: Any, people: dict[str, str]) -> None:
     answer = as_user(people["sue"])(
         "POST", f"{USERS_A}/{people['sue']}/suspend", {"reason": "testing"}

@@ -17,3 +17,20 @@ def test_docker_compose_pins_the_launchers_keycloak_version_ports_and_realm() ->
     assert keycloak["environment"]["KC_HTTP_MANAGEMENT_PORT"] == "9000"
     assert compose["services"]["companion"]["environment"]["LRS_REALM"] == "lrs"
     assert "127.0.0.1:5000:5000" in compose["services"]["companion"]["ports"]
+
+
+def test_realm_yaml_points_keycloaks_mail_at_the_same_smtp_server_as_the_settings() -> None:
+    """Keycloak's own mail (set-password emails) and the companion app's (approval emails)
+    default to the same local server, so one mail catcher receives both."""
+    import re
+
+    from lrs_keycloak.settings import ENV_PREFIX, Settings
+
+    text = (PROJECT_ROOT / "realm-config" / "realm.yaml").read_text()
+    found = dict(re.findall(r"\$\{(LRS_SMTP_[A-Z_]+):-([^}]*)\}", text))
+    assert found, "realm.yaml names no LRS_SMTP_ variable"
+    for variable, default in found.items():
+        field = Settings.model_fields[variable.removeprefix(ENV_PREFIX).lower()]
+        expected = field.default
+        shown = str(expected).lower() if isinstance(expected, bool) else str(expected or "")
+        assert default == shown, variable

@@ -7,23 +7,25 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import TYPE_CHECKING
+from typing import Any
 
 from lrs_keycloak.services.ports import Mailer as Mailer  # where the port was declared before
-from lrs_keycloak.settings import load_settings
+from lrs_keycloak.settings import Settings, load_settings
 
-if TYPE_CHECKING:
-    from lrs_keycloak.settings import Settings
+
+def _default(name: str) -> Any:
+    """The default of the setting ``LRS_SMTP_…`` (declared once, in `Settings`)."""
+    return Settings.model_fields[name].default
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    host: str = "127.0.0.1"
-    port: int = 2525
-    sender: str = "lrs-no-reply@localhost"
-    sender_name: str = "Learner Registration Service"
-    use_ssl: bool = False
-    starttls: bool = False
+    host: str = _default("smtp_host")
+    port: int = _default("smtp_port")
+    sender: str = _default("smtp_from")
+    sender_name: str = _default("smtp_from_name")
+    use_ssl: bool = _default("smtp_ssl")
+    starttls: bool = _default("smtp_starttls")
     user: str | None = None
     password: str | None = None
 

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, create_model
 
 from lrs_keycloak.domain.entitlements import KNOWN_ENTITLEMENTS
 from lrs_keycloak.domain.errors import Violation
-from lrs_keycloak.domain.organisations import MAX_ORG_ID_LENGTH, ORG_ID_SHAPE
+from lrs_keycloak.domain.organisations import MAX_ORG_ID_LENGTH, MAX_ORG_NAME_LENGTH, ORG_ID_SHAPE
 from lrs_keycloak.domain.signatories import MAX_SIGNATORY_TEXT, Signatory, validate_signatory
 from lrs_keycloak.domain.users import MAX_EMAIL_LENGTH, MAX_LENGTHS
 from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning
@@ -75,10 +75,12 @@ class NewOrganisation(Contract):
         # Documented here, refused by the domain's own check (check_organisation_id).
         json_schema_extra={"pattern": f"^{ORG_ID_SHAPE}$", "maxLength": MAX_ORG_ID_LENGTH},
     )
-    name: str = Field(description="The registered name; not blank.")
+    name: str = Field(description="The registered name; not blank.", max_length=MAX_ORG_NAME_LENGTH)
     kind: str = Field(
         description="One of the realm's organisation kinds (realm-config/roles.yaml), e.g. "
-        "college, awarding-body."
+        "college, awarding-body.",
+        # A kind is named like an organisation id; an unknown one is refused by name.
+        max_length=MAX_ORG_ID_LENGTH,
     )
     entitlements: list[str] = Field(
         default_factory=list,
@@ -122,6 +124,9 @@ class Counts(Answer):
     active_super_users: int
     suspended_super_users: int
     locked_super_users: int
+    active_users: int
+    suspended_users: int
+    locked_users: int
 
 
 class HelpDeskOrganisation(Answer):

@@ -1,8 +1,9 @@
 """Routes that declare their contract: ``@operation(...)`` registers a Flask route and records
 its request and response models, from which ``web/openapi.py`` writes the OpenAPI document.
 
-A route's body is parsed by its model before the view runs, and given to it as ``body``: the
-model that documents the body is the one that reads it.
+A route's body is parsed by its model before the view runs, and given to it as ``body``; its
+query string likewise, as ``query``: the model that documents a request is the one that reads
+it, so an unknown or malformed parameter is refused by name, as a body's field is.
 """
 
 from __future__ import annotations
@@ -59,14 +60,20 @@ def operation(
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         target = view
-        if found.body is not None:
-            model = found.body
+        if found.body is not None or found.query is not None:
 
             @functools.wraps(view)
             def parsed(*args: Any, **kwargs: Any) -> Any:
-                sent = request.get_data()
-                data = {} if not sent and not found.body_required else _json()
-                return view(*args, body=model.parse(data), **kwargs)
+                if found.query is not None:
+                    # One value per name (a repeated parameter is in no contract), and an empty
+                    # one is no value, as a blank form field is.
+                    given = {k: v for k, v in request.args.to_dict().items() if v != ""}
+                    kwargs["query"] = found.query.parse(given)
+                if found.body is not None:
+                    sent = request.get_data()
+                    data = {} if not sent and not found.body_required else _json()
+                    kwargs["body"] = found.body.parse(data)
+                return view(*args, **kwargs)
 
             target = parsed
         bp.add_url_rule(rule, view_func=target, methods=[method.upper()])

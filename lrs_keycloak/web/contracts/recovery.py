@@ -13,13 +13,14 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StrictBool
 
 from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.domain.organisations import MAX_ORG_ID_LENGTH
 from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm
 from lrs_keycloak.domain.recovery.form import (
     FORM_MAX_LENGTHS,
     too_long,
     unreadable,
 )
-from lrs_keycloak.domain.users import MAX_LENGTHS, TITLES
+from lrs_keycloak.domain.users import MAX_CHOICE_LENGTH, MAX_LENGTHS, TITLES
 from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning
 from lrs_keycloak.web.contracts.users import AuditEvent, User
 
@@ -270,7 +271,16 @@ class CancelReason(Contract):
 
 
 class CaseQuery(Contract):
-    state: CaseState | None = Field(
-        None, description="Another value is refused (422 unknown-state)."
+    # Read as text and refused by the service (422 unknown-state, naming the states), which
+    # the CLI calls too; documented as the enumeration it is.
+    state: str | None = Field(
+        None,
+        max_length=MAX_CHOICE_LENGTH,
+        description="Another value is refused (422 unknown-state).",
+        json_schema_extra={"enum": [*(s.value for s in CaseState), None]},
     )
-    organisation: str | None = Field(None, description="Only this organisation's cases (its id).")
+    organisation: str | None = Field(
+        None,
+        max_length=MAX_ORG_ID_LENGTH,
+        description="Only this organisation's cases (its id).",
+    )

@@ -7,14 +7,21 @@ them (name, required or not, maximum length, description) and the models are mad
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import ConfigDict, Field, create_model
 
 from lrs_keycloak.domain.audit import EVENTS
 from lrs_keycloak.domain.errors import Violation
-from lrs_keycloak.domain.users import DETAIL_FIELDS, MAX_LENGTHS, DetailField, not_editable
-from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning
+from lrs_keycloak.domain.users import (
+    DETAIL_FIELDS,
+    MAX_CHOICE_LENGTH,
+    MAX_EMAIL_LENGTH,
+    MAX_LENGTHS,
+    DetailField,
+    not_editable,
+)
+from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning, shape
 
 Status = Literal["active", "suspended", "locked"]
 
@@ -179,14 +186,35 @@ class AgreementReport(Answer):
 
 
 class UserQuery(Contract):
-    search: str | None = Field(None, description="Part of a name, username, email or staff ID.")
-    role: str | None = Field(None, description="Only users holding this role.")
+    search: str | None = Field(
+        None,
+        max_length=MAX_EMAIL_LENGTH,
+        description="Part of a name, username, email or staff ID.",
+    )
+    role: str | None = Field(
+        None, max_length=MAX_CHOICE_LENGTH, description="Only users holding this role."
+    )
     status: Status | None = None
+
+    @classmethod
+    def refusal(cls, name: str, kind: Kind, value: Any, expected: str) -> Violation:
+        if name == "status" and kind == "type":
+            wanted = ", ".join(get_args(Status))
+            return shape("status", "invalid-status", f"status must be one of {wanted}.")
+        return super().refusal(name, kind, value, expected)
 
 
 #: The most audit events one answer holds.
 MAX_AUDIT_EVENTS = 500
+DEFAULT_AUDIT_EVENTS = 100
 
 
 class AuditQuery(Contract):
-    limit: int = Field(100, ge=1, le=MAX_AUDIT_EVENTS)
+    limit: int = Field(DEFAULT_AUDIT_EVENTS, ge=1, le=MAX_AUDIT_EVENTS)
+
+    @classmethod
+    def refusal(cls, name: str, kind: Kind, value: Any, expected: str) -> Violation:
+        if name == "limit" and kind == "type":
+            message = f"limit must be a whole number from 1 to {MAX_AUDIT_EVENTS}."
+            return shape("limit", "invalid-limit", message)
+        return super().refusal(name, kind, value, expected)
