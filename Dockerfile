@@ -16,12 +16,22 @@ COPY keycloak-extension/src ./src
 # Maven's downloads between builds without putting them in a layer.
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
 
-# --- the wheel (setup.py copies realm-config/ into it: docs/adr/0008) ---------------------------
+# --- GOV.UK Frontend for the pages (npm, pinned by package-lock.json; scripts/assets) -----------
+FROM node:20-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+COPY scripts/assets ./scripts/assets
+RUN mkdir -p lrs_keycloak/web/static && ./scripts/assets
+
+# --- the wheel (setup.py copies realm-config/ and the extension's source into it: ADR 8) -------
 FROM python:${PYTHON_VERSION}-slim AS wheel
 WORKDIR /src
 COPY pyproject.toml setup.py MANIFEST.in README.md LICENSE ./
 COPY realm-config ./realm-config
+COPY keycloak-extension/pom.xml ./keycloak-extension/pom.xml
+COPY keycloak-extension/src/main ./keycloak-extension/src/main
 COPY lrs_keycloak ./lrs_keycloak
+COPY --from=assets /build/lrs_keycloak/web/static/govuk ./lrs_keycloak/web/static/govuk
 RUN pip wheel --no-deps --no-cache-dir --wheel-dir /wheels .
 
 # --- the companion app ---------------------------------------------------------------------------

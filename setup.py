@@ -1,4 +1,5 @@
-"""Build step only (metadata lives in pyproject.toml): put realm-config/ into the wheel.
+"""Build step only (metadata lives in pyproject.toml): put realm-config/ and the Keycloak
+extension's source into the wheel.
 
 realm-config/ stays at the top of the checkout, where it is edited and reviewed; package data
 cannot reach outside the package, so building copies it to lrs_keycloak/defaults/realm-config/
@@ -14,8 +15,13 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SOURCE = Path(__file__).resolve().parent / "realm-config"
+ROOT = Path(__file__).resolve().parent
+SOURCE = ROOT / "realm-config"
 TARGET = ("lrs_keycloak", "defaults", "realm-config")
+#: The extension's Maven project, without its build output: `lrs-keycloak keycloak start`
+#: builds it (in the cache) once installed (local_keycloak.extension_source).
+EXTENSION = ROOT / "keycloak-extension"
+EXTENSION_TARGET = ("lrs_keycloak", "defaults", "keycloak-extension")
 
 
 class BuildPyWithDefaultPolicy(build_py):
@@ -31,6 +37,10 @@ class BuildPyWithDefaultPolicy(build_py):
         target = Path(self.build_lib).joinpath(*TARGET)
         shutil.rmtree(target, ignore_errors=True)  # a file removed from realm-config/ goes too
         shutil.copytree(SOURCE, target)
+        extension = Path(self.build_lib).joinpath(*EXTENSION_TARGET)
+        shutil.rmtree(extension, ignore_errors=True)
+        shutil.copytree(EXTENSION / "src" / "main", extension / "src" / "main")
+        shutil.copy2(EXTENSION / "pom.xml", extension / "pom.xml")
 
 
 setup(cmdclass={"build_py": BuildPyWithDefaultPolicy})

@@ -26,9 +26,16 @@ from lrs_keycloak.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-#: What a wheel is built from (pyproject.toml names README.md; setup.py copies realm-config/).
-BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
-BUILD_FOLDERS = ("lrs_keycloak", "realm-config")
+#: What a wheel is built from (pyproject.toml names README.md; setup.py copies realm-config/ and
+#: the extension's source).
+BUILD_INPUTS = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "keycloak-extension/pom.xml",
+)
+BUILD_FOLDERS = ("lrs_keycloak", "realm-config", "keycloak-extension/src/main")
 #: Variables that would point the installed package back at the checkout or elsewhere.
 UNSET = ("LRS_CACHE_DIR", "LRS_CONFIG_DIR", "LRS_DATABASE_URL", "XDG_CACHE_HOME", "PYTHONPATH")
 
@@ -55,6 +62,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     source, dist, target = root / "source", root / "dist", root / "site-packages"
     source.mkdir()
     for name in BUILD_INPUTS:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PROJECT_ROOT / name, source / name)
     for name in BUILD_FOLDERS:
         shutil.copytree(
@@ -115,6 +123,18 @@ def test_version_help_and_usage_errors(installed: Installed) -> None:
         assert shown.returncode == 0 and shown.stdout.startswith("Usage:"), shown.stderr
     wrong = cli(installed, "sync", "--no-such-option")
     assert wrong.returncode == 4 and "No such option" in wrong.stderr  # 2 is sync's drift
+
+
+def test_the_wheel_carries_the_extensions_source_to_build_keycloaks_provider_from(
+    installed: Installed,
+) -> None:
+    shipped = installed.target / "lrs_keycloak" / "defaults" / "keycloak-extension"
+    assert (shipped / "pom.xml").is_file()
+    java = {p.name for p in (shipped / "src" / "main" / "java").rglob("*.java")}
+    assert java == {
+        p.name for p in (PROJECT_ROOT / "keycloak-extension/src/main/java").rglob("*.java")
+    }
+    assert not (shipped / "target").exists()
 
 
 def test_init_writes_an_editable_policy_and_refuses_to_overwrite(installed: Installed) -> None:

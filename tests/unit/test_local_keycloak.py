@@ -98,3 +98,32 @@ def test_start_refuses_another_database_than_the_running_one(
     monkeypatch.setattr(local_keycloak, "_recorded_pid", lambda _: os.getpid())
     with pytest.raises(LauncherError, match="already running on the dev-file database"):
         local_keycloak.start(database="postgres")
+
+
+def test_in_the_checkout_the_extension_is_built_from_its_own_folder() -> None:
+    assert local_keycloak.extension_source() == local_keycloak.EXTENSION_DIR
+
+
+def test_installed_the_shipped_extension_source_is_copied_into_the_cache_and_built_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "site-packages" / "lrs_keycloak"
+    shipped = package.joinpath(*local_keycloak.PACKAGED_EXTENSION)
+    (shipped / "src" / "main" / "java").mkdir(parents=True)
+    (shipped / "src" / "main" / "java" / "A.java").write_text("class A {}")
+    (shipped / "pom.xml").write_text("<project/>")
+    monkeypatch.setattr(local_keycloak, "EXTENSION_DIR", tmp_path / "no-checkout")
+    monkeypatch.setattr(local_keycloak.resources, "files", lambda _name: package)
+    monkeypatch.setenv("LRS_CACHE_DIR", str(tmp_path / "cache"))
+    source = local_keycloak.extension_source()
+    assert source == tmp_path / "cache" / "keycloak-extension"
+    assert (source / "src" / "main" / "java" / "A.java").read_text() == "class A {}"
+
+
+def test_keycloak_is_not_started_without_the_extension_when_its_source_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_keycloak, "EXTENSION_DIR", tmp_path / "no-checkout")
+    monkeypatch.setattr(local_keycloak.resources, "files", lambda _name: tmp_path / "empty")
+    with pytest.raises(LauncherError, match="extension's source is missing"):
+        local_keycloak.build_extension()
