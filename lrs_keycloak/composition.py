@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.config import RealmPolicy
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
     from lrs_keycloak.keycloak.users import UserDirectory
+    from lrs_keycloak.services.api_clients import ApiClients
     from lrs_keycloak.services.enforcement import Enforcer
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
     from lrs_keycloak.services.signatories import SignatoryBook
@@ -112,6 +113,15 @@ def build_user_admin(gateway: KeycloakGateway, engine: Engine, policy: RealmPoli
     from lrs_keycloak.store.audit import AuditLog
 
     return UserAdmin(build_directory(gateway), AuditLog(engine), policy)
+
+
+def build_api_clients(gateway: KeycloakGateway, engine: Engine) -> ApiClients:
+    """Organisations' integrating systems' API clients (docs/adr/0013)."""
+    from lrs_keycloak.keycloak.api_clients import ApiClientDirectory
+    from lrs_keycloak.services.api_clients import ApiClients
+    from lrs_keycloak.store.audit import AuditLog
+
+    return ApiClients(ApiClientDirectory(gateway), build_directory(gateway), AuditLog(engine))
 
 
 def build_recovery_store(engine: Engine) -> RecoveryStore:
@@ -273,6 +283,9 @@ class Root:
             "user_admin", lambda: build_user_admin(self.gateway(), self.engine(), self.policy())
         )
 
+    def api_clients(self) -> ApiClients:
+        return self.part("api_clients", lambda: build_api_clients(self.gateway(), self.engine()))
+
     def web_sessions(self) -> WebSessionStore:
         """What the app's processes share about sign-in: ended sessions, form post counts."""
 
@@ -306,6 +319,17 @@ class Root:
             ),
         )
 
+    def resync(self) -> None:
+        """Read the policy folder again and apply it to the realm (as `lrs-keycloak sync`
+        does): after a change to the policy files, such as a published User Agreement."""
+        from lrs_keycloak.keycloak.sync import apply, plan
+
+        policy = build_policy(self._realm, self._config, settings=self.settings)
+        with self._lock:
+            self._built["policy"] = policy
+        gateway = self.gateway()
+        apply(gateway, plan(gateway, policy))
+
     def idempotency_keys(self) -> IdempotencyKeys:
         return self.part("idempotency_keys", lambda: build_idempotency_keys(self.engine()))
 
@@ -316,6 +340,7 @@ class Root:
 __all__ = [
     "RETRY_AFTER",
     "Root",
+    "build_api_clients",
     "build_delivery_log",
     "build_directory",
     "build_enforcer",

@@ -37,7 +37,7 @@ def agreement_publish(file: Path, version: str, realm: str | None, config: Path 
                 "(or LRS_CONFIG_DIR=DIR)."
             )
         root = Root(realm=realm, config=directory)
-        entry = publish(directory, file, version, root.gateway())
+        entry = publish(directory, file, version, root.resync)
         click.echo(
             f"Published User Agreement version {entry.version} to realm {root.policy().realm}."
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +23,8 @@ from lrs_keycloak.config import (
     ConfigError,
     Problem,
     RealmPolicy,
-    load_policy,
 )
-from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import AGREEMENT_ACCEPTED_AT, AGREEMENT_VERSION
-from lrs_keycloak.keycloak.sync import apply, plan
 
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _HEADER = """\
@@ -46,10 +44,12 @@ def publish(
     config_dir: Path,
     text_file: Path,
     version: str,
-    gateway: KeycloakGateway | None,
+    resync: Callable[[], None] | None,
     published_by: str | None = None,
 ) -> AgreementVersion:
-    """Keep the text as a new version, make it current, and sync it into the realm."""
+    """Keep the text as a new version, make it current, and sync it into the realm: ``resync``
+    (the composition root's) reads the policy again and applies it, as `lrs-keycloak sync`
+    would, so nothing else of the realm moves."""
     folder = config_dir / "agreement"
     document: dict[str, Any] = yaml.safe_load((folder / AGREEMENT_FILE).read_text()) or {}
     versions: list[dict[str, Any]] = list(document.get("versions") or [])
@@ -84,9 +84,8 @@ def publish(
     (folder / AGREEMENT_FILE).write_text(
         _HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
-    if gateway is not None:
-        policy = load_policy(config_dir, realm=gateway.realm)
-        apply(gateway, plan(gateway, policy))
+    if resync is not None:
+        resync()
     return entry
 
 

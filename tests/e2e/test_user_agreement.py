@@ -6,19 +6,25 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 from werkzeug.serving import make_server
 
+from lrs_keycloak.composition import Root
 from lrs_keycloak.services.agreement import publish
 from lrs_keycloak.web import create_app
 
 from .conftest import E2ERealm, Portal
 
 PASSWORD = "correct horse battery staple"
+
+
+def _resync(realm: E2ERealm) -> Callable[[], None]:
+    """What `lrs-keycloak agreement publish` hands `publish`: the policy read again, applied."""
+    return Root(realm=realm.name, config=realm.config).resync
 
 
 def _agreement_is_shown(portal: Portal, version: str) -> None:
@@ -73,7 +79,7 @@ def test_the_agreement_text_is_shown_as_text_never_as_markup(
     hostile.write_text(
         "Learner Registration Service agreement.\n\n<script>window.pwned = 1</script><b>bold</b>\n"
     )
-    publish(e2e_realm.config, hostile, "1-markup", e2e_realm.gateway, published_by="e2e")
+    publish(e2e_realm.config, hostile, "1-markup", _resync(e2e_realm), published_by="e2e")
     username, _ = e2e_realm.create_user("Mark", "Upton", PASSWORD)
     portal.log_in(e2e_realm.name, username, PASSWORD)
     expect(portal.page.locator("#lrs-agreement-text")).to_contain_text("<script>window.pwned")
@@ -86,7 +92,7 @@ def test_a_new_version_is_shown_at_the_next_logon_and_recorded(
 ) -> None:
     text = tmp_path / "v2.md"
     text.write_text("Learner Registration Service User Agreement, second edition.\n")
-    publish(e2e_realm.config, text, "2", e2e_realm.gateway, published_by="e2e")
+    publish(e2e_realm.config, text, "2", _resync(e2e_realm), published_by="e2e")
     username, user_id = e2e_realm.create_user("Vera", "Version", PASSWORD)
     portal.log_in(e2e_realm.name, username, PASSWORD)
     _agreement_is_shown(portal, "2")

@@ -230,3 +230,28 @@ def test_after_sync_the_every_logon_agreement_is_a_default_action_and_t_and_c_is
     assert attributes["lrsAgreementVersion"] == policy.agreement.current
     assert attributes["lrsAgreementMode"] == "every-logon"
     assert "lrs-webhook" in synced_gateway.get_events_config()["eventsListeners"]
+
+
+def test_publishing_an_agreement_syncs_the_new_version_and_moves_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """`agreement publish` re-syncs the policy as `sync` reads it (the companion app's client
+    completed from the settings), so the realm is left exactly as `sync --check` wants it."""
+    realm = new_realm_name()
+    config = tmp_path / "realm-config"
+    shutil.copytree(config_dir(), config)
+    runner = CliRunner()
+    try:
+        synced = runner.invoke(main, ["sync", "--yes", "--realm", realm, "--config", str(config)])
+        assert synced.exit_code == 0, synced.output
+        text = tmp_path / "v9.md"
+        text.write_text("# LRS User Agreement\n\nThe ninth edition.\n")
+        publish = ["agreement", "publish", str(text), "--version", "9", "--realm", realm]
+        published = runner.invoke(main, [*publish, "--config", str(config)])
+        assert published.exit_code == 0, published.output
+        attributes = gateway_for(realm).get_realm()["attributes"]  # type: ignore[index]
+        assert attributes["lrsAgreementVersion"] == "9"
+        check = runner.invoke(main, ["sync", "--check", "--realm", realm, "--config", str(config)])
+        assert check.exit_code == 0, check.output
+    finally:
+        gateway_for(realm).delete_realm()

@@ -74,6 +74,10 @@ def plan_realm(live: Live) -> list[Change]:
     if not fields:
         return []
     update = {k: v[1] for k, v in fields.items()}
+    if "attributes" in update:
+        # Keycloak keeps only the attributes an update carries: send every one the realm has,
+        # with ours changed, or a new agreement version would drop its title and mode.
+        update["attributes"] = {**(realm.get("attributes") or {}), **want["attributes"]}
     return [Change("update", "realm", policy.realm, fields, lambda g, c: g.update_realm(update))]
 
 
