@@ -15,6 +15,7 @@ from lrs_keycloak import __version__
 # (`sync`, `users`, …), and binding a command would hide the module from `lrs_keycloak.cli.X`.
 from lrs_keycloak.cli import (
     agreement,
+    api_clients,
     audit,
     db,
     errors,
@@ -49,5 +50,6 @@ for _command in (
     worker.worker,
 ):
     main.add_command(_command)
+users.organisations.add_command(api_clients.api_client)  # organisations api-client …
 
 __all__ = ["main"]

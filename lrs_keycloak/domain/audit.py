@@ -41,6 +41,9 @@ class AuditKind(StrEnum):
     ENFORCER_FLAG_RESOLVED = "enforcer_flag_resolved"
     ENFORCER_RECOVERY_OPENED = "enforcer_recovery_opened"
     ENFORCER_RECOVERY_CANCELLED = "enforcer_recovery_cancelled"
+    API_CLIENT_CREATED = "api_client_created"
+    API_CLIENT_SECRET_ROTATED = "api_client_secret_rotated"
+    API_CLIENT_DELETED = "api_client_deleted"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,10 @@ EVENTS: tuple[EventType, ...] = (
         K.ENFORCER_RECOVERY_CANCELLED,
         "The enforcer withdrew its case awaiting a form: a super user is active again",
     ),
+    # 300+: an organisation's integrating system's API client (docs/adr/0013).
+    EventType(300, K.API_CLIENT_CREATED, "An integrating system's API client was created"),
+    EventType(301, K.API_CLIENT_SECRET_ROTATED, "An API client's secret was replaced"),
+    EventType(302, K.API_CLIENT_DELETED, "An integrating system's API client was deleted"),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name.value: e for e in EVENTS}
 

@@ -1,5 +1,10 @@
 """The JSON API for super users: ``/api/v1``, bearer access tokens issued by the realm.
 
+An organisation's integrating system calls it too, with a client-credentials token of its own
+client ``lrs-api-<org>`` (docs/adr/0013, docs/api.md): it acts as ``api-client:<org>`` and may
+only read its organisation's users, User Agreement report and audit trail; anything else → 403
+with the rule.
+
 Thin, as the architecture asks: verify the token, find the actor, parse the body, call the
 ``UserAdmin`` use case, render. Errors have one shape, ``{"errors": [{field, code, message}]}``:
 
@@ -19,13 +24,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from lrs_keycloak.domain.api_clients import organisation_of
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import REQUIRED_DETAILS as REQUIRED
 from lrs_keycloak.domain.users import UserDetails, too_long
+from lrs_keycloak.services.api_clients import ApiClients
 from lrs_keycloak.services.errors import OrganisationBusy
 from lrs_keycloak.services.user_admin import UserAdmin
 from lrs_keycloak.store.idempotency import (
@@ -48,6 +55,7 @@ from lrs_keycloak.web.errors import (
     problem,
     unexpected,
 )
+from lrs_keycloak.web.tokens import claimed_client
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -95,12 +103,30 @@ def _authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorised("token-missing", "Send an access token: Authorization: Bearer <token>.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    claims = context.token_verifier(app).verify(token.strip())
+    verifier = context.token_verifier(app)
+    if organisation_of(claimed_client(token.strip())) is None:
+        claims = verifier.verify(token.strip())
+    else:
+        claims = verifier.verify_integration(token.strip())
+    integration = organisation_of(claims.get("azp"))
+    if integration is not None:
+        # An organisation's integrating system (docs/adr/0013): its client must still exist,
+        # be one, and the subject be its service account; it acts as api-client:<org>.
+        client = _api_clients(app).caller(integration, subject=claims["sub"])
+        if client is None:
+            raise Unauthorised("invalid-token", "The token's API client no longer exists.")
+        g.lrs_actor = client
+        return
     # The subject must still be the same account: a removed user's name may be given again.
     found = context.user_admin(app).actor(claims["preferred_username"], subject=claims["sub"])
     if found is None:
         raise Unauthorised("invalid-token", "The token's user no longer exists.")
     g.lrs_actor = found
+
+
+def _api_clients(app: Flask) -> ApiClients:
+    """Organisations' API clients, built once per app from its shared parts."""
+    return context.root(app).api_clients()
 
 
 # --- the contracts' answers ---------------------------------------------------------------------

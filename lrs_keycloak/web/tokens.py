@@ -12,6 +12,7 @@ from typing import Any
 
 import jwt
 
+from lrs_keycloak.domain.api_clients import organisation_of
 from lrs_keycloak.settings_keycloak import DEFAULT_KEYCLOAK_TIMEOUT
 from lrs_keycloak.web.errors import Unauthorised
 
@@ -76,7 +77,13 @@ class TokenVerifier:
             timeout=timeout,
         )
 
-    def verify(self, token: str) -> dict[str, Any]:
+    def verify_integration(self, token: str) -> dict[str, Any]:
+        """``verify``, for a token issued to an organisation's API client (``azp``
+        ``lrs-api-<org>``, docs/adr/0013) as well: the caller must then check that the client
+        is one and ``sub`` its service account (``services.api_clients.ApiClients.caller``)."""
+        return self.verify(token, integrations=True)
+
+    def verify(self, token: str, *, integrations: bool = False) -> dict[str, Any]:
         """The token's claims; raises Unauthorised with the reason it is refused."""
         try:
             key = self.jwks.get_signing_key_from_jwt(token)
@@ -105,10 +112,22 @@ class TokenVerifier:
         # Issued to this API's own client, whatever `aud` says: Keycloak adds lrs-portal to the
         # `aud` of any client's tokens for users holding its (client) roles, e.g. the admin
         # console's, so an audience alone would let other clients' tokens in.
-        if claims.get("azp") != self.client_id:
+        azp = claims.get("azp")
+        if azp != self.client_id and not (integrations and organisation_of(azp) is not None):
             raise Unauthorised(
                 "invalid-token", f"The access token was not issued to {self.client_id}."
             )
         if not isinstance(claims.get("preferred_username"), str):
             raise Unauthorised("invalid-token", "The access token names no user.")
         return claims
+
+
+def claimed_client(token: str) -> str | None:
+    """The ``azp`` a token claims, read WITHOUT verifying it: only to choose how to verify it
+    (``TokenVerifier.verify`` or ``verify_integration``), never to trust it."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None
+    azp = claims.get("azp") if isinstance(claims, dict) else None
+    return azp if isinstance(azp, str) else None

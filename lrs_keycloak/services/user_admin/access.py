@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.api_clients import ApiClient, check_api_client_action
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import (
     SUPER_USER,
@@ -67,6 +68,11 @@ class Access:
         # Other organisations are invisible: the same answer whether or not they exist.
         if group is None or caller.organisation_id != org_id:
             raise NotVisible(f"organisation {org_id} not found")
+        if isinstance(caller, ApiClient):  # an integrating system: reads only (ADR 0013)
+            refused = check_api_client_action(caller, org_id, action)
+            if refused:
+                raise NotPermitted(f"{refused.message} ({refused.rule})")
+            return group
         if not UserPolicy(caller, org_id).may(action):
             raise NotPermitted(
                 f"only an active super user of {org_id} may {action.replace('_', ' ')} its users"
