@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lrs_keycloak.domain.errors import Violation
+from lrs_keycloak.domain.organisations import Organisation
 
 #: Days without a logon after which a user counts as inactive, when nothing else is said.
 DEFAULT_INACTIVE_DAYS = 90
@@ -72,6 +73,8 @@ class UserPage:
     page: int
     per_page: int
     warnings: list[Violation] = field(default_factory=list)
+    #: The organisation the page is of (``Views.page_users`` sets it: the page shows its name).
+    organisation: Organisation | None = None
 
     @property
     def pages(self) -> int:

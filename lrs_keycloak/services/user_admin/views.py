@@ -11,6 +11,7 @@ from typing import Any
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails
+from lrs_keycloak.keycloak.users import OrgGroup
 from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.services.ports import Flags
 from lrs_keycloak.services.user_admin.access import Access
@@ -49,6 +50,12 @@ class Views:
     ) -> Result:
         """Guide §8: the organisation's users, with role, status (incl. locked), email, staff ID."""
         group = self.access.organisation(caller, org_id, "view")
+        return self._listed(group, search, role, status)
+
+    def _listed(
+        self, group: OrgGroup, search: str | None, role: str | None, status: str | None
+    ) -> Result:
+        """``list_users`` once the caller may view ``group``."""
         users = self.access.members(group, all_locks=True)
         logins = self.access.directory.last_logins([u.id for u in users])
         shown = [
@@ -91,11 +98,15 @@ class Views:
         self, caller: Caller, org_id: str, query: UserQuery, now_ms: int | None = None
     ) -> UserPage:
         """One page of ``list_users`` (its search, role and status filters), filtered by last
-        logon and sorted (``paging.page_of``)."""
+        logon and sorted (``paging.page_of``), with the organisation it is of."""
         q = query.normalised()
-        listed = self.list_users(caller, org_id, q.search, q.role, q.status)
+        group = self.access.organisation(caller, org_id, "view")
+        listed = self._listed(group, q.search, q.role, q.status)
         now = now_ms if now_ms is not None else int(time.time() * 1000)
-        return page_of(listed.users or [], q, now, listed.warnings)
+        page = page_of(listed.users or [], q, now, listed.warnings)
+        # The page shows the organisation's name: it comes with the page, not a second lookup.
+        page.organisation = group.organisation
+        return page
 
     def user_events(
         self, caller: Caller, org_id: str, username: str, limit: int = 100

@@ -96,7 +96,7 @@ def users(org: str) -> Any:
     return render_template(
         "superuser/users.html",
         org=org,
-        organisation=service.views.organisation(me, org),
+        organisation=page.organisation or service.views.organisation(me, org),
         q=q,
         page=page,
         role_options=[(name, name) for name in service.policy.roles.names],
