@@ -4,14 +4,14 @@ Agreement's acceptances (guide §4.3) and the audit log."""
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.keycloak.users import OrgGroup
+from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.services.ports import Flags
 from lrs_keycloak.services.user_admin.access import Access
@@ -32,13 +32,27 @@ class Views:
         Agreement, and when (their last acceptance)."""
         access = self.access
         group = access.organisation(caller, org_id, "view")
-        current = access.policy.agreement.current if access.policy.agreement else None
-        users = access.directory.members(group, access.policy.roles.names, locks=False)
+        return self._acceptances(
+            access.directory.members(group, access.policy.roles.names, locks=False)
+        )
+
+    def _acceptances(self, users: Sequence[UserRecord]) -> list[dict[str, Any]]:
+        agreement = self.access.policy.agreement
+        current = agreement.current if agreement else None
         rows = [
             acceptance(u.username, f"{u.first_name} {u.last_name}".strip(), u.attributes, current)
             for u in sorted(users, key=lambda u: u.username)
         ]
         return [r.as_dict() for r in rows]
+
+    def overview(
+        self, caller: Caller, org_id: str
+    ) -> tuple[Organisation, Result, list[dict[str, Any]]]:
+        """The dashboard's reads from one listing of the organisation's members: the
+        organisation, its users (as ``list_users``) and their agreement acceptances."""
+        group = self.access.organisation(caller, org_id, "view")
+        users = self.access.members(group, all_locks=True)
+        return group.organisation, self._shown(group, users), self._acceptances(users)
 
     def list_users(
         self,
@@ -56,7 +70,16 @@ class Views:
         self, group: OrgGroup, search: str | None, role: str | None, status: str | None
     ) -> Result:
         """``list_users`` once the caller may view ``group``."""
-        users = self.access.members(group, all_locks=True)
+        return self._shown(group, self.access.members(group, all_locks=True), search, role, status)
+
+    def _shown(
+        self,
+        group: OrgGroup,
+        users: list[UserRecord],
+        search: str | None = None,
+        role: str | None = None,
+        status: str | None = None,
+    ) -> Result:
         logins = self.access.directory.last_logins([u.id for u in users])
         shown = [
             {**u.as_dict(), "last_login_ms": logins.get(u.id)}

@@ -80,12 +80,10 @@ def _flags(org: str) -> list[Any] | None:
 def dashboard(org: str) -> Any:
     service = admin()
     me = caller()
-    organisation = service.views.organisation(me, org)
-    listed = service.list_users(me, org)
+    organisation, listed, agreement = service.views.overview(me, org)
     users = listed.users or []
     now_ms = int(time.time() * 1000)
     days = DEFAULT_INACTIVE_DAYS
-    agreement = service.agreement_report(me, org)
     catalogue = service.policy.roles
     flags = _flags(org)
     grace = service.policy.grace_period_hours

@@ -33,3 +33,19 @@ def test_a_page_of_users_carries_its_organisation(world: World) -> None:
     assert actor is not None
     page = world.admin.views.page_users(actor, ORG, UserQuery())
     assert page.organisation == ORG_A
+
+
+def test_the_dashboard_lists_the_organisations_members_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[str] = []
+    original = world.directory.members
+
+    def members(group: Any, *args: Any, **kwargs: Any) -> Any:
+        listed.append(group.organisation.id)
+        return original(group, *args, **kwargs)
+
+    monkeypatch.setattr(world.directory, "members", members)
+    response = world.client.get(world.url("/"))
+    assert response.status_code == 200
+    assert listed == [ORG]
