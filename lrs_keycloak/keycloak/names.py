@@ -35,6 +35,11 @@ AGREEMENT_MODE = "lrsAgreementMode"
 #: On a user: the version they accepted is in AGREEMENT_VERSION, and when in this one.
 AGREEMENT_ACCEPTED_AT = "lrsAgreementAcceptedAt"
 
+#: On a user: when they last logged on (epoch ms), written by the extension's `lrs-last-logon`
+#: event listener at each successful logon (guide §8: "check if the users are still using the
+#: system"). Stored login events are only the fallback: realm-wide, capped and expiring.
+LAST_LOGON = "lrsLastLogon"
+
 # Keycloak's own clients that the organisation-scoped admin console works through.
 #: The client holding the admin roles (query-users, view-users, …) of the realm.
 REALM_MANAGEMENT_CLIENT = "realm-management"

@@ -11,7 +11,7 @@ precision matters.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,7 @@ from lrs_keycloak.keycloak import events
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import (
+    LAST_LOGON,
     MANAGED_BY,
     ORG_ENTITLEMENTS,
     ORG_KIND,
@@ -96,6 +97,12 @@ class UserRecord:
             "locked": self.locked,
             "created_at_ms": self.created_ms,
         }
+
+
+def recorded_logon(user: UserRecord) -> int | None:
+    """The last logon the extension wrote on the user (epoch ms), if any."""
+    value = user.attributes.get(LAST_LOGON, "")
+    return int(value) if value.isdigit() else None
 
 
 def _record(rep: dict[str, Any]) -> UserRecord:
@@ -269,23 +276,55 @@ class UserDirectory:
             u.organisation_ids = (group.organisation.id,)
         return users
 
-    def last_logins(self, user_ids: Collection[str], pages: int = 10) -> dict[str, int]:
-        """When each user last logged on (epoch ms), from Keycloak's stored LOGIN events: one
-        paged listing, newest first, stopping once every user is found (guide §8: "check if
-        the users are still using the system"). Older than the stored events → absent."""
-        wanted = set(user_ids)
+    def last_logins(self, users: Sequence[UserRecord], pages: int = 10) -> dict[str, int]:
+        """When each user last logged on (epoch ms; guide §8: "check if the users are still
+        using the system"). From the user's LAST_LOGON attribute, which the extension writes at
+        each logon; for users without it (not logged on since the extension recorded logons),
+        from Keycloak's stored LOGIN events (``stored_logons``). Neither → absent."""
+        found = {u.id: recorded for u in users if (recorded := recorded_logon(u)) is not None}
+        wanted = {u.id for u in users} - found.keys()
+        if wanted:
+            found.update(self.stored_logons(wanted, pages))
+        return found
+
+    def stored_logons(
+        self, wanted: Collection[str] | None = None, pages: int = 10
+    ) -> dict[str, int]:
+        """Each user's newest stored LOGIN event (epoch ms): one paged listing, newest first,
+        stopping once every ``wanted`` user is found (None: read ``pages`` pages)."""
+        remaining = set(wanted) if wanted is not None else None
         found: dict[str, int] = {}
         for page in range(pages):
             batch = self.gw.call(
                 "GET", "/events", params={"type": "LOGIN", "first": page * 1000, "max": 1000}
             )
             for event in batch or []:
-                user = event.get("userId")
-                if user in wanted and user not in found:
-                    found[user] = int(event["time"])
-            if len(found) == len(wanted) or len(batch or []) < 1000:
+                user_id = event.get("userId")
+                if user_id is None or user_id in found:
+                    continue
+                if remaining is None or user_id in remaining:
+                    found[user_id] = int(event["time"])
+                    if remaining is not None:
+                        remaining.discard(user_id)
+            if remaining == set() or len(batch or []) < 1000:
                 break
         return found
+
+    def role_holders(self, roles: Iterable[str]) -> dict[str, set[str]]:
+        """Each LRS role's direct holders: one paged listing per role, whatever the realm's size."""
+        return {role: self.role_members(role) for role in roles}
+
+    def stream_members(
+        self, group: OrgGroup, holders: Mapping[str, set[str]]
+    ) -> Iterator[UserRecord]:
+        """The organisation's users a page at a time, so a report's memory stays flat as the
+        organisation grows; their LRS roles from ``holders`` (``role_holders``)."""
+        path = f"/groups/{_q(group.group_id)}/members"
+        for rep in self.gw.paged(path, {"briefRepresentation": "false"}):
+            user = _record(rep)
+            user.roles = frozenset(role for role, ids in holders.items() if user.id in ids)
+            user.organisation_ids = (group.organisation.id,)
+            yield user
 
     def fill_locks(self, users: Sequence[UserRecord]) -> None:
         """Set ``locked`` from Keycloak's brute-force status, a few requests at a time."""

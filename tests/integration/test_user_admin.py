@@ -18,6 +18,7 @@ from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.names import LAST_LOGON
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
@@ -266,3 +267,24 @@ def test_listing_shows_when_each_user_last_logged_on(
     listed = {u["username"]: u for u in admin.list_users(sue, ORG.id).users or []}
     assert listed[used.user["username"]]["last_login_ms"] >= before
     assert listed[idle.user["username"]]["last_login_ms"] is None
+
+
+def test_last_logon_is_recorded_on_the_user_and_outlives_the_stored_events(
+    admin: UserAdmin, sue: Actor, synced_gateway: KeycloakGateway, realm_name: str
+) -> None:
+    """Guide §8 on a national realm: the extension writes each logon on the user, so the audit
+    still knows it when Keycloak's login events have expired or were never read that far."""
+    from tests.support.oidc import log_on
+
+    made = admin.create_user(sue, ORG.id, person("Rita", "Recorded"), ["LRBOnlineUser"])
+    assert made.user is not None
+    user = UserDirectory(synced_gateway).find_user(made.user["username"])
+    assert user is not None
+    set_password(synced_gateway, user.id)
+    before = int(time.time() * 1000) - 5000
+    log_on(realm_name, user.username, PASSWORD)
+    recorded = (synced_gateway.call("GET", f"/users/{user.id}") or {}).get("attributes") or {}
+    assert int(recorded[LAST_LOGON][0]) >= before
+    synced_gateway.call("DELETE", "/events")  # every stored login event gone
+    listed = {u["username"]: u for u in admin.list_users(sue, ORG.id).users or []}
+    assert listed[user.username]["last_login_ms"] == int(recorded[LAST_LOGON][0])

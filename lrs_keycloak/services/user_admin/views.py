@@ -80,7 +80,7 @@ class Views:
         role: str | None = None,
         status: str | None = None,
     ) -> Result:
-        logins = self.access.directory.last_logins([u.id for u in users])
+        logins = self.access.directory.last_logins(users)
         shown = [
             {**u.as_dict(), "last_login_ms": logins.get(u.id)}
             for u in sorted(users, key=lambda u: u.username)
@@ -192,5 +192,5 @@ class Views:
         name = f"{user.first_name} {user.last_name}".strip()
         return {
             "agreement": acceptance(user.username, name, user.attributes, current).as_dict(),
-            "last_login_ms": access.directory.last_logins([user.id]).get(user.id),
+            "last_login_ms": access.directory.last_logins([user]).get(user.id),
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -81,8 +81,25 @@ class FakeDirectory:
             self.fill_locks(out)
         return out
 
-    def last_logins(self, user_ids: Collection[str]) -> dict[str, int]:
-        return {u: t for u, t in self.logins.items() if u in set(user_ids)}
+    def last_logins(self, users: Sequence[UserRecord]) -> dict[str, int]:
+        ids = {u.id for u in users}
+        return {u: t for u, t in self.logins.items() if u in ids}
+
+    def stored_logons(
+        self, wanted: Collection[str] | None = None, pages: int = 10
+    ) -> dict[str, int]:
+        return {u: t for u, t in self.logins.items() if wanted is None or u in wanted}
+
+    def role_holders(self, roles: Iterable[str]) -> dict[str, set[str]]:
+        return {r: {u.id for u in self.users.values() if r in u.roles} for r in roles}
+
+    def stream_members(
+        self, group: OrgGroup, holders: Mapping[str, set[str]]
+    ) -> Iterator[UserRecord]:
+        for user in self.users.values():
+            if group.organisation.id in user.organisation_ids:
+                roles = frozenset(r for r, ids in holders.items() if user.id in ids)
+                yield replace(user, roles=roles, locked=False)
 
     def fill_locks(self, users: list[UserRecord]) -> None:
         for u in users:
