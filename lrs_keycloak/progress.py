@@ -43,6 +43,33 @@ def steps(description: str, total: int) -> Iterator[Advance]:
         yield lambda: bar.advance(task)
 
 
+Counted = Callable[[int, int], None]
+
+
+def _uncounted(done: int, total: int) -> None:
+    return None
+
+
+@contextmanager
+def counted(description: str) -> Iterator[Counted]:
+    """A bar for work whose size the worker learns: call what it yields with (done, total)."""
+    if not shown():
+        yield _uncounted
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 @contextmanager
 def waiting(description: str) -> Iterator[None]:
     """A spinner while something of unknown length runs (mvn downloading, building).

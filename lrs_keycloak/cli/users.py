@@ -13,16 +13,25 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from lrs_keycloak.cli.errors import EXIT_ERROR, error_boundary
+from lrs_keycloak import progress
+from lrs_keycloak.cli.errors import EXIT_ERROR, EXIT_REFUSED, error_boundary
+from lrs_keycloak.domain.bulk_import import COLUMNS as IMPORT_COLUMNS
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import DETAIL_FIELDS, DETAILS, UserDetails, check_lengths
 from lrs_keycloak.services.errors import OrganisationBusy
-from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, Operator, Result, UserAdmin
+from lrs_keycloak.services.user_admin import (
+    ImportRefused,
+    NotPermitted,
+    NotVisible,
+    Operator,
+    Result,
+    UserAdmin,
+)
 
 if TYPE_CHECKING:
     from lrs_keycloak.services.signatories import SignatoryBook
@@ -228,6 +237,61 @@ def users_create(
             as_json,
             f"{done} {user.get('username')} in {org_id} with {', '.join(user.get('roles', []))}.",
         )
+
+
+IMPORT_HELP = f"""Onboard the people of a CSV file (guide §2.1), each through the rules of
+`users create`.
+
+Columns: {", ".join(IMPORT_COLUMNS)} (roles separated by spaces or semicolons; each person
+needs an email address or a staff ID). Every row is checked first: one bad row and nothing is
+written, every problem listed (row, field, reason), unless --skip-invalid. Run again, the same
+file creates no duplicates (people are matched by names and email or staff ID), so an
+interrupted run is completed by running it again."""
+
+
+@users.command("import", help=IMPORT_HELP)
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@_org
+@click.option("--reference", default=None, help="Authorisation reference for the audit log.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others.")
+@_common
+def users_import(
+    file: TextIO,
+    org_id: str,
+    reference: str | None,
+    skip_invalid: bool,
+    realm: str | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    with _boundary(reference=reference):
+        try:
+            with progress.counted(f"Importing into {org_id}") as advance:
+                report = _service(realm).import_users(
+                    _operator(actor), org_id, file.read(), reference, skip_invalid, advance
+                )
+        except ImportRefused as refused:
+            for p in refused.problems:
+                where = f"row {p.row}" if p.row else "file"
+                field = f", field {p.violation.field}" if p.violation.field else ""
+                click.echo(
+                    f"Refused: {where}{field}: {p.violation.message} ({p.violation.rule})", err=True
+                )
+            click.echo(f"{len(refused.problems)} problems; nothing was imported.", err=True)
+            sys.exit(EXIT_REFUSED)
+        if as_json:
+            click.echo(json.dumps(report.as_dict(), indent=2))
+            return
+        for o in report.outcomes:
+            click.echo(f"  row {o.row}: {o.outcome} {o.username or ''}".rstrip())
+        for p in report.skipped:
+            click.echo(f"  row {p.row}: skipped, {p.violation.field}: {p.violation.message}")
+        click.echo(
+            f"{report.count('created')} created, {report.count('existing')} already there, "
+            f"{report.count('refused')} refused, {len({p.row for p in report.skipped})} skipped."
+        )
+        for w in report.warnings:
+            click.echo(f"Warning: {w.message} ({w.rule})")
 
 
 @users.command("update")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,3 +27,14 @@ def csv_text(head: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """``rows`` (the first is the header) as CSV lines, one at a time, for a streamed answer."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        out.seek(0)
+        out.truncate()
+        writer.writerow([safe_cell(cell) for cell in row])
+        yield out.getvalue()

@@ -24,10 +24,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    request,
+    stream_with_context,
+)
 from werkzeug.exceptions import HTTPException
 
 from lrs_keycloak.domain.api_clients import organisation_of
+from lrs_keycloak.domain.audit_report import table
+from lrs_keycloak.domain.csv_cells import csv_lines
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import REQUIRED_DETAILS as REQUIRED
@@ -377,6 +388,34 @@ def remove(org: str, username: str, body: c.Reason, query: c.Reason) -> Any:
 def audit_events(org: str, query: c.AuditQuery) -> Any:
     events = admin().audit_events(actor(), org, limit=query.limit)
     return jsonify(events=[e.as_dict() for e in events])
+
+
+@operation(
+    bp,
+    "get",
+    "/organisations/<org>/audit-report",
+    operation_id="auditReport",
+    tags=_TAGS,
+    summary="The audit of the organisation's users (guide §8): roles, status, created, last "
+    "logon, agreement accepted, staff ID and open flags, filtered; format=csv streams a download.",
+    query=c.ReportQuery,
+    responses={
+        200: (c.AuditReport, "One row per user the filters keep."),
+        **_IN_ORG,
+        422: "Refused",
+    },
+    csv=(200,),
+)
+def audit_report(org: str, query: c.ReportQuery) -> Any:
+    """Guide §8: "take an audit of your user community". Refusals come before the first row."""
+    rows = admin().audit_report(actor(), org, query.filter(), context.flags(current_app))
+    if query.format == "csv":
+        return Response(
+            stream_with_context(csv_lines(table(rows))),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{org}-users-audit.csv"'},
+        )
+    return jsonify(users=[row.as_dict() for row in rows])
 
 
 @operation(

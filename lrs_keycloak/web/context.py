@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
+    from lrs_keycloak.services.ports import Flags
     from lrs_keycloak.services.recovery import RecoveryService
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.settings import Settings
@@ -35,6 +36,7 @@ __all__ = [
     "RETRY_AFTER",
     "delivery_log",
     "engine",
+    "flags",
     "gateway",
     "idempotency_keys",
     "install",
@@ -84,6 +86,11 @@ def gateway(app: Flask) -> KeycloakGateway:
 
 def user_admin(app: Flask) -> UserAdmin:
     return root(app).user_admin()
+
+
+def flags(app: Flask) -> Flags:
+    """The enforcer's flags (its store), which reports and the dashboard show."""
+    return root(app).enforcer().store
 
 
 def recovery_store(app: Flask) -> RecoveryStore:

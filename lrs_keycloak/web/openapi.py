@@ -135,6 +135,9 @@ def _responses(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = {"description": description}
         if model is not None:
             answer["content"] = _content(model, refs)
+        if status in op.csv:
+            text = {"schema": {"type": "string", "description": "CSV with a header row."}}
+            answer.setdefault("content", {})["text/csv"] = text
         if rest:
             answer["headers"] = {
                 name: {"description": text, "schema": {"type": "string"}}

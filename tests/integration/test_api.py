@@ -8,6 +8,8 @@ document the API serves.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import time
 import uuid
@@ -125,7 +127,9 @@ class Api:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         headers.update(kw.pop("headers", {}))
         response = self.client.open(path, method=method, json=json, headers=headers, **kw)
-        check_response(method, path, response.status_code, response.get_json())
+        check_response(
+            method, path, response.status_code, response.get_json(silent=True), response.mimetype
+        )
         if response.status_code < 300 and json is not None:
             check_request(method, path, json)  # the document is not stricter than the code
         return response
@@ -553,6 +557,7 @@ def _every_endpoint(org: str, username: str) -> list[tuple[str, str, Any]]:
         ("DELETE", f"{users}/{username}", {"reason": "cross-organisation attempt"}),
         ("GET", f"/api/v1/organisations/{org}/audit-events", None),
         ("GET", f"/api/v1/organisations/{org}/agreement-report", None),
+        ("GET", f"/api/v1/organisations/{org}/audit-report?format=csv", None),
     ]
 
 
@@ -567,6 +572,7 @@ ENDPOINT_IDS = [
     "delete",
     "audit-events",
     "agreement-report",
+    "audit-report",
 ]
 
 
@@ -617,3 +623,37 @@ def test_agreement_report_shows_who_accepted_which_version_and_when(
     sue = rows[people["sue"]]
     assert sue["accepted_version"] == "1" and sue["accepted_current_version"] is True
     assert sue["accepted_at"].endswith("Z")
+
+
+def test_audit_report_streams_csv_of_the_organisations_users(
+    as_user: Any, people: dict[str, str]
+) -> None:
+    """Guide §8: the audit of the user community as a download, a row per user."""
+    answer = as_user(people["sue"])(
+        "GET", f"/api/v1/organisations/{ORG_A.id}/audit-report?format=csv"
+    )
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv" and answer.is_streamed
+    assert "attachment" in answer.headers["Content-Disposition"]
+    rows = {r["username"]: r for r in csv.DictReader(io.StringIO(answer.get_data(as_text=True)))}
+    sue = rows[people["sue"]]
+    assert "LRBSuperUser" in sue["roles"].split()
+    assert sue["status"] == "active" and sue["last_logon"].endswith("Z")
+    assert {r["organisation_id"] for r in rows.values()} == {ORG_A.id}
+
+
+def test_audit_report_filters_in_json(as_user: Any, people: dict[str, str]) -> None:
+    path = f"/api/v1/organisations/{ORG_A.id}/audit-report?role=LRBSuperUser"
+    answer = as_user(people["sue"])("GET", path)
+    assert answer.status_code == 200, answer.get_json()
+    users = answer.get_json()["users"]
+    assert users and all("LRBSuperUser" in u["roles"] for u in users)
+
+
+def test_audit_report_bad_filter_is_422_naming_the_field(
+    as_user: Any, people: dict[str, str]
+) -> None:
+    path = f"/api/v1/organisations/{ORG_A.id}/audit-report?inactive_days=0"
+    answer = as_user(people["sue"])("GET", path)
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.get_json()["errors"]] == ["inactive_days"]

@@ -6,6 +6,8 @@ the audit log goes to a SQLite file of this module.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -245,3 +247,87 @@ def test_register_without_a_signatory_warns_that_recovery_is_paper_only(run: Any
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "no-signatory-recorded" in [w["code"] for w in json.loads(result.stdout)["warnings"]]
+
+
+def test_audit_report_csv_lists_every_user_with_roles_and_status(run: Any, super_user: str) -> None:
+    """Guide §8: the audit of the user community, as a spreadsheet."""
+    result = run("audit", "report", "--org", ORG, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    by_name = {r["username"]: r for r in rows}
+    assert by_name[super_user]["roles"].split() == ["LRBSuperUser"]
+    assert by_name[super_user]["status"] == "active"
+    assert by_name[super_user]["organisation_id"] == ORG
+    assert by_name[super_user]["created_at"].endswith("Z")
+
+
+def test_audit_report_filters_and_json(run: Any, super_user: str) -> None:
+    result = run("audit", "report", "--org", ORG, "--never-logged-on", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert super_user in {r["username"] for r in rows}
+    assert all(r["last_logon_ms"] is None for r in rows)
+    only_super = run("audit", "report", "--org", ORG, "--role", "LRBSuperUser", "--format", "json")
+    assert {r["username"] for r in json.loads(only_super.stdout)} == {super_user}
+
+
+def test_audit_report_table_for_a_person(run: Any, super_user: str) -> None:
+    result = run("audit", "report", "--org", ORG)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split()[:3] == ["organisation_id", "username", "staff_id"]
+    assert super_user in result.stdout
+    assert result.stdout.rstrip().endswith("users")
+
+
+def test_audit_report_with_an_unknown_role_exits_3_naming_the_field(
+    run: Any, super_user: str
+) -> None:
+    result = run("audit", "report", "--org", ORG, "--role", "Boss")
+    assert result.exit_code == 3
+    assert "field role" in result.stderr and "guide §8" in result.stderr
+
+
+def test_audit_report_of_an_unknown_organisation_exits_1(run: Any, super_user: str) -> None:
+    result = run("audit", "report", "--org", "no-such-college")
+    assert result.exit_code == 1
+    assert "no-such-college" in result.stderr
+
+
+IMPORT_HEADER = "title,given_name,family_name,verification_provided,email,staff_id,roles\n"
+IMPORT_ROWS = (
+    "Ms,Imogen,Importer,HR batch 7,,ST-76,LRBOnlineUser\n"
+    "Mr,Ivor,Importer,HR batch 7,,ST-77,LRBOnlineUser;LRBViewOnlyUser\n"
+)
+
+
+def test_import_creates_each_person_and_a_rerun_creates_no_duplicates(
+    run: Any, super_user: str, synced_gateway: KeycloakGateway, tmp_path: Any
+) -> None:
+    """Guide §2.1: onboarding from the HR file, through the rules of a single creation."""
+    path = tmp_path / "people.csv"
+    path.write_text(IMPORT_HEADER + IMPORT_ROWS)
+    first = run("users", "import", str(path), "--org", ORG, "--json")
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert (report["created"], report["existing"]) == (2, 0)
+    again = run("users", "import", str(path), "--org", ORG, "--json")
+    assert (json.loads(again.stdout)["created"], json.loads(again.stdout)["existing"]) == (0, 2)
+    directory = UserDirectory(synced_gateway)
+    assert directory.usernames_starting("imogen.importer") == {"imogen.importer"}
+    ivor = directory.find_user("ivor.importer")
+    assert ivor is not None and ivor.roles == {"LRBOnlineUser", "LRBViewOnlyUser"}
+
+
+def test_import_with_a_bad_row_writes_nothing_and_names_row_and_field(
+    run: Any, super_user: str, synced_gateway: KeycloakGateway, tmp_path: Any
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        IMPORT_HEADER
+        + "Ms,Nora,Newcomer,HR batch 8,,ST-80,LRBOnlineUser\n"
+        + "Ms,Reception,Desk,HR batch 8,desk@example.org,,LRBOnlineUser\n"
+    )
+    result = run("users", "import", str(path), "--org", ORG)
+    assert result.exit_code == 3
+    assert "row 3, field given_name" in result.stderr and "nothing was imported" in result.stderr
+    assert UserDirectory(synced_gateway).find_user("nora.newcomer") is None

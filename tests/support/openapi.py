@@ -50,11 +50,18 @@ def _problems(schema: dict[str, Any], body: Any) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
 
 
-def check_response(method: str, path: str, status: int, body: Any) -> None:
-    """The status is documented for this operation and the body matches its schema."""
+def check_response(
+    method: str, path: str, status: int, body: Any, mimetype: str = "application/json"
+) -> None:
+    """The status is documented for this operation and the body matches its schema (a body
+    that is not JSON: its media type is documented for the status)."""
     responses = _operation(method, path)["responses"]
     assert str(status) in responses, f"{method} {_template(path)}: {status} is not documented"
     response = _resolve(responses[str(status)])
+    if mimetype != "application/json" and status < 300:
+        documented = response.get("content", {})
+        assert mimetype in documented, f"{method} {path} {status}: {mimetype} is not documented"
+        return
     schema = response.get("content", {}).get("application/json", {}).get("schema")
     if schema is None:
         return
@@ -84,7 +91,9 @@ class CheckedClient(FlaskClient):
         request = response.request
         if request.path.startswith("/api/v1/"):
             body = response.get_json(silent=True)
-            check_response(request.method, request.path, response.status_code, body)
+            check_response(
+                request.method, request.path, response.status_code, body, response.mimetype
+            )
             if response.status_code < 300 and kwargs.get("json") is not None:
                 check_request(request.method, request.path, kwargs["json"])
         return response

@@ -19,6 +19,7 @@ importable from this package; its modules import each other, never the package.
 """
 
 from lrs_keycloak.services.ports import Directory
+from lrs_keycloak.services.user_admin.bulk import ImportRefused, ImportReport
 from lrs_keycloak.services.user_admin.callers import Caller, NotPermitted, NotVisible, Operator
 from lrs_keycloak.services.user_admin.details import EDITABLE, SELF_EDITABLE
 from lrs_keycloak.services.user_admin.result import Result
@@ -29,6 +30,8 @@ __all__ = [
     "SELF_EDITABLE",
     "Caller",
     "Directory",
+    "ImportRefused",
+    "ImportReport",
     "NotPermitted",
     "NotVisible",
     "Operator",

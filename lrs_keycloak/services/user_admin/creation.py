@@ -35,7 +35,7 @@ class Creation:
     ) -> Result:
         """Guide §4: a named person's account in the organisation, with at least one role."""
         group = self.access.organisation(caller, org_id, "create")
-        result = self._create_in(caller, group, details, roles, reference)
+        result = self.create_in(caller, group, details, roles, reference)
         if SUPER_USER in roles:
             result.warnings += self.access.deputy(group)
         return result
@@ -55,7 +55,7 @@ class Creation:
 
         def one(person: tuple[UserDetails, Collection[str]]) -> Result | RuleViolation:
             try:
-                return self._create_in(caller, group, person[0], person[1], reference)
+                return self.create_in(caller, group, person[0], person[1], reference)
             except RuleViolation as refused:
                 return refused
 
@@ -68,7 +68,7 @@ class Creation:
                     result.warnings += deputies
         return results
 
-    def _create_in(
+    def create_in(
         self,
         caller: Caller,
         group: OrgGroup,
@@ -76,6 +76,8 @@ class Creation:
         roles: Collection[str],
         reference: str | None,
     ) -> Result:
+        """``create_user`` once the caller may create in ``group``: the rules, then the
+        account (or the person's existing one)."""
         org = group.organisation
         org_id = org.id
         warnings = self.accounts.check_new_user(org, details, roles, reference)

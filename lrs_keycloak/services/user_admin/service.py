@@ -3,23 +3,26 @@ small class of its own that it hands the shared ``Access``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.audit_report import ReportFilter, ReportRow
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.services.ports import Directory
+from lrs_keycloak.services.ports import Directory, Flags
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
+from lrs_keycloak.services.user_admin.bulk import BulkImport, ImportReport, Progress
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.creation import Creation
 from lrs_keycloak.services.user_admin.details import DetailsUpdate
 from lrs_keycloak.services.user_admin.invitations import Invitations
 from lrs_keycloak.services.user_admin.registration import Registration
 from lrs_keycloak.services.user_admin.removal import Removal
+from lrs_keycloak.services.user_admin.report import AuditReport
 from lrs_keycloak.services.user_admin.result import Result
 from lrs_keycloak.services.user_admin.roles import RoleChanges
 from lrs_keycloak.services.user_admin.suspension import Suspension
@@ -87,6 +90,21 @@ class UserAdmin:
         """Many people at once; one answer per person, in order (``Creation.onboard``)."""
         return self._creation.onboard(caller, org_id, people, reference, workers)
 
+    def import_users(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None = None,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Guide §2.1: people from a CSV file, each through the single-create rules; nothing
+        is written when a row is bad unless ``skip_invalid`` (``bulk.BulkImport``)."""
+        return BulkImport(self._access, self._creation).run(
+            caller, org_id, text, reference, skip_invalid, progress
+        )
+
     def register_organisation(
         self, caller: Caller, org: Organisation, super_user: UserDetails
     ) -> Result:
@@ -115,6 +133,12 @@ class UserAdmin:
 
     def audit_events(self, caller: Caller, org_id: str, limit: int = 500) -> list[AuditEvent]:
         return self._views.audit_events(caller, org_id, limit)
+
+    def audit_report(
+        self, caller: Caller, org_id: str | None, flt: ReportFilter, flags: Flags
+    ) -> Iterator[ReportRow]:
+        """Guide §8: the audit of the user community, streamed (``report.AuditReport``)."""
+        return AuditReport(self._access, flags).rows(caller, org_id, flt)
 
     @property
     def views(self) -> Views:

@@ -41,6 +41,8 @@ class Operation:
     #: None: the document's default (a bearer token); otherwise as given ([] for none).
     security: list[dict[str, list[str]]] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Statuses whose answer may also be text/csv (the operation's ``format=csv``).
+    csv: tuple[int, ...] = ()
 
 
 #: Every operation declared so far, in declaration order.

@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 from pydantic import ConfigDict, Field, create_model
 
 from lrs_keycloak.domain.audit import EVENTS
+from lrs_keycloak.domain.audit_report import MAX_INACTIVE_DAYS, ReportFilter
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.users import (
     DETAIL_FIELDS,
@@ -182,6 +183,30 @@ class AgreementReport(Answer):
     users: list[Acceptance]
 
 
+class ReportedUser(Answer):
+    """One row of the audit of the user community (domain.audit_report.ReportRow)."""
+
+    organisation_id: str
+    username: str
+    given_name: str
+    family_name: str
+    email: str | None
+    staff_id: str | None
+    roles: list[str]
+    status: Status
+    created_at_ms: int | None = Field(description="Epoch milliseconds.")
+    last_logon_ms: int | None = Field(
+        description="Epoch milliseconds; null when no logon is recorded."
+    )
+    agreement_version: str | None = Field(description="The version last accepted (§4.3).")
+    agreement_accepted_at: str | None = Field(description="ISO-8601, UTC")
+    open_flags: list[str] = Field(description="The rules of the enforcer's open flags.")
+
+
+class AuditReport(Answer):
+    users: list[ReportedUser]
+
+
 # --- query strings -----------------------------------------------------------------------------
 
 
@@ -207,6 +232,37 @@ class UserQuery(Contract):
 #: The most audit events one answer holds.
 MAX_AUDIT_EVENTS = 500
 DEFAULT_AUDIT_EVENTS = 100
+
+
+class ReportQuery(Contract):
+    """The audit report's filters (every one optional) and its format."""
+
+    role: str | None = Field(
+        None, max_length=MAX_CHOICE_LENGTH, description="Only users holding this role."
+    )
+    status: Status | None = None
+    inactive_days: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_INACTIVE_DAYS,
+        description="Only users not logged on for this many days (never used: since creation).",
+    )
+    never_logged_on: bool = Field(False, description="Only users who never logged on.")
+    not_accepted: bool = Field(
+        False, description="Only users who have not accepted the current User Agreement."
+    )
+    format: Literal["json", "csv"] = Field(
+        "json", description="csv: a streamed text/csv download, one row per user."
+    )
+
+    def filter(self) -> ReportFilter:
+        return ReportFilter(
+            role=self.role,
+            status=self.status,
+            inactive_days=self.inactive_days,
+            never_logged_on=self.never_logged_on,
+            not_accepted_current=self.not_accepted,
+        )
 
 
 class AuditQuery(Contract):

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Response, render_template, request, url_for
 
 from lrs_keycloak.domain.audit import EVENTS
+from lrs_keycloak.domain.csv_cells import csv_text
 from lrs_keycloak.web.pages.superuser.blueprint import admin, bp, caller
-from lrs_keycloak.web.pages.superuser.csv_cells import csv_text
 from lrs_keycloak.web.signin.guards import super_user_of_org
 
 PER_PAGE = 50

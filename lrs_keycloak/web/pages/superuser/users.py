@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import Response, current_app, render_template, request, stream_with_context, url_for
 
 from lrs_keycloak.domain.audit import AuditKind
+from lrs_keycloak.domain.audit_report import ReportFilter, table
+from lrs_keycloak.domain.csv_cells import csv_lines
 from lrs_keycloak.domain.users import DETAIL_FIELDS
 from lrs_keycloak.services.user_admin.paging import (
     DEFAULT_INACTIVE_DAYS,
@@ -18,6 +20,7 @@ from lrs_keycloak.services.user_admin.paging import (
     STATUSES,
     UserQuery,
 )
+from lrs_keycloak.web import context
 from lrs_keycloak.web.pages.superuser.blueprint import admin, bp, caller
 from lrs_keycloak.web.signin.guards import super_user_of_org
 
@@ -108,6 +111,33 @@ def users(org: str) -> Any:
         sort_url=sort_url,
         when=when,
         status_text=STATUS_TEXT,
+        csv_href=url_for("superuser.users_csv", org=org, **_args(q, search=None, page=None)),
+    )
+
+
+def report_filter(q: UserQuery) -> ReportFilter:
+    """The audit report's filter for the users page's role, status and last-logon choices (the
+    report has no free-text search: it is the audit of everyone they select)."""
+    return ReportFilter(
+        role=q.role,
+        status=q.status,
+        inactive_days=q.days if q.logon == "inactive" else None,
+        never_logged_on=q.logon == "never",
+    )
+
+
+@bp.get("/users.csv")
+@super_user_of_org
+def users_csv(org: str) -> Any:
+    """Guide §8: the audit of the user community as a spreadsheet, streamed."""
+    rows = admin().audit_report(
+        caller(), org, report_filter(query_from_args()), context.flags(current_app)
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Response(
+        stream_with_context(csv_lines(table(rows))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{org}-users-{stamp}.csv"'},
     )
 
 

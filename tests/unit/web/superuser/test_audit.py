@@ -7,8 +7,8 @@ import io
 
 import pytest
 
+from lrs_keycloak.domain.csv_cells import FORMULA_STARTS, safe_cell
 from lrs_keycloak.store.audit import AuditEvent
-from lrs_keycloak.web.pages.superuser.csv_cells import FORMULA_STARTS, safe_cell
 from tests.support.pages import ORG
 from tests.unit.web.superuser.conftest import World
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from lrs_keycloak.services.user_admin.paging import PER_PAGE, UserQuery, page_of
-from tests.support.pages import ORG
+from tests.support.pages import ORG, OTHER_ORG
 from tests.unit.web.superuser.conftest import World
 
 
@@ -97,3 +97,21 @@ def test_a_users_page_shows_details_roles_status_agreement_and_trail(world: Worl
     assert "Reason for suspension" in html and "Left for lunch forever" in html
     assert "User Agreement" in html and "Not accepted yet" in html
     assert "user suspended" in html and "sam.super" in html
+
+
+def test_the_users_page_offers_the_audit_report_with_its_filters(world: World) -> None:
+    """Guide §8: the audit of the user community, downloaded from the users page."""
+    html = get(world, "/users?role=LRBOnlineUser&logon=never&search=x")
+    [href] = re.findall(r'href="([^"]*/users\.csv[^"]*)"', html)
+    assert "role=LRBOnlineUser" in href and "logon=never" in href and "search" not in href
+    response = world.client.get(href.replace("&amp;", "&"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("organisation_id,username,")
+    assert [line.split(",")[1] for line in lines[1:]] == ["olive.online"]
+
+
+def test_the_audit_report_download_is_only_for_the_organisations_super_users(
+    world: World,
+) -> None:
+    assert world.client.get(world.url("/users.csv", org=OTHER_ORG)).status_code == 404

@@ -1,0 +1,140 @@
+"""Onboarding many people from one file (guide §2.1), through exactly the rules of a single
+creation.
+
+Every row is checked before anything is written; unless the caller skips invalid rows, one bad
+row means nothing is created and every problem is reported (row, field, reason, rule). Each
+person is then created all-or-nothing (docs/adr/0007), and a person the organisation already
+has (same names and email or staff ID, same roles) is answered with their account: so a run
+that was interrupted (Keycloak stopped, Ctrl-C, a killed process) is completed by running the
+same file again, with nothing duplicated and nothing half-made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lrs_keycloak.domain.bulk_import import ImportRow, RowProblem, read_rows
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.services.user_admin.access import Access
+from lrs_keycloak.services.user_admin.callers import Caller
+from lrs_keycloak.services.user_admin.creation import Creation
+from lrs_keycloak.services.user_admin.result import Result
+
+Outcome = Literal["created", "existing", "refused"]
+#: Called after each person with (done, total).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    row: int
+    outcome: Outcome
+    username: str | None
+    messages: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "outcome": self.outcome,
+            "username": self.username,
+            "messages": list(self.messages),
+        }
+
+
+@dataclass
+class ImportReport:
+    """What a run did, row by row, and the rows it left out (with ``skip_invalid``)."""
+
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    skipped: list[RowProblem] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.count("created"),
+            "existing": self.count("existing"),
+            "refused": self.count("refused"),
+            "skipped_rows": sorted({p.row for p in self.skipped}),
+            "rows": [o.as_dict() for o in self.outcomes],
+            "problems": [p.as_dict() for p in self.skipped],
+            "warnings": [w.__dict__ for w in self.warnings],
+        }
+
+
+class ImportRefused(Exception):
+    """The file has problems and invalid rows were not to be skipped: nothing was written."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} problems; nothing was imported")
+        self.problems = problems
+
+
+class BulkImport:
+    def __init__(self, access: Access, creation: Creation) -> None:
+        self.access = access
+        self.creation = creation
+
+    def run(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None = None,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+        workers: int = 4,
+    ) -> ImportReport:
+        group = self.access.organisation(caller, org_id, "create")
+        rows, problems = read_rows(text)
+        bad = {p.row for p in problems}
+        for row in rows:
+            try:
+                self.creation.accounts.check_new_user(
+                    group.organisation, row.details, row.roles, reference
+                )
+            except RuleViolation as refused:
+                problems += [RowProblem(row.number, v) for v in refused.violations]
+                bad.add(row.number)
+        problems.sort(key=lambda p: p.row)
+        if problems and (not skip_invalid or any(p.row <= 1 for p in problems)):
+            raise ImportRefused(problems)  # a problem of the file itself is never skipped
+        good = [row for row in rows if row.number not in bad]
+        report = ImportReport(skipped=problems)
+
+        def one(row: ImportRow) -> RowOutcome:
+            try:
+                made = self.creation.create_in(caller, group, row.details, row.roles, reference)
+            except RuleViolation as refused:  # e.g. the organisation changed since the check
+                texts = tuple(f"{v.field}: {v.message} ({v.rule})" for v in refused.violations)
+                return RowOutcome(row.number, "refused", None, texts)
+            return _outcome(row, made)
+
+        done = 0
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            try:
+                for outcome in pool.map(one, good):
+                    report.outcomes.append(outcome)
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(good))
+            except BaseException:
+                # Interrupted (Ctrl-C) or Keycloak failed: let the creations already running
+                # finish whole, start no more; a re-run of the file completes the rest.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        if any(SUPER_USER in row.roles for row in good):
+            report.warnings = self.access.deputy(group)
+        return report
+
+
+def _outcome(row: ImportRow, made: Result) -> RowOutcome:
+    username = (made.user or {}).get("username")
+    texts = tuple(w.message for w in made.warnings)
+    return RowOutcome(row.number, "existing" if made.existing else "created", username, texts)
