@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.keycloak.users import UserDirectory
     from lrs_keycloak.services.api_clients import ApiClients
     from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.services.lifecycle import Lifecycle
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
     from lrs_keycloak.services.signatories import SignatoryBook
     from lrs_keycloak.services.user_admin import UserAdmin
@@ -183,6 +184,22 @@ def build_enforcer(
     )
 
 
+def build_lifecycle(
+    admin: UserAdmin, engine: Engine, mailer: Mailer | None = None, settings: Settings | None = None
+) -> Lifecycle:
+    """End dates and inactivity (realm-config/lifecycle.yaml) on ``admin``'s realm; its emails
+    through ``mailer`` (else LRS_SMTP_*)."""
+    from lrs_keycloak.services.lifecycle import Lifecycle
+    from lrs_keycloak.services.recovery import SmtpMailer
+    from lrs_keycloak.services.recovery.mail import SmtpSettings
+    from lrs_keycloak.store.lifecycle import LifecycleStore
+
+    settings = settings or load_settings()
+    return Lifecycle(
+        admin, LifecycleStore(engine), mailer or SmtpMailer(SmtpSettings.from_env(settings))
+    )
+
+
 def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
     from lrs_keycloak.store.idempotency import IdempotencyKeys
 
@@ -319,6 +336,12 @@ class Root:
             ),
         )
 
+    def lifecycle(self) -> Lifecycle:
+        return self.part(
+            "lifecycle",
+            lambda: build_lifecycle(self.user_admin(), self.engine(), settings=self.settings),
+        )
+
     def resync(self) -> None:
         """Read the policy folder again and apply it to the realm (as `lrs-keycloak sync`
         does): after a change to the policy files, such as a published User Agreement."""
@@ -347,6 +370,7 @@ __all__ = [
     "build_engine",
     "build_gateway",
     "build_idempotency_keys",
+    "build_lifecycle",
     "build_policy",
     "build_recovery",
     "build_recovery_store",

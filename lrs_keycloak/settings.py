@@ -203,6 +203,12 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(0, ge=0, description="proxies whose X-Forwarded-* are trusted")
     metrics_token: SecretStr | None = Field(None, description="bearer token `/metrics` requires")
     poll_seconds: float = Field(15, gt=0, description="seconds between the worker's polls/sweeps")
+    lifecycle_minutes: float = Field(
+        60,
+        ge=0,
+        description="minutes between the worker's lifecycle runs (end dates, inactivity: "
+        "realm-config/lifecycle.yaml); 0: never (run `lrs-keycloak lifecycle run` from cron)",
+    )
     # --- outgoing mail (the approval emails); the defaults are realm.yaml's local dev server ---
     smtp_host: str = Field("127.0.0.1", description="SMTP server")
     smtp_port: int = Field(2525, ge=1, le=65535, description="SMTP server's port")

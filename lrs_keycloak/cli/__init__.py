@@ -20,6 +20,7 @@ from lrs_keycloak.cli import (
     db,
     errors,
     keycloak,
+    lifecycle,
     policy,
     recovery,
     serve,
@@ -43,6 +44,7 @@ for _command in (
     audit.audit,
     users.organisations,
     users.users,
+    lifecycle.lifecycle,
     recovery.recovery,
     db.db,
     serve.run,
@@ -51,5 +53,6 @@ for _command in (
 ):
     main.add_command(_command)
 users.organisations.add_command(api_clients.api_client)  # organisations api-client …
+users.users.add_command(lifecycle.end_date)  # users end-date …
 
 __all__ = ["main"]

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 import click
@@ -44,12 +45,40 @@ def one_round(root: Root) -> bool:
     return True
 
 
-def run_worker(root: Root, every: float, stop: threading.Event, rounds: int | None = None) -> int:
-    """Rounds every ``every`` seconds until ``stop`` is set (or ``rounds`` are done); returns
-    how many succeeded."""
+def lifecycle_round(root: Root) -> bool:
+    """End dates and inactivity (`lifecycle run`); False when it failed (logged)."""
+    try:
+        actions = root.lifecycle().run()
+    except Exception:
+        log.exception("The lifecycle run failed; the next one tries again")
+        return False
+    if actions:
+        log.info(
+            "Lifecycle: %d steps taken of %d due",
+            sum(a.done for a in actions),
+            len(actions),
+            extra={"lifecycle_steps": [a.as_dict() for a in actions]},
+        )
+    return True
+
+
+def run_worker(
+    root: Root,
+    every: float,
+    stop: threading.Event,
+    rounds: int | None = None,
+    lifecycle_every: float = 0,
+) -> int:
+    """Rounds every ``every`` seconds until ``stop`` is set (or ``rounds`` are done), with a
+    lifecycle run every ``lifecycle_every`` seconds (0: none); returns how many rounds
+    succeeded."""
     done = succeeded = 0
+    next_lifecycle = time.monotonic()
     while not stop.is_set():
         succeeded += one_round(root)
+        if lifecycle_every > 0 and time.monotonic() >= next_lifecycle:
+            lifecycle_round(root)
+            next_lifecycle = time.monotonic() + lifecycle_every
         done += 1
         if (rounds is not None and done >= rounds) or stop.wait(every):
             break
@@ -84,6 +113,9 @@ def worker(once: bool, every: float | None) -> None:
     signal.signal(signal.SIGINT, _stop)
     seconds = every if every is not None else settings.poll_seconds
     log.info("Worker started: a round every %g s", seconds, extra={"realm": settings.realm})
-    succeeded = run_worker(root, seconds, stop, rounds=1 if once else None)
+    lifecycle_every = settings.lifecycle_minutes * 60
+    succeeded = run_worker(
+        root, seconds, stop, rounds=1 if once else None, lifecycle_every=lifecycle_every
+    )
     if once and not succeeded:
         sys.exit(EXIT_ERROR)

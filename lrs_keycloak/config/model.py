@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lrs_keycloak.domain.generic_names import GenericNamePolicy
+from lrs_keycloak.domain.lifecycle import LifecyclePolicy
 from lrs_keycloak.domain.organisations import OrganisationKind
 from lrs_keycloak.domain.roles import RoleCatalogue
 
@@ -52,4 +53,5 @@ class RealmPolicy:
     refused_client_scopes: tuple[str, ...] = ()
     #: The companion app's own OIDC client (realm.yaml `companion_client`; `config.companion`).
     companion_client: dict[str, Any] = field(default_factory=dict)
+    lifecycle: LifecyclePolicy = field(default_factory=LifecyclePolicy)
     source_dir: Path = field(compare=False, default=Path("realm-config"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from lrs_keycloak.config.agreement import load_agreement
 from lrs_keycloak.config.env import interpolate
 from lrs_keycloak.config.generic_names import read_generic_names
+from lrs_keycloak.config.lifecycle import LIFECYCLE_FILE, read_lifecycle
 from lrs_keycloak.config.model import RealmPolicy
 from lrs_keycloak.config.problems import ConfigError, Problem
 from lrs_keycloak.config.reader import Reader, string_list
@@ -79,6 +80,8 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
     roles_doc = load_yaml(config_dir / "roles.yaml", problems, hint=hint)
     profile_doc = load_yaml(config_dir / "user-profile.yaml", problems, hint=hint)
     names_doc = load_yaml(config_dir / "generic-names.yaml", problems, hint=hint)
+    lifecycle_file = config_dir / LIFECYCLE_FILE
+    lifecycle_doc = load_yaml(lifecycle_file, problems) if lifecycle_file.exists() else None
     if problems:
         raise ConfigError(problems)
 
@@ -146,6 +149,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
     profile = read_profile(config_dir / "user-profile.yaml", profile_doc, messages, problems)
     generic = read_generic_names(config_dir / "generic-names.yaml", names_doc, problems)
     agreement = load_agreement(config_dir / "agreement", problems)
+    lifecycle = read_lifecycle(lifecycle_file, lifecycle_doc, problems)
 
     if problems or catalogue is None or generic is None:
         raise ConfigError(problems)
@@ -170,5 +174,6 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         refused_client_scopes=tuple(
             string_list(r, top.get("refused_client_scopes"), "refused_client_scopes")
         ),
+        lifecycle=lifecycle,
         source_dir=config_dir,
     )

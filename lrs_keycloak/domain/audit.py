@@ -44,6 +44,9 @@ class AuditKind(StrEnum):
     API_CLIENT_CREATED = "api_client_created"
     API_CLIENT_SECRET_ROTATED = "api_client_secret_rotated"
     API_CLIENT_DELETED = "api_client_deleted"
+    USER_END_DATE_SET = "user_end_date_set"
+    USER_END_DATE_CLEARED = "user_end_date_cleared"
+    USER_INACTIVITY_WARNED = "user_inactivity_warned"
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,12 @@ EVENTS: tuple[EventType, ...] = (
     EventType(300, K.API_CLIENT_CREATED, "An integrating system's API client was created"),
     EventType(301, K.API_CLIENT_SECRET_ROTATED, "An API client's secret was replaced"),
     EventType(302, K.API_CLIENT_DELETED, "An integrating system's API client was deleted"),
+    # 500+: keeping the user community current (guide §2.1, §7, §8; realm-config/lifecycle.yaml).
+    EventType(500, K.USER_END_DATE_SET, "An account was given an end date (contract, temporary)"),
+    EventType(501, K.USER_END_DATE_CLEARED, "An account's end date was taken off"),
+    EventType(
+        502, K.USER_INACTIVITY_WARNED, "A user was warned their unused account will be suspended"
+    ),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name.value: e for e in EVENTS}
 

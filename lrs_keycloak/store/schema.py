@@ -13,6 +13,7 @@ from lrs_keycloak.store import (
     deliveries,
     enforcement,
     idempotency,
+    lifecycle,
     recovery,
     signatories,
     web_sessions,
@@ -20,7 +21,15 @@ from lrs_keycloak.store import (
 from lrs_keycloak.store.models import Base
 
 #: The modules whose tables join the metadata (audit_events is in `store.models` itself).
-TABLE_MODULES = (deliveries, enforcement, idempotency, recovery, signatories, web_sessions)
+TABLE_MODULES = (
+    deliveries,
+    enforcement,
+    idempotency,
+    lifecycle,
+    recovery,
+    signatories,
+    web_sessions,
+)
 
 metadata: MetaData = Base.metadata
 

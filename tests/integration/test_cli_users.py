@@ -331,3 +331,30 @@ def test_import_with_a_bad_row_writes_nothing_and_names_row_and_field(
     assert result.exit_code == 3
     assert "row 3, field given_name" in result.stderr and "nothing was imported" in result.stderr
     assert UserDirectory(synced_gateway).find_user("nora.newcomer") is None
+
+
+def test_end_date_and_a_dry_run_of_the_lifecycle(
+    run: Any, super_user: str, realm_name: str
+) -> None:
+    """Guide §4.1: temporary staff; `lifecycle run --dry-run` lists without changing."""
+
+    def lifecycle(*args: str) -> Result:  # it acts as the operator `lifecycle`: no --actor
+        return CliRunner().invoke(main, ["lifecycle", "run", *args, "--realm", realm_name])
+
+    made = run(
+        "users", "end-date", "--org", ORG, super_user, "--date", "2000-01-01", "--reason", "x"
+    )
+    assert made.exit_code == 0, made.output
+    listed = lifecycle("--org", ORG, "--dry-run", "--json")
+    assert listed.exit_code == 0, listed.output
+    [step] = [a for a in json.loads(listed.stdout) if a["username"] == super_user]
+    assert (step["step"], step["done"], step["note"]) == ("suspend-end-date", False, "dry run")
+    cleared = run("users", "end-date", "--org", ORG, super_user, "--clear", "--reason", "kept on")
+    assert cleared.exit_code == 0 and "taken off" in cleared.stdout
+    again = lifecycle("--org", ORG, "--dry-run", "--json")
+    assert super_user not in {a["username"] for a in json.loads(again.stdout)}
+
+
+def test_end_date_needs_a_date_or_clear(run: Any, super_user: str) -> None:
+    result = run("users", "end-date", "--org", ORG, super_user, "--reason", "x")
+    assert result.exit_code == 4 and "--date" in result.output

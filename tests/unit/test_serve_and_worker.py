@@ -60,6 +60,25 @@ def test_the_worker_polls_and_sweeps_each_round() -> None:
     assert (enforcer.polls, enforcer.sweeps) == (3, 3)
 
 
+class FakeLifecycle:
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def run(self) -> list[Any]:
+        self.runs += 1
+        return []
+
+
+def test_the_worker_runs_the_lifecycle_at_its_own_pace() -> None:
+    """Guide §8: end dates and inactivity hourly, not at every poll of the events."""
+    root, lifecycle = _root(FakeEnforcer()), FakeLifecycle()
+    root.provide(lifecycle=lifecycle)
+    assert worker.run_worker(root, 0.01, threading.Event(), rounds=3, lifecycle_every=3600) == 3
+    assert lifecycle.runs == 1
+    worker.run_worker(root, 0.01, threading.Event(), rounds=2, lifecycle_every=0)
+    assert lifecycle.runs == 1
+
+
 def test_a_failed_round_is_logged_and_the_next_one_tries_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

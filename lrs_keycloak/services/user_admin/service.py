@@ -141,6 +141,11 @@ class UserAdmin:
         return AuditReport(self._access, flags).rows(caller, org_id, flt)
 
     @property
+    def access(self) -> Access:
+        """What every use case shares: the directory, the audit log, the policy, the checks."""
+        return self._access
+
+    @property
     def views(self) -> Views:
         """The reads the super user's pages make (paged users, filtered trail, checks)."""
         return self._views

@@ -1,0 +1,49 @@
+"""realm-config/lifecycle.yaml: inactivity and end dates (guide §2.1, §7, §8), read and checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lrs_keycloak.config.problems import Problem
+from lrs_keycloak.config.reader import Reader
+from lrs_keycloak.domain.lifecycle import LifecyclePolicy
+
+LIFECYCLE_FILE = "lifecycle.yaml"
+_MAX_DAYS = 3650
+
+
+def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> LifecyclePolicy:
+    """The policy of ``document`` (None: the file is absent, and nothing is done on its own)."""
+    if document is None:
+        return LifecyclePolicy()
+    r = Reader(file, problems)
+    top = r.mapping(document, "")
+    for key in sorted(set(top) - {"inactivity", "end_dates"}, key=str):
+        r.problem(str(key), "unknown key; allowed: end_dates, inactivity")
+    inactivity = r.typed_section(
+        top.get("inactivity"),
+        "inactivity",
+        {"warn_after_days": list, "suspend_after_days": int, "grace_after_reinstatement_days": int},
+    )
+    end_dates = r.typed_section(top.get("end_dates"), "end_dates", {"suspend": bool})
+    warn = inactivity.get("warn_after_days", [])
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d <= _MAX_DAYS for d in warn):
+        r.problem("inactivity.warn_after_days", f"must be whole numbers of days, 1 to {_MAX_DAYS}")
+        warn = []
+    suspend = inactivity.get("suspend_after_days")
+    if suspend is not None and not 0 < suspend <= _MAX_DAYS:
+        r.problem("inactivity.suspend_after_days", f"must be 1 to {_MAX_DAYS} days")
+        suspend = None
+    if suspend is not None and any(d >= suspend for d in warn):
+        r.problem("inactivity.warn_after_days", "each warning must come before suspend_after_days")
+    grace = inactivity.get("grace_after_reinstatement_days", 14)
+    if not 0 <= grace <= _MAX_DAYS:
+        r.problem("inactivity.grace_after_reinstatement_days", f"must be 0 to {_MAX_DAYS} days")
+        grace = 14
+    return LifecyclePolicy(
+        warn_after_days=tuple(sorted(set(warn))),
+        suspend_after_days=suspend,
+        grace_after_reinstatement_days=grace,
+        suspend_at_end_date=end_dates.get("suspend", True),
+    )
