@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from lrs_keycloak.store import (
+    console_changes,
     deliveries,
     enforcement,
     idempotency,
@@ -20,7 +21,15 @@ from lrs_keycloak.store import (
 from lrs_keycloak.store.models import Base
 
 #: The modules whose tables join the metadata (audit_events is in `store.models` itself).
-TABLE_MODULES = (deliveries, enforcement, idempotency, recovery, signatories, web_sessions)
+TABLE_MODULES = (
+    console_changes,
+    deliveries,
+    enforcement,
+    idempotency,
+    recovery,
+    signatories,
+    web_sessions,
+)
 
 metadata: MetaData = Base.metadata
 

@@ -116,6 +116,11 @@ class UserAdmin:
     def audit_events(self, caller: Caller, org_id: str, limit: int = 500) -> list[AuditEvent]:
         return self._views.audit_events(caller, org_id, limit)
 
+    def authorise(self, caller: Caller, org_id: str, action: str) -> None:
+        """Raise NotVisible (404) or NotPermitted (403) unless ``caller`` may do ``action`` in
+        the organisation (for services beside this one: the console trail's reasons)."""
+        self._access.organisation(caller, org_id, action)
+
     @property
     def views(self) -> Views:
         """The reads the super user's pages make (paged users, filtered trail, checks)."""

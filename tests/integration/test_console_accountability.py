@@ -1,0 +1,265 @@
+"""Console changes in the organisation's audit trail, under who made them (issue 12).
+
+A super user logs on to the admin console (a real console token, browser flow) and changes a
+member through the admin REST API as the console does; the enforcer's poller (and the webhook)
+hand the admin events to the trail. A realm admin of the LRS realm (a person, not the
+companion app) takes the last super user away and has it put back, with an email.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from lrs_keycloak.composition import build_console_trail, build_user_admin
+from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.errors import RuleViolation
+from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.domain.policies import Actor as Caller
+from lrs_keycloak.keycloak.actors import Actors
+from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
+from lrs_keycloak.keycloak.sync import apply, plan
+from lrs_keycloak.keycloak.users import UserDirectory
+from lrs_keycloak.services.enforcement import Enforcer
+from lrs_keycloak.services.last_super_user import LastSuperUser
+from lrs_keycloak.services.recovery.mail import SmtpMailer, SmtpSettings
+from lrs_keycloak.services.user_admin.callers import NotVisible
+from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from lrs_keycloak.store.db import make_engine
+from lrs_keycloak.store.enforcement import EnforcementStore
+from lrs_keycloak.store.recovery import RecoveryStore
+from tests.support.oidc import console_token
+from tests.support.smtp import Inbox, body, realm_mail
+
+PASSWORD = "a long enough passphrase 42"
+ELM = Organisation("elm-college", "Elm College", "college", frozenset())
+OAK = Organisation("oak-awards", "Oak Awards", "awarding-body", frozenset({"awarding-body"}))
+
+
+@dataclass
+class Console:
+    realm: str
+    token: str
+
+    def call(self, method: str, path: str, body: Any = None) -> requests.Response:
+        answer = requests.request(
+            method,
+            f"{LOCAL_KEYCLOAK_URL}/admin/realms/{self.realm}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+        )
+        assert answer.status_code in (201, 204), answer.text
+        return answer
+
+
+def _person(username: str, org: Organisation | None, email: bool = True) -> dict[str, Any]:
+    first, last = username.split(".")
+    return {
+        "username": username,
+        "firstName": first.title(),
+        "lastName": last.title(),
+        **({"email": f"{username}@example.org"} if email else {}),
+        "enabled": True,
+        "attributes": {"title": ["Ms"], "verificationProvided": ["integration test"]},
+        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
+        "groups": [f"/{ORGANISATIONS_GROUP}/{org.id}"] if org else [],
+    }
+
+
+@pytest.fixture(scope="module")
+def gw(synced_gateway: KeycloakGateway, policy: RealmPolicy) -> KeycloakGateway:
+    apply(synced_gateway, plan(synced_gateway, policy, [ELM, OAK]))
+    return synced_gateway
+
+
+@pytest.fixture(scope="module")
+def inbox(gw: KeycloakGateway) -> Iterator[Inbox]:
+    with realm_mail(gw) as inbox:
+        yield inbox
+
+
+def _make(gw: KeycloakGateway, username: str, org: Organisation | None, roles: list[str]) -> str:
+    user_id = gw.create("/users", _person(username, org))
+    UserDirectory(gw).add_roles(user_id, roles)
+    return user_id
+
+
+@pytest.fixture(scope="module")
+def people(gw: KeycloakGateway, policy: RealmPolicy) -> dict[str, str]:
+    ids = {
+        "sue.elm": _make(gw, "sue.elm", ELM, ["LRBSuperUser"]),
+        "pat.elm": _make(gw, "pat.elm", ELM, ["LRBOnlineUser"]),
+        "sam.oak": _make(gw, "sam.oak", OAK, ["LRBSuperUser"]),
+        "ria.realmwide": gw.create("/users", _person("ria.realmwide", None)),
+    }
+    management = gw.find_client("realm-management")
+    assert management is not None
+    admin_role = gw.call("GET", f"/clients/{management['id']}/roles/realm-admin")
+    gw.call(
+        "POST",
+        f"/users/{ids['ria.realmwide']}/role-mappings/clients/{management['id']}",
+        [admin_role],
+    )
+    apply(gw, plan(gw, policy, [ELM, OAK]))  # the super users' console permissions
+    return ids
+
+
+@pytest.fixture
+def enforcer(gw: KeycloakGateway, policy: RealmPolicy, inbox: Inbox, tmp_path: Path) -> Enforcer:
+    engine = make_engine(f"sqlite:///{tmp_path / 'trail.sqlite'}")
+    admin = build_user_admin(gw, engine, policy)
+    mailer = SmtpMailer(SmtpSettings("127.0.0.1", inbox.port, "lrs@localhost", "LRS", False, False))
+    directory = UserDirectory(gw)
+    enforcer = Enforcer(
+        directory,
+        admin.policy,
+        admin.audit,
+        EnforcementStore(engine),
+        RecoveryStore(engine),
+        trail=build_console_trail(gw, admin, engine),
+        last_super_user=LastSuperUser(directory, admin.audit, Actors(gw), mailer),
+    )
+    enforcer.poll()  # the cursor at "now"
+    time.sleep(0.05)
+    return enforcer
+
+
+@pytest.fixture(scope="module")
+def sue(gw: KeycloakGateway, people: dict[str, str]) -> Console:
+    return Console(gw.realm, console_token(gw.realm, "sue.elm", PASSWORD))
+
+
+def _trail(enforcer: Enforcer, org: str) -> list[tuple[str, str, str | None]]:
+    """(action, actor, target) of the console changes, oldest first."""
+    events = enforcer.audit.events(organisation_id=org)[::-1]
+    return [(e.action, e.actor, e.target) for e in events if e.details.get("via")]
+
+
+def _sue_caller() -> Caller:
+    return Caller("sue.elm", ELM.id, frozenset({"LRBSuperUser"}))
+
+
+def test_each_kind_of_console_change_is_in_the_trail_under_who_made_it(
+    gw: KeycloakGateway, sue: Console, enforcer: Enforcer, people: dict[str, str]
+) -> None:
+    answer = sue.call("POST", "/users", {**_person("nia.elm", ELM), "credentials": []})
+    nia = answer.headers["Location"].rsplit("/", 1)[1]
+    client = UserDirectory(gw).client_uuid()
+    roles = {r["name"]: r for r in gw.list_client_roles(client)}
+    mapping = f"/users/{nia}/role-mappings/clients/{client}"
+    enforcer.poll()  # a new member is mappable once the enforcer has seen it (ADR 5)
+    sue.call("POST", mapping, [roles["LRBBatchUser"]])
+    sue.call("PUT", f"/users/{nia}", {"lastName": "Elmwood"})
+    sue.call("PUT", f"/users/{nia}", {"enabled": False})
+    sue.call("PUT", f"/users/{nia}", {"enabled": True})
+    sue.call("DELETE", mapping, [roles["LRBBatchUser"]])
+    sue.call("DELETE", f"/users/{nia}")
+    enforcer.poll()
+    assert _trail(enforcer, ELM.id) == [
+        ("user_created", "sue.elm", "nia.elm"),
+        ("user_set_password_email_sent", "lrs-enforcer", "nia.elm"),
+        ("user_roles_changed", "sue.elm", "nia.elm"),
+        ("user_details_updated", "sue.elm", "nia.elm"),
+        ("user_suspended", "sue.elm", "nia.elm"),
+        ("user_reinstated", "sue.elm", "nia.elm"),
+        ("user_roles_changed", "sue.elm", "nia.elm"),
+        ("user_removed", "sue.elm", "nia.elm"),
+    ]
+    created = enforcer.audit.events(organisation_id=ELM.id, action="user_created")[0]
+    assert created.details["actor_name"] == "Sue Elm"
+    assert created.details["summary"] == "Sue Elm (sue.elm) created nia.elm in the admin console"
+    # Handled again (the poller after the webhook, or a restart): nothing is recorded twice.
+    before = len(enforcer.audit.events(organisation_id=ELM.id))
+    enforcer.store.save_cursor("admin-events", 0, set())
+    enforcer.poll()
+    assert len(enforcer.audit.events(organisation_id=ELM.id)) == before
+
+
+def test_the_console_created_user_gets_exactly_one_set_password_email(
+    sue: Console, enforcer: Enforcer, inbox: Inbox
+) -> None:
+    sue.call("POST", "/users", {**_person("ivy.elm", ELM), "credentials": []})
+    enforcer.poll()
+    enforcer.store.save_cursor("admin-events", 0, set())
+    enforcer.poll()  # replayed: no second email
+    message = inbox.wait_for("ivy.elm@example.org")
+    assert "password" in body(message).lower()
+    time.sleep(1)
+    assert len(inbox.to("ivy.elm@example.org")) == 1
+
+
+def test_a_console_created_user_without_email_is_flagged_instead(
+    sue: Console, enforcer: Enforcer
+) -> None:
+    answer = sue.call("POST", "/users", {**_person("ned.elm", ELM, email=False), "credentials": []})
+    ned = answer.headers["Location"].rsplit("/", 1)[1]
+    enforcer.poll()
+    flags = [f.rule for f in enforcer.store.open_flags(ELM.id) if f.user_id == ned]
+    assert "no-email-for-set-password" in flags
+    sent = enforcer.audit.events(organisation_id=ELM.id, target="ned.elm")
+    assert "user_set_password_email_sent" not in [e.action for e in sent]
+
+
+def test_a_console_suspension_needs_a_reason_and_adding_it_keeps_both_times(
+    sue: Console, enforcer: Enforcer, people: dict[str, str]
+) -> None:
+    trail = enforcer.trail
+    assert trail is not None
+    sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": False})
+    enforcer.poll()
+    (owed,) = [c for c in trail.needing_reason(_sue_caller(), ELM.id) if c.target == "pat.elm"]
+    assert (owed.action, owed.needs, owed.made_by) == ("user_suspended", "reason", "sue.elm")
+
+    with pytest.raises(RuleViolation) as refused:
+        trail.add_reason(_sue_caller(), ELM.id, owed.id, reason="  ")
+    assert [(v.field, v.code) for v in refused.value.violations] == [("reason", "reason-required")]
+    with pytest.raises(NotVisible):  # another organisation's super user: not found
+        trail.add_reason(
+            Caller("sam.oak", OAK.id, frozenset({"LRBSuperUser"})), OAK.id, owed.id, reason="x"
+        )
+    time.sleep(0.05)
+    added = trail.add_reason(_sue_caller(), ELM.id, owed.id, reason="left the college")
+    assert trail.needing_reason(_sue_caller(), ELM.id) == [
+        c for c in trail.needing_reason(_sue_caller(), ELM.id) if c.id != owed.id
+    ]
+    assert added.at is not None and added.at > owed.made_at
+    assert added.details["changed_at"] == owed.made_at.isoformat()
+    assert (added.actor, added.reason, added.action) == (
+        "sue.elm",
+        "left the college",
+        "console_change_reason_added",
+    )
+    with pytest.raises(RuleViolation):  # once only
+        trail.add_reason(_sue_caller(), ELM.id, owed.id, reason="again")
+    sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": True})
+
+
+def test_a_realm_admin_disabling_the_last_super_user_is_put_right_and_emailed(
+    gw: KeycloakGateway, enforcer: Enforcer, people: dict[str, str], inbox: Inbox
+) -> None:
+    ria = Console(gw.realm, console_token(gw.realm, "ria.realmwide", PASSWORD))
+    ria.call("PUT", f"/users/{people['sam.oak']}", {"enabled": False})
+    enforcer.poll()
+    assert gw.call("GET", f"/users/{people['sam.oak']}")["enabled"] is True
+    actions = [e.action for e in enforcer.audit.events(organisation_id=OAK.id)]
+    assert "enforcer_super_user_restored" in actions
+    assert "enforcer_helpdesk_alerted" not in actions
+    message = inbox.wait_for("ria.realmwide@example.org")
+    assert "last active super user of Oak Awards" in body(message).replace("\n", " ")
+
+    client = UserDirectory(gw).client_uuid()
+    role = next(r for r in gw.list_client_roles(client) if r["name"] == "LRBSuperUser")
+    ria.call("DELETE", f"/users/{people['sam.oak']}/role-mappings/clients/{client}", [role])
+    enforcer.poll()
+    assert "LRBSuperUser" in UserDirectory(gw).user_roles(people["sam.oak"])
+    inbox.wait_for("ria.realmwide@example.org", count=2)
+    suspended = enforcer.audit.events(organisation_id=OAK.id, action="user_suspended")
+    assert suspended[0].actor == "ria.realmwide"
