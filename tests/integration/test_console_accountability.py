@@ -35,7 +35,8 @@ from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
 from lrs_keycloak.store.recovery import RecoveryStore
-from tests.support.oidc import console_token
+from lrs_keycloak.web import context, create_app
+from tests.support.oidc import console_token, tokens
 from tests.support.smtp import Inbox, body, realm_mail
 
 PASSWORD = "a long enough passphrase 42"
@@ -263,3 +264,52 @@ def test_a_realm_admin_disabling_the_last_super_user_is_put_right_and_emailed(
     inbox.wait_for("ria.realmwide@example.org", count=2)
     suspended = enforcer.audit.events(organisation_id=OAK.id, action="user_suspended")
     assert suspended[0].actor == "ria.realmwide"
+
+
+def test_the_api_lists_what_needs_a_reason_and_refuses_another_organisation_or_bad_input(
+    gw: KeycloakGateway, sue: Console, people: dict[str, str], tmp_path: Path, inbox: Inbox
+) -> None:
+    app = create_app(
+        {"TESTING": True, "LRS_REALM": gw.realm, "LRS_DATABASE_URL": f"sqlite:///{tmp_path}/a.db"}
+    )
+    enforcer = context.root(app).enforcer()
+    enforcer.poll()  # the cursor at "now"
+    time.sleep(0.05)
+    client = UserDirectory(gw).client_uuid()
+    role = next(r for r in gw.list_client_roles(client) if r["name"] == "LRBBatchUser")
+    sue.call("POST", f"/users/{people['pat.elm']}/role-mappings/clients/{client}", [role])
+    enforcer.poll()
+
+    def api(who: str, method: str, path: str, body: Any = None) -> Any:
+        token = tokens(gw.realm, who, PASSWORD)["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        return app.test_client().open(
+            f"/api/v1/organisations/{path}", method=method, json=body, headers=headers
+        )
+
+    listed = api("sue.elm", "GET", f"{ELM.id}/console-changes")
+    assert listed.status_code == 200, listed.get_json()
+    (owed,) = [c for c in listed.get_json()["changes"] if c["target"] == "pat.elm"]
+    assert (owed["action"], owed["needs"], owed["made_by"]) == (
+        "user_roles_changed",
+        "reference",
+        "sue.elm",
+    )
+    reason = f"{ELM.id}/console-changes/{owed['id']}/reason"
+    refused = api("sue.elm", "POST", reason, {"reason": "wrong field"})
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.get_json()["errors"]] == [
+        ("reference", "reference-required")
+    ]
+    too_long = api("sue.elm", "POST", reason, {"reference": "x" * 300})
+    assert [(e["field"], e["code"]) for e in too_long.get_json()["errors"]] == [
+        ("reference", "too-long")
+    ]
+    assert api("sam.oak", "POST", reason, {"reference": "R-1"}).status_code == 404
+    elsewhere = f"{OAK.id}/console-changes/{owed['id']}/reason"
+    assert api("sam.oak", "POST", elsewhere, {"reference": "R-1"}).status_code == 404
+    added = api("sue.elm", "POST", reason, {"reference": "HR-2026-17"})
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["details"]["changed_at"] == owed["made_at"]
+    after = api("sue.elm", "GET", f"{ELM.id}/console-changes").get_json()["changes"]
+    assert owed["id"] not in [c["id"] for c in after]
