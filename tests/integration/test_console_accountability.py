@@ -36,7 +36,9 @@ from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
 from lrs_keycloak.store.recovery import RecoveryStore
 from lrs_keycloak.web import context, create_app
+from lrs_keycloak.web.people import Person
 from tests.support.oidc import console_token, tokens
+from tests.support.pages import csrf_token, sign_in
 from tests.support.smtp import Inbox, body, realm_mail
 
 PASSWORD = "a long enough passphrase 42"
@@ -313,3 +315,34 @@ def test_the_api_lists_what_needs_a_reason_and_refuses_another_organisation_or_b
     assert added.get_json()["details"]["changed_at"] == owed["made_at"]
     after = api("sue.elm", "GET", f"{ELM.id}/console-changes").get_json()["changes"]
     assert owed["id"] not in [c["id"] for c in after]
+
+
+def test_the_dashboard_shows_a_console_suspension_as_needing_a_reason_and_its_form_adds_it(
+    gw: KeycloakGateway, sue: Console, people: dict[str, str], tmp_path: Path
+) -> None:
+    app = create_app(
+        {"TESTING": True, "LRS_REALM": gw.realm, "LRS_DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    )
+    enforcer = context.root(app).enforcer()
+    enforcer.poll()
+    time.sleep(0.05)
+    sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": False})
+    enforcer.poll()
+    me = UserDirectory(gw).find_user("sue.elm")
+    assert me is not None
+    browser = app.test_client()
+    sign_in(browser, Person(me.id, me.username, "Sue Elm", me.email, me.organisation_ids, me.roles))
+    dashboard = browser.get(f"/organisations/{ELM.id}/").get_data(as_text=True)
+    assert "Needs a reason" in dashboard and "Suspended: pat.elm" in dashboard
+    (owed,) = enforcer.trail.needing_reason(_sue_caller(), ELM.id)  # type: ignore[union-attr]
+    form = f"/organisations/{ELM.id}/console-changes/{owed.id}/reason"
+    assert browser.get(form).status_code == 200
+    empty = browser.post(form, data={"csrf_token": csrf_token(browser), "reason": ""})
+    assert empty.status_code == 422
+    assert "Give the reason for this change" in empty.get_data(as_text=True)
+    done = browser.post(form, data={"csrf_token": csrf_token(browser), "reason": "left"})
+    assert done.status_code == 302
+    after = browser.get(f"/organisations/{ELM.id}/").get_data(as_text=True)
+    assert "is recorded in the audit trail" in after and "Suspended: pat.elm" not in after
+    assert browser.get(form).status_code == 404  # explained: nothing owed any more
+    sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": True})
