@@ -8,6 +8,7 @@ companion app) takes the last super user away and has it put back, with an email
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from werkzeug.serving import make_server
 
 from lrs_keycloak.composition import build_console_trail, build_user_admin
 from lrs_keycloak.config import RealmPolicy
@@ -346,3 +348,43 @@ def test_the_dashboard_shows_a_console_suspension_as_needing_a_reason_and_its_fo
     assert "is recorded in the audit trail" in after and "Suspended: pat.elm" not in after
     assert browser.get(form).status_code == 404  # explained: nothing owed any more
     sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": True})
+
+
+def test_through_the_webhook_the_last_super_user_is_back_within_two_seconds(
+    gw: KeycloakGateway, people: dict[str, str], inbox: Inbox, tmp_path: Path
+) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "LRS_ENFORCE": True,
+            "LRS_REALM": gw.realm,
+            "LRS_DATABASE_URL": f"sqlite:///{tmp_path / 'hook.sqlite'}",
+        }
+    )
+    server = make_server("127.0.0.1", 5000, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    runner = app.extensions["lrs_enforcer"]
+    try:
+        enforcer = runner.enforcer()  # connected before the change, as a running app is
+        assert enforcer.last_super_user is not None
+        enforcer.last_super_user.mailer = SmtpMailer(
+            SmtpSettings("127.0.0.1", inbox.port, "lrs@localhost", "LRS", False, False)
+        )
+        ria = Console(gw.realm, console_token(gw.realm, "ria.realmwide", PASSWORD))
+        already = len(inbox.to("ria.realmwide@example.org"))
+        ria.call("PUT", f"/users/{people['sam.oak']}", {"enabled": False})
+        changed = time.monotonic()
+        while time.monotonic() - changed < 5:
+            if gw.call("GET", f"/users/{people['sam.oak']}")["enabled"]:
+                break
+            time.sleep(0.05)
+        took = time.monotonic() - changed
+        assert gw.call("GET", f"/users/{people['sam.oak']}")["enabled"] is True
+        print(f"put back after {took:.2f} s")
+        assert took < 2, f"put back after {took:.2f} s"
+        inbox.wait_for("ria.realmwide@example.org", count=already + 1)
+        restored = enforcer.audit.events(OAK.id, action="enforcer_super_user_restored")
+        assert restored and restored[0].details["changed_by"] == "ria.realmwide"
+    finally:
+        server.shutdown()
+        runner.stop()
