@@ -167,11 +167,11 @@ class ConsoleTrail:
             user.username,
             f"{user.username} was created in the admin console: Keycloak emailed them the "
             "link to choose their own password.",
-            NO_EMAIL,
+            None,
         )
 
     def _reaction(
-        self, kind: AuditKind, org: str | None, target: str, reason: str, rule: str
+        self, kind: AuditKind, org: str | None, target: str, reason: str, rule: str | None
     ) -> None:
         self.audit.record(
             AuditEvent(
@@ -181,7 +181,7 @@ class ConsoleTrail:
                 target=target,
                 reason=reason,
                 reference=rule,
-                details={"rule": rule, "guide": NO_EMAIL_RULE, "via": VIA_CONSOLE},
+                details={"rule": rule or "", "guide": NO_EMAIL_RULE, "via": VIA_CONSOLE},
             )
         )
 

@@ -17,9 +17,16 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 from werkzeug.serving import make_server
 
-from lrs_keycloak.composition import build_console_trail, build_user_admin
+from lrs_keycloak.cli import main
+from lrs_keycloak.composition import (
+    Root,
+    build_console_trail,
+    build_user_admin,
+    upgrade_database,
+)
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
@@ -388,3 +395,34 @@ def test_through_the_webhook_the_last_super_user_is_back_within_two_seconds(
     finally:
         server.shutdown()
         runner.stop()
+
+
+def test_the_cli_lists_what_needs_a_reason_and_adds_it(
+    gw: KeycloakGateway,
+    sue: Console,
+    people: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("LRS_DATABASE_URL", database)
+    upgrade_database(database_url=database)
+    enforcer = Root(realm=gw.realm).enforcer()
+    enforcer.poll()
+    time.sleep(0.05)
+    sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": False})
+    enforcer.poll()
+    cli = CliRunner()
+    listed = cli.invoke(main, ["users", "needs-reason", "--org", ELM.id, "--realm", gw.realm])
+    assert listed.exit_code == 0, listed.output
+    (line,) = [x for x in listed.output.splitlines() if "pat.elm" in x]
+    assert line.endswith("needs a reason") and "\tsue.elm\tuser_suspended\t" in line
+    change_id = line.split("\t")[0]
+    add = ["users", "add-reason", "--org", ELM.id, change_id, "--realm", gw.realm]
+    refused = cli.invoke(main, [*add, "--reference", "wrong field"])
+    assert refused.exit_code != 0 and "reason" in refused.output
+    done = cli.invoke(main, [*add, "--reason", "left the college", "--actor", "ops"])
+    assert done.exit_code == 0, done.output
+    after = cli.invoke(main, ["users", "needs-reason", "--org", ELM.id, "--realm", gw.realm])
+    assert "pat.elm" not in after.output
+    sue.call("PUT", f"/users/{people['pat.elm']}", {"enabled": True})
