@@ -345,6 +345,8 @@ def test_the_dashboard_shows_a_console_suspension_as_needing_a_reason_and_its_fo
     assert "Needs a reason" in dashboard and "Suspended: pat.elm" in dashboard
     (owed,) = enforcer.trail.needing_reason(_sue_caller(), ELM.id)  # type: ignore[union-attr]
     form = f"/organisations/{ELM.id}/console-changes/{owed.id}/reason"
+    user_page = browser.get(f"/organisations/{ELM.id}/users/pat.elm").get_data(as_text=True)
+    assert f'href="{form}"' in user_page  # the user's page links to the same form
     assert browser.get(form).status_code == 200
     empty = browser.post(form, data={"csrf_token": csrf_token(browser), "reason": ""})
     assert empty.status_code == 422
