@@ -9,6 +9,7 @@ master realm, and is shown as such. The companion app acts through its own admin
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from urllib.parse import quote
 
 from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,15 @@ class Actors:
                     client_uuid = str(found[0]["id"])
             except GatewayError:
                 pass
+            if client_uuid is None:
+                # Then the app's own changes cannot be told from the console's and are
+                # recorded twice: its admin account needs to read its own client (ADR 16).
+                log.warning(
+                    "Cannot read the admin client %s in realm %s: the companion app's own "
+                    "changes will also be recorded as console changes",
+                    self.gw.settings.client_id,
+                    admin_realm,
+                )
             self._companion = (realm_id, client_uuid)
         return self._companion
 
