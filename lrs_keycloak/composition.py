@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.keycloak.gateway import KeycloakGateway
     from lrs_keycloak.keycloak.users import UserDirectory
     from lrs_keycloak.services.api_clients import ApiClients
+    from lrs_keycloak.services.console_trail import ConsoleTrail
     from lrs_keycloak.services.enforcement import Enforcer
     from lrs_keycloak.services.lifecycle import Lifecycle
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
@@ -167,20 +168,55 @@ def build_recovery(
     )
 
 
-def build_enforcer(
-    gateway: KeycloakGateway, admin: UserAdmin, engine: Engine, recovery: RecoveryStore
-) -> Enforcer:
-    """The enforcer, on the same policy and audit log as ``admin`` and the same recovery cases
-    as the help desk."""
-    from lrs_keycloak.services.enforcement import Enforcer
+def build_console_trail(gateway: KeycloakGateway, admin: UserAdmin, engine: Engine) -> ConsoleTrail:
+    """Console changes into the audit trail under who made them, and their reasons (ADR 16)."""
+    from lrs_keycloak.keycloak.actors import Actors
+    from lrs_keycloak.services.console_trail import ConsoleTrail
+    from lrs_keycloak.store.console_changes import ConsoleChanges
     from lrs_keycloak.store.enforcement import EnforcementStore
 
+    directory = build_directory(gateway)
+    return ConsoleTrail(
+        Actors(gateway),
+        ConsoleChanges(engine),
+        directory,
+        EnforcementStore(engine),
+        admin.audit,
+        directory.client_uuid,
+        frozenset(admin.policy.roles.names),
+        admin.authorise,
+    )
+
+
+def build_enforcer(
+    gateway: KeycloakGateway,
+    admin: UserAdmin,
+    engine: Engine,
+    recovery: RecoveryStore,
+    mailer: Mailer | None = None,
+    settings: Settings | None = None,
+) -> Enforcer:
+    """The enforcer, on the same policy and audit log as ``admin`` and the same recovery cases
+    as the help desk; it records console changes and puts back the last active super user,
+    emailing whoever took them away through ``mailer`` (else the settings' LRS_SMTP_*)."""
+    from lrs_keycloak.keycloak.actors import Actors
+    from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.services.last_super_user import LastSuperUser
+    from lrs_keycloak.services.recovery import SmtpMailer
+    from lrs_keycloak.services.recovery.mail import SmtpSettings
+    from lrs_keycloak.store.enforcement import EnforcementStore
+
+    if mailer is None:
+        mailer = SmtpMailer(SmtpSettings.from_env(settings or load_settings()))
+    directory = build_directory(gateway)
     return Enforcer(
-        build_directory(gateway),
+        directory,
         admin.policy,
         admin.audit,
         EnforcementStore(engine),
         recovery=recovery,
+        trail=build_console_trail(gateway, admin, engine),
+        last_super_user=LastSuperUser(directory, admin.audit, Actors(gateway), mailer),
     )
 
 
@@ -332,7 +368,11 @@ class Root:
         return self.part(
             "enforcer",
             lambda: build_enforcer(
-                self.gateway(), self.user_admin(), self.engine(), self.recovery_store()
+                self.gateway(),
+                self.user_admin(),
+                self.engine(),
+                self.recovery_store(),
+                settings=self.settings,
             ),
         )
 
@@ -340,6 +380,13 @@ class Root:
         return self.part(
             "lifecycle",
             lambda: build_lifecycle(self.user_admin(), self.engine(), settings=self.settings),
+        )
+
+    def console_trail(self) -> ConsoleTrail:
+        """Console changes owing a reason, and adding it (dashboard, API, CLI)."""
+        return self.part(
+            "console_trail",
+            lambda: build_console_trail(self.gateway(), self.user_admin(), self.engine()),
         )
 
     def resync(self) -> None:
@@ -364,6 +411,7 @@ __all__ = [
     "RETRY_AFTER",
     "Root",
     "build_api_clients",
+    "build_console_trail",
     "build_delivery_log",
     "build_directory",
     "build_enforcer",

@@ -17,6 +17,7 @@ from lrs_keycloak.cli import (
     agreement,
     api_clients,
     audit,
+    console_changes,
     db,
     errors,
     keycloak,
@@ -54,5 +55,7 @@ for _command in (
     main.add_command(_command)
 users.organisations.add_command(api_clients.api_client)  # organisations api-client …
 users.users.add_command(lifecycle.end_date)  # users end-date …
+users.users.add_command(console_changes.needs_reason)  # users needs-reason (issue 12)
+users.users.add_command(console_changes.add_reason)  # users add-reason
 
 __all__ = ["main"]

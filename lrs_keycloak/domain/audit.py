@@ -22,6 +22,9 @@ class AuditKind(StrEnum):
     USER_REINSTATED = "user_reinstated"
     USER_REMOVED = "user_removed"
     USER_SET_PASSWORD_EMAIL_SENT = "user_set_password_email_sent"
+    USER_JOINED_ORGANISATION = "user_joined_organisation"
+    USER_LEFT_ORGANISATION = "user_left_organisation"
+    CONSOLE_CHANGE_REASON_ADDED = "console_change_reason_added"
     ORGANISATION_REGISTERED = "organisation_registered"
     ORGANISATION_SIGNATORY_RECORDED = "organisation_signatory_recorded"
     RECOVERY_OPENED = "recovery_opened"
@@ -41,6 +44,7 @@ class AuditKind(StrEnum):
     ENFORCER_FLAG_RESOLVED = "enforcer_flag_resolved"
     ENFORCER_RECOVERY_OPENED = "enforcer_recovery_opened"
     ENFORCER_RECOVERY_CANCELLED = "enforcer_recovery_cancelled"
+    ENFORCER_SUPER_USER_RESTORED = "enforcer_super_user_restored"
     API_CLIENT_CREATED = "api_client_created"
     API_CLIENT_SECRET_ROTATED = "api_client_secret_rotated"
     API_CLIENT_DELETED = "api_client_deleted"
@@ -73,6 +77,13 @@ EVENTS: tuple[EventType, ...] = (
     ),
     EventType(
         9, K.USER_SET_PASSWORD_EMAIL_SENT, "A super user had the set-password email sent again"
+    ),
+    EventType(10, K.USER_JOINED_ORGANISATION, "A user was added to an organisation's group"),
+    EventType(11, K.USER_LEFT_ORGANISATION, "A user was taken out of an organisation's group"),
+    EventType(
+        12,
+        K.CONSOLE_CHANGE_REASON_ADDED,
+        "A super user gave the reason or reference a console change was made without",
     ),
     # 100+: the help desk's recovery of a lost Super User (guide §10.2), one per transition.
     EventType(100, K.RECOVERY_OPENED, "The help desk opened a recovery case from a form"),
@@ -108,6 +119,11 @@ EVENTS: tuple[EventType, ...] = (
         206,
         K.ENFORCER_RECOVERY_CANCELLED,
         "The enforcer withdrew its case awaiting a form: a super user is active again",
+    ),
+    EventType(
+        207,
+        K.ENFORCER_SUPER_USER_RESTORED,
+        "The enforcer re-enabled or re-promoted an organisation's last active super user",
     ),
     # 300+: an organisation's integrating system's API client (docs/adr/0013).
     EventType(300, K.API_CLIENT_CREATED, "An integrating system's API client was created"),

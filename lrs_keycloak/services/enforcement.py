@@ -55,6 +55,8 @@ from lrs_keycloak.domain.roles import (
 )
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
+from lrs_keycloak.services.console_trail import NO_EMAIL, NO_EMAIL_RULE, ConsoleTrail
+from lrs_keycloak.services.last_super_user import LastSuperUser
 from lrs_keycloak.services.ports import Audit, Flags, WaitingCases, WatchedDirectory
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
@@ -84,6 +86,7 @@ RULES = {
     GENERIC_NAME: "guide §4.2: no generic accounts",
     NO_ACTIVE_SUPER_USER: NO_ACTIVE_SUPER_USER_RULE,
     ROLE_NOT_AVAILABLE: ENTITLED_ROLES_RULE,
+    NO_EMAIL: NO_EMAIL_RULE,
 }
 
 _USER_PATH = re.compile(r"^users/([0-9a-f-]{36})(?:/|$)")
@@ -100,6 +103,8 @@ class Outcome:
     alerts: list[str]
     cases_opened: list[int] = field(default_factory=list)
     cases_cancelled: list[int] = field(default_factory=list)
+    #: Organisations whose last active super user was put back.
+    restored: list[str] = field(default_factory=list)
 
 
 class Enforcer:
@@ -111,6 +116,8 @@ class Enforcer:
         store: Flags,
         recovery: WaitingCases,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        trail: ConsoleTrail | None = None,
+        last_super_user: LastSuperUser | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
@@ -121,6 +128,10 @@ class Enforcer:
         # polls (the app or the CLI's `audit`) opens the cases for what it handled.
         self.recovery = recovery
         self._lock = threading.Lock()  # one check at a time: webhook and poller may race
+        #: Console changes into the organisation's audit trail under who made them (issue 12).
+        self.trail = trail
+        #: Puts back the last active super user a console change took away (issue 12).
+        self.last_super_user = last_super_user
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -142,11 +153,18 @@ class Enforcer:
         user_id = match.group(1)
         with self._lock:
             before = self.store.last_membership(user_id)
+            if self.last_super_user is not None:
+                # Before the checks, so the organisation is whole again when they look at it.
+                outcome.restored.extend(self.last_super_user.restore(event, user_id))
             if event.get("resourceType") == "USER" and event.get("operationType") == "DELETE":
                 now_in: list[str] = []
             else:
                 now_in = self._check_user(user_id, outcome)
             self._check_organisations(sorted(set(before) | set(now_in)), outcome)
+            if self.trail is not None:
+                # Last: a failure here leaves the rules held; the poller records it on retry
+                # (once: the trail's own key, not the cursor, decides).
+                self.trail.record(event, before)
         return outcome
 
     def _check_organisations(self, affected: list[str], outcome: Outcome) -> None:
@@ -283,6 +301,7 @@ class Enforcer:
                 )
             )
         problems = {v.code: v.message for v in found if v is not None}
+        self._set_password_owed(user, org_ids, problems)
 
         if user.enabled:
             self._rearm_reenabled(user_id, username, problems)
@@ -304,6 +323,19 @@ class Enforcer:
                 closed.rule,
             )
         return org_ids
+
+    def _set_password_owed(
+        self, user: UserRecord, org_ids: list[str], problems: dict[str, str]
+    ) -> None:
+        """A console-created user flagged for having no email keeps the flag until an email
+        address is added; then the set-password email goes, and the flag is put right."""
+        owed = [f for f in self.store.user_flags(user.id) if f.rule == NO_EMAIL]
+        if not owed:
+            return
+        if user.email and self.trail is not None:
+            self.trail.send_set_password(user, org_ids[0] if org_ids else None)
+        else:
+            problems[NO_EMAIL] = owed[0].message
 
     def _rearm_reenabled(self, user_id: str, username: str, problems: dict[str, str]) -> None:
         """An account the enforcer disabled is enabled again but still has its problem: its

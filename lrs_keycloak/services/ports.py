@@ -18,8 +18,10 @@ from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm, RecoveryCase
 from lrs_keycloak.domain.signatories import RecordedSignatory, Signatory
+from lrs_keycloak.keycloak.actors import Actor
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.store.audit import AuditEvent
+from lrs_keycloak.store.console_changes import RecordedChange
 from lrs_keycloak.store.enforcement import Flag
 from lrs_keycloak.store.recovery import RecoveryCaseRow
 
@@ -95,6 +97,13 @@ class WatchedDirectory(Protocol):
     def login_events_since(self, time_ms: int, event_type: str) -> list[dict[str, Any]]: ...
 
 
+class ChangeActors(Protocol):
+    """Who made an admin change (keycloak.actors.Actors)."""
+
+    def is_companion(self, auth: Mapping[str, Any]) -> bool: ...
+    def person(self, auth: Mapping[str, Any]) -> Actor | None: ...
+
+
 class ContactBook(Protocol):
     """An organisation's primary contact (keycloak.contacts.OrganisationContacts)."""
 
@@ -140,6 +149,22 @@ class Flags(Protocol):
     def last_membership(self, user_id: str) -> list[str]: ...
     def cursor(self, name: str) -> tuple[int, set[str]] | None: ...
     def save_cursor(self, name: str, time_ms: int, seen_ids: set[str]) -> None: ...
+
+
+class ConsoleChangeStore(Protocol):
+    """Console changes recorded once each, and their reasons (store.console_changes)."""
+
+    def record(
+        self, keycloak_event_id: str, events: list[tuple[AuditEvent, str | None]]
+    ) -> list[AuditEvent] | None: ...
+    def recorded(self, keycloak_event_id: str) -> bool: ...
+    def changes(
+        self, organisation_id: str, needing_reason: bool = False, limit: int = 200
+    ) -> list[RecordedChange]: ...
+    def change(self, organisation_id: str, change_id: int) -> RecordedChange | None: ...
+    def add_reason(self, change_id: int, event: AuditEvent) -> AuditEvent | None: ...
+    def snapshot(self, user_id: str) -> dict[str, Any] | None: ...
+    def save_snapshot(self, user_id: str, snapshot: dict[str, Any]) -> None: ...
 
 
 class WaitingCases(Protocol):

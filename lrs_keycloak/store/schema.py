@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from lrs_keycloak.store import (
+    console_changes,
     deliveries,
     enforcement,
     idempotency,
@@ -22,6 +23,7 @@ from lrs_keycloak.store.models import Base
 
 #: The modules whose tables join the metadata (audit_events is in `store.models` itself).
 TABLE_MODULES = (
+    console_changes,
     deliveries,
     enforcement,
     idempotency,

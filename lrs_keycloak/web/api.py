@@ -44,6 +44,7 @@ from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import REQUIRED_DETAILS as REQUIRED
 from lrs_keycloak.domain.users import UserDetails, too_long
 from lrs_keycloak.services.api_clients import ApiClients
+from lrs_keycloak.services.console_trail import ConsoleTrail
 from lrs_keycloak.services.errors import OrganisationBusy
 from lrs_keycloak.services.user_admin import UserAdmin
 from lrs_keycloak.store.idempotency import (
@@ -416,6 +417,41 @@ def audit_report(org: str, query: c.ReportQuery) -> Any:
             headers={"Content-Disposition": f'attachment; filename="{org}-users-audit.csv"'},
         )
     return jsonify(users=[row.as_dict() for row in rows])
+
+
+@operation(
+    bp,
+    "get",
+    "/organisations/<org>/console-changes",
+    operation_id="consoleChangesNeedingReason",
+    tags=_TAGS,
+    summary="Changes made in the Keycloak admin console that still need a reason or reference "
+    '("needs a reason"), newest first (issue 12).',
+    responses={200: (c.ConsoleChanges, "The changes owing one."), **_IN_ORG},
+)
+def console_changes(org: str) -> Any:
+    changes = _console_trail().needing_reason(actor(), org)
+    return jsonify(changes=[change.as_dict() for change in changes])
+
+
+@operation(
+    bp,
+    "post",
+    "/organisations/<org>/console-changes/<int:change_id>/reason",
+    operation_id="addConsoleChangeReason",
+    tags=_TAGS,
+    summary="Give the reason (or reference) a console change was made without; the trail keeps "
+    "when the change was made and when, and by whom, the reason was added.",
+    body=c.ConsoleReason,
+    responses={201: (c.AuditEvent, "The reason's audit event."), **_REFUSABLE},
+)
+def add_console_change_reason(org: str, change_id: int, body: c.ConsoleReason) -> Any:
+    event = _console_trail().add_reason(actor(), org, change_id, body.reason, body.reference)
+    return jsonify(event.as_dict()), 201
+
+
+def _console_trail() -> ConsoleTrail:
+    return context.root(current_app._get_current_object()).console_trail()  # type: ignore[attr-defined]
 
 
 @operation(

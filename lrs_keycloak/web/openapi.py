@@ -55,6 +55,7 @@ PATH_PARAMETERS = {
     "username": "The generated account name, e.g. aoife.obrien.",
     "case_id": "The recovery case's number.",
     "org_id": "The organisation's id.",
+    "change_id": "The console change's number (from the console-changes listing).",
 }
 _REF = "#/components/schemas/{model}"
 DESCRIPTION = (

@@ -145,6 +145,11 @@ class UserAdmin:
         """What every use case shares: the directory, the audit log, the policy, the checks."""
         return self._access
 
+    def authorise(self, caller: Caller, org_id: str, action: str) -> None:
+        """Raise NotVisible (404) or NotPermitted (403) unless ``caller`` may do ``action`` in
+        the organisation (for services beside this one: the console trail's reasons)."""
+        self._access.organisation(caller, org_id, action)
+
     @property
     def views(self) -> Views:
         """The reads the super user's pages make (paged users, filtered trail, checks)."""

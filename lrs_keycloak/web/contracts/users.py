@@ -171,6 +171,38 @@ class AuditEvents(Answer):
     events: list[AuditEvent]
 
 
+class ConsoleChange(Answer):
+    """A change made in the Keycloak admin console, as recorded in the trail (issue 12)."""
+
+    id: int
+    organisation_id: str
+    action: str
+    target: str
+    made_by: str
+    made_at: str = Field(json_schema_extra={"format": "date-time"})
+    needs: Literal["reason", "reference"] | None = Field(
+        description="What the companion app would have asked for: a reason (suspension, "
+        "reinstatement) or an authorisation reference (a role given)."
+    )
+    needs_reason: bool = Field(description="True while it is still owed.")
+    audit_event_id: int
+    reason_event_id: int | None
+    reason_added_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    reason_added_by: str | None
+
+
+class ConsoleChanges(Answer):
+    changes: list[ConsoleChange]
+
+
+class ConsoleReason(Contract):
+    """The reason (suspension, reinstatement) or reference (a role given) for a console change
+    made without one; the change keeps its own time, the reason is recorded now."""
+
+    reason: str | None = Field(None, description="For a suspension or reinstatement.")
+    reference: str | None = Field(None, description="For a role given: its approval's reference.")
+
+
 class Acceptance(Answer):
     username: str
     name: str

@@ -49,6 +49,7 @@ def test_event_catalogue_recovery_and_enforcer_ids_are_pinned() -> None:
         "enforcer_flag_resolved": 204,
         "enforcer_recovery_opened": 205,
         "enforcer_recovery_cancelled": 206,
+        "enforcer_super_user_restored": 207,
     }
 
 

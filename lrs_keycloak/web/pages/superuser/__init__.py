@@ -10,6 +10,7 @@ from lrs_keycloak.web.pages.superuser import (
     add_user,
     audit,
     changes,
+    console_reasons,
     dashboard,
     set_password,
     users,
@@ -17,6 +18,15 @@ from lrs_keycloak.web.pages.superuser import (
 from lrs_keycloak.web.pages.superuser.blueprint import bp
 
 #: The modules whose views the blueprint holds (imported for their routes).
-VIEWS = (dashboard, users, add_user, account_actions, changes, set_password, audit)
+VIEWS = (
+    dashboard,
+    users,
+    add_user,
+    account_actions,
+    changes,
+    set_password,
+    audit,
+    console_reasons,
+)
 
 __all__ = ["VIEWS", "bp"]

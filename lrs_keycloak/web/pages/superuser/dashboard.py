@@ -19,6 +19,7 @@ from lrs_keycloak.domain.roles import NO_ROLE, ROLE_NOT_AVAILABLE
 from lrs_keycloak.services.enforcement import GENERIC_NAME, RULES
 from lrs_keycloak.services.user_admin.paging import DEFAULT_INACTIVE_DAYS, logged_on_within
 from lrs_keycloak.web import context
+from lrs_keycloak.web.pages.superuser import console_reasons
 from lrs_keycloak.web.pages.superuser.blueprint import admin, bp, caller
 from lrs_keycloak.web.signin.guards import super_user_of_org
 
@@ -114,4 +115,7 @@ def dashboard(org: str) -> Any:
         rules=RULES,
         shown=SHOWN,
         name=_name,
+        console_changes=console_reasons.owed(org),
+        console_what=console_reasons.WHAT,
+        reason_added=console_reasons.added(org),
     )

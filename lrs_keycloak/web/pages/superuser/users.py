@@ -21,6 +21,7 @@ from lrs_keycloak.services.user_admin.paging import (
     UserQuery,
 )
 from lrs_keycloak.web import context
+from lrs_keycloak.web.pages.superuser import console_reasons
 from lrs_keycloak.web.pages.superuser.blueprint import admin, bp, caller
 from lrs_keycloak.web.signin.guards import super_user_of_org
 
@@ -167,4 +168,6 @@ def user(org: str, username: str) -> Any:
         status_text=STATUS_TEXT,
         when=when,
         is_self=found["username"] == me.username,
+        owed=[c for c in console_reasons.owed(org) or [] if c.target == found["username"]],
+        console_what=console_reasons.WHAT,
     )

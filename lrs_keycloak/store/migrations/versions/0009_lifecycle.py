@@ -4,8 +4,8 @@ Issue 13 (guide §2.1, §7, §8): an account may carry an end date (contract and
 staff), and `lifecycle run` warns unused accounts before suspending them, each warning once per
 idle period however often it runs.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 02:20:00.000000
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
