@@ -7,6 +7,7 @@ import getpass
 import json
 import sys
 from datetime import datetime
+from typing import TextIO
 
 import click
 
@@ -84,3 +85,52 @@ def end_date(
         except (NotVisible, NotPermitted) as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(EXIT_ERROR)
+
+
+@click.command("leavers")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--org", "org_id", required=True, help="Organisation id.")
+@click.option(
+    "--reason", default="left the organisation", show_default=True, help="When a row gives none."
+)
+@click.option("--dry-run", is_flag=True, help="Show which accounts match; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--actor", default=None, help="Operator name for the audit log (default: OS user).")
+@click.option("--realm", default=None)
+def leavers(
+    file: TextIO,
+    org_id: str,
+    reason: str,
+    dry_run: bool,
+    as_json: bool,
+    actor: str | None,
+    realm: str | None,
+) -> None:
+    """The accounts of people who left (guide §2.1, §7): a CSV of their staff IDs (columns
+    staff_id and, optionally, reason), removed or suspended as realm-config/lifecycle.yaml
+    `leavers.action` says, each audited; staff IDs that match no account are listed."""
+    from lrs_keycloak.composition import Root
+
+    caller = Operator(actor or getpass.getuser())
+    with error_boundary():
+        try:
+            report = (
+                Root(realm=realm)
+                .lifecycle()
+                .leavers(caller, org_id, file.read(), reason, dry_run=dry_run)
+            )
+        except (NotVisible, NotPermitted) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+        if as_json:
+            click.echo(json.dumps(report.as_dict(), indent=2))
+            return
+        for o in report.outcomes:
+            state = "done" if o.done else f"not done ({o.note})"
+            click.echo(f"  {o.username}: {o.action}, {state}")
+        for staff_id in report.unmatched:
+            click.echo(f"  staff ID {staff_id}: no account in {org_id}")
+        done = sum(o.done for o in report.outcomes)
+        click.echo(
+            f"{done} accounts {report.action}d; {len(report.unmatched)} staff IDs matched none."
+        )

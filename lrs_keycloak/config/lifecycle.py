@@ -7,7 +7,7 @@ from typing import Any
 
 from lrs_keycloak.config.problems import Problem
 from lrs_keycloak.config.reader import Reader
-from lrs_keycloak.domain.lifecycle import LifecyclePolicy
+from lrs_keycloak.domain.lifecycle import LEAVER_ACTIONS, LifecyclePolicy
 
 LIFECYCLE_FILE = "lifecycle.yaml"
 _MAX_DAYS = 3650
@@ -19,14 +19,19 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
         return LifecyclePolicy()
     r = Reader(file, problems)
     top = r.mapping(document, "")
-    for key in sorted(set(top) - {"inactivity", "end_dates"}, key=str):
-        r.problem(str(key), "unknown key; allowed: end_dates, inactivity")
+    for key in sorted(set(top) - {"inactivity", "end_dates", "leavers"}, key=str):
+        r.problem(str(key), "unknown key; allowed: end_dates, inactivity, leavers")
     inactivity = r.typed_section(
         top.get("inactivity"),
         "inactivity",
         {"warn_after_days": list, "suspend_after_days": int, "grace_after_reinstatement_days": int},
     )
     end_dates = r.typed_section(top.get("end_dates"), "end_dates", {"suspend": bool})
+    leavers = r.typed_section(top.get("leavers"), "leavers", {"action": str})
+    action = leavers.get("action", "remove")
+    if action not in LEAVER_ACTIONS:
+        r.problem("leavers.action", f"must be one of {', '.join(LEAVER_ACTIONS)}")
+        action = "remove"
     warn = inactivity.get("warn_after_days", [])
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d <= _MAX_DAYS for d in warn):
         r.problem("inactivity.warn_after_days", f"must be whole numbers of days, 1 to {_MAX_DAYS}")
@@ -46,4 +51,5 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
         suspend_after_days=suspend,
         grace_after_reinstatement_days=grace,
         suspend_at_end_date=end_dates.get("suspend", True),
+        leavers=action,
     )

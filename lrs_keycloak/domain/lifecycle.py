@@ -9,6 +9,8 @@ out; the service takes it, records it and tells whom it must.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -18,6 +20,9 @@ RULE_INACTIVE = "guide §2.1, §8: redundant accounts are removed as soon as pos
 RULE_END_DATE = "guide §4.1, §7: an account ends with the contract it was made for"
 
 Step = Literal["suspend-end-date", "suspend-inactive", "warn-inactive"]
+#: What may be done to a leaver's account (guide §7: "remove redundant user accounts as soon as
+#: possible"; suspending keeps it for an organisation that reviews first).
+LEAVER_ACTIONS: tuple[str, ...] = ("remove", "suspend")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class LifecyclePolicy:
     suspend_after_days: int | None = None
     grace_after_reinstatement_days: int = 14
     suspend_at_end_date: bool = True
+    #: What `users leavers` does to a leaver's account: "remove" (guide §7) or "suspend".
+    leavers: str = "remove"
 
 
 @dataclass(frozen=True)
@@ -96,3 +103,44 @@ def decide(
         reason = f"Not used for {idle_days} days.{left}"
         return Decision("warn-inactive", facts.username, idle_days, point, reason, RULE_INACTIVE)
     return None
+
+
+@dataclass(frozen=True)
+class Leaver:
+    """One row of the HR feed of leavers (guide §2.1): the staff ID, and why if given."""
+
+    row: int
+    staff_id: str
+    reason: str | None
+
+
+LEAVERS_COLUMNS: tuple[str, ...] = ("staff_id", "reason")
+RULE_LEAVERS = "guide §2.1, §7: leavers' accounts are removed as soon as possible"
+
+
+def read_leavers(text: str) -> tuple[list[Leaver], list[tuple[int, str]]]:
+    """The leavers of a CSV file with a ``staff_id`` column (and optionally ``reason``), and
+    the problems of its shape as (row, message); the header is row 1."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    if "staff_id" not in header:
+        return [], [
+            (1, f"the file needs a staff_id column (columns: {', '.join(LEAVERS_COLUMNS)})")
+        ]
+    unknown = [h for h in header if h not in LEAVERS_COLUMNS]
+    if unknown:
+        return [], [
+            (1, f"unknown columns {', '.join(unknown)}; columns: {', '.join(LEAVERS_COLUMNS)}")
+        ]
+    leavers: list[Leaver] = []
+    problems: list[tuple[int, str]] = []
+    for index, raw in enumerate(reader):
+        staff_id = (raw.get("staff_id") or "").strip()
+        reason = (raw.get("reason") or "").strip() or None
+        if not staff_id:
+            if reason:
+                problems.append((index + 2, "no staff_id"))
+            continue
+        leavers.append(Leaver(index + 2, staff_id, reason))
+    return leavers, problems

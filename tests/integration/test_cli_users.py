@@ -358,3 +358,23 @@ def test_end_date_and_a_dry_run_of_the_lifecycle(
 def test_end_date_needs_a_date_or_clear(run: Any, super_user: str) -> None:
     result = run("users", "end-date", "--org", ORG, super_user, "--reason", "x")
     assert result.exit_code == 4 and "--date" in result.output
+
+
+def test_leavers_are_removed_by_staff_id_and_unknown_ids_reported(
+    run: Any, super_user: str, synced_gateway: KeycloakGateway, tmp_path: Any
+) -> None:
+    """Guide §2.1, §7: the HR feed of leavers; removed as lifecycle.yaml says, each audited."""
+    feed = tmp_path / "people.csv"
+    feed.write_text(IMPORT_HEADER + "Mr,Lenny,Leaver,HR batch 9,,ST-90,LRBOnlineUser\n")
+    assert run("users", "import", str(feed), "--org", ORG).exit_code == 0
+    left = tmp_path / "leavers.csv"
+    left.write_text("staff_id,reason\nst-90,end of contract\nST-404,\n")
+    tried = run("users", "leavers", str(left), "--org", ORG, "--dry-run", "--json")
+    assert json.loads(tried.stdout)["accounts"][0]["note"] == "dry run"
+    assert UserDirectory(synced_gateway).find_user("lenny.leaver") is not None
+    result = run("users", "leavers", str(left), "--org", ORG, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["action"] == "remove" and report["unmatched_staff_ids"] == ["ST-404"]
+    assert [(a["username"], a["done"]) for a in report["accounts"]] == [("lenny.leaver", True)]
+    assert UserDirectory(synced_gateway).find_user("lenny.leaver") is None

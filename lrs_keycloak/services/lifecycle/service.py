@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from lrs_keycloak.domain.audit import AuditKind
-from lrs_keycloak.domain.errors import RuleViolation
-from lrs_keycloak.domain.lifecycle import AccountFacts, Decision, decide
+from lrs_keycloak.domain.errors import RuleViolation, Violation
+from lrs_keycloak.domain.lifecycle import (
+    RULE_LEAVERS,
+    AccountFacts,
+    Decision,
+    decide,
+    read_leavers,
+)
 from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.keycloak.names import USER_ATTRIBUTES
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, recorded_logon
 from lrs_keycloak.services.ports import Mailer
 from lrs_keycloak.services.user_admin import Caller, NotPermitted, NotVisible, Operator, UserAdmin
@@ -27,10 +34,35 @@ from lrs_keycloak.services.wording import render_email
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.lifecycle import EndDate, LifecycleStore
 
+STAFF_ID_ATTRIBUTE = USER_ATTRIBUTES["staff_id"]
 #: Who the lifecycle's own changes are recorded as.
 LIFECYCLE = Operator("lifecycle")
 _TEMPLATES = "lrs_keycloak.services.lifecycle"
 _WHY = {"suspend-end-date": "end date reached", "suspend-inactive": "not used"}
+
+
+@dataclass(frozen=True)
+class LeaverOutcome:
+    username: str
+    action: str
+    done: bool
+    note: str = ""
+
+
+@dataclass
+class LeaversReport:
+    """What `users leavers` did: each matched account, and the staff IDs that matched none."""
+
+    action: str
+    outcomes: list[LeaverOutcome] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "accounts": [o.__dict__ for o in self.outcomes],
+            "unmatched_staff_ids": self.unmatched,
+        }
 
 
 @dataclass(frozen=True)
@@ -90,6 +122,56 @@ class Lifecycle:
         access = self.admin.access
         group = access.organisation(caller, org_id, "update_details")
         return group, access.target(group, username)
+
+    # --- leavers (guide §2.1, §7) ------------------------------------------------------------
+
+    def leavers(
+        self, caller: Caller, org_id: str, text: str, reason: str, dry_run: bool = False
+    ) -> LeaversReport:
+        """The accounts of the staff IDs in ``text`` (the HR feed of people who left) removed or
+        suspended, as lifecycle.yaml `leavers.action` says, each with its audit event and the
+        leaving reason; what matched nothing is reported, never guessed at."""
+        access = self.admin.access
+        group = access.organisation(caller, org_id, "remove")
+        leavers, problems = read_leavers(text)
+        if problems:
+            raise RuleViolation(
+                [
+                    Violation("file", "bad-file", f"row {row}: {m}", RULE_LEAVERS)
+                    for row, m in problems
+                ]
+            )
+        action = self.admin.policy.lifecycle.leavers
+        by_staff: dict[str, list[UserRecord]] = {}
+        for user in access.directory.stream_members(group, {}):
+            staff = (user.attributes.get(STAFF_ID_ATTRIBUTE) or "").strip().casefold()
+            if staff:
+                by_staff.setdefault(staff, []).append(user)
+        report = LeaversReport(action=action)
+        for leaver in leavers:
+            matched = by_staff.get(leaver.staff_id.casefold(), [])
+            if not matched:
+                report.unmatched.append(leaver.staff_id)
+            for user in matched:
+                why = leaver.reason or reason
+                report.outcomes.append(self._leave(caller, org_id, user, action, why, dry_run))
+        return report
+
+    def _leave(
+        self, caller: Caller, org_id: str, user: UserRecord, action: str, why: str, dry_run: bool
+    ) -> LeaverOutcome:
+        if dry_run:
+            return LeaverOutcome(user.username, action, False, "dry run")
+        if action == "suspend" and not user.enabled:
+            return LeaverOutcome(user.username, action, True, "already suspended")
+        try:
+            if action == "remove":
+                self.admin.remove(caller, org_id, user.username, f"Left the organisation: {why}")
+            else:
+                self.admin.suspend(caller, org_id, user.username, f"Left the organisation: {why}")
+        except (RuleViolation, NotPermitted, NotVisible) as refused:
+            return LeaverOutcome(user.username, action, False, f"refused: {refused}")
+        return LeaverOutcome(user.username, action, True)
 
     # --- the run ----------------------------------------------------------------------------
 

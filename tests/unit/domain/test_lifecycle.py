@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from lrs_keycloak.domain.lifecycle import DAY_MS, AccountFacts, LifecyclePolicy, decide
+from lrs_keycloak.domain.lifecycle import (
+    DAY_MS,
+    AccountFacts,
+    LifecyclePolicy,
+    decide,
+    read_leavers,
+)
 
 NOW = 1_800_000_000_000
 TODAY = date(2027, 1, 15)
@@ -78,3 +84,17 @@ def test_the_policy_may_leave_end_dates_alone() -> None:
 
 def test_a_suspended_account_needs_nothing() -> None:
     assert step(idle(400, enabled=False, end_date=TODAY)) is None
+
+
+def test_the_leavers_feed_is_staff_ids_with_an_optional_reason() -> None:
+    leavers, problems = read_leavers("staff_id,reason\nST-1,end of contract\nST-2,\n,\n")
+    assert problems == []
+    assert [(x.row, x.staff_id, x.reason) for x in leavers] == [
+        (2, "ST-1", "end of contract"),
+        (3, "ST-2", None),
+    ]
+
+
+def test_a_leavers_feed_without_staff_ids_is_refused() -> None:
+    assert read_leavers("username\nada.lovelace\n")[1][0][0] == 1
+    assert read_leavers("staff_id,department\nST-1,HR\n")[1][0][0] == 1
