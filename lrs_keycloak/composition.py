@@ -202,12 +202,14 @@ def build_enforcer(
     from lrs_keycloak.keycloak.actors import Actors
     from lrs_keycloak.services.enforcement import Enforcer
     from lrs_keycloak.services.last_super_user import LastSuperUser
+    from lrs_keycloak.services.notices import Notices
     from lrs_keycloak.services.recovery import SmtpMailer
     from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.store.enforcement import EnforcementStore
 
+    settings = settings or load_settings()
     if mailer is None:
-        mailer = SmtpMailer(SmtpSettings.from_env(settings or load_settings()))
+        mailer = SmtpMailer(SmtpSettings.from_env(settings))
     directory = build_directory(gateway)
     return Enforcer(
         directory,
@@ -217,6 +219,7 @@ def build_enforcer(
         recovery=recovery,
         trail=build_console_trail(gateway, admin, engine),
         last_super_user=LastSuperUser(directory, admin.audit, Actors(gateway), mailer),
+        notices=Notices(directory, mailer, settings.helpdesk_email),
     )
 
 

@@ -165,6 +165,11 @@ class Settings(BaseSettings):
         "the MIAP help desk", description="how every page's footer says to reach the help desk"
     )
     guide_url: str | None = Field(None, description="the guide every page's footer links to")
+    helpdesk_email: str | None = Field(
+        None,
+        description="the MIAP help desk's mailbox: told when an organisation has no active "
+        "super user left (none: not emailed, a warning is logged)",
+    )
     secret_key: SecretStr | None = Field(
         None,
         description="signs the senior manager's approval links (required outside local "

@@ -57,6 +57,7 @@ from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.console_trail import NO_EMAIL, NO_EMAIL_RULE, ConsoleTrail
 from lrs_keycloak.services.last_super_user import LastSuperUser
+from lrs_keycloak.services.notices import Notices
 from lrs_keycloak.services.ports import Audit, Flags, WaitingCases, WatchedDirectory
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
@@ -118,6 +119,7 @@ class Enforcer:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         trail: ConsoleTrail | None = None,
         last_super_user: LastSuperUser | None = None,
+        notices: Notices | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
@@ -132,6 +134,8 @@ class Enforcer:
         self.trail = trail
         #: Puts back the last active super user a console change took away (issue 12).
         self.last_super_user = last_super_user
+        #: Emails the super users and the help desk of what the enforcer did (issue 13).
+        self.notices = notices
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -240,6 +244,9 @@ class Enforcer:
                 f"still flagged '{flag.rule}' after {self.policy.grace_period_hours} h",
                 flag.rule,
             )
+            if self.notices is not None:
+                hours = self.policy.grace_period_hours
+                self.notices.disabled(flag.organisation_id, flag.username, flag.rule, hours)
             disabled.append(flag)
         return disabled
 
@@ -314,6 +321,8 @@ class Enforcer:
                     self._record(
                         AuditKind.ENFORCER_FLAG_RAISED, target_org, username, message, rule
                     )
+                    if self.notices is not None:
+                        self.notices.flagged(target_org, username, rule, message)
         for closed in self.store.resolve_except(user_id, set(problems)):
             self._record(
                 AuditKind.ENFORCER_FLAG_RESOLVED,
@@ -386,6 +395,10 @@ class Enforcer:
                 "awaits the form." if opened else f"is already open ({case.state.value})."
             )
             details = {"case_id": case.id, "case_opened": opened, "case_state": case.state.value}
+        if self.notices is not None:
+            details["helpdesk_emailed"] = bool(
+                self.notices.no_active_super_user(org.id, org.name, reason)
+            )
         self._record(
             AuditKind.ENFORCER_HELPDESK_ALERTED, org.id, None, reason, NO_ACTIVE_SUPER_USER, details
         )

@@ -343,3 +343,41 @@ def test_the_poller_handles_each_stored_event_once(
     assert enforcer.poll() == 0
     assert open_rules(enforcer, idle.id) == [(COLLEGE.id, "no-role")]
     assert enforcer.store.open_flags(COLLEGE.id)[-1].rule == "no-active-super-user"
+
+
+# --- notifications (issue 13) ------------------------------------------------------------------
+
+
+class Told:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def flagged(self, *args: object) -> list[str]:
+        self.calls.append(("flagged", args))
+        return []
+
+    def disabled(self, *args: object) -> list[str]:
+        self.calls.append(("disabled", args))
+        return []
+
+    def no_active_super_user(self, *args: object) -> list[str]:
+        self.calls.append(("no_active_super_user", args))
+        return ["helpdesk@miap.example"]
+
+
+def test_flags_disablings_and_lost_super_users_are_told(
+    console: FakeConsole, enforcer: Enforcer, clock: Clock
+) -> None:
+    told = Told()
+    enforcer.notices = told  # type: ignore[assignment]
+    idle = console.person("Ian", "Idle", [COLLEGE.id], [])
+    enforcer.handle(console.console_change(idle))
+    clock.offset = timedelta(hours=enforcer.policy.grace_period_hours, minutes=1)
+    enforcer.sweep()
+    console.set_enabled(sarah(console), False)
+    enforcer.handle(console.console_change(console.users[sarah(console)]))
+    kinds = [kind for kind, _ in told.calls]
+    assert kinds[:2] == ["flagged", "disabled"] and "no_active_super_user" in kinds
+    assert told.calls[0][1][:3] == (COLLEGE.id, "ian.idle", "no-role")
+    alert = enforcer.audit.events(action=AuditKind.ENFORCER_HELPDESK_ALERTED)[0]
+    assert alert.details["helpdesk_emailed"] is True
