@@ -40,6 +40,7 @@ ALDER = Organisation("alder-college", "Alder College", "college", frozenset())  
 BIRCH = Organisation("birch-school", "Birch School", "school", frozenset())  # six
 CEDAR = Organisation("cedar-academy", "Cedar Academy", "college", frozenset())  # two, racing
 DUNE = Organisation("dune-training", "Dune Training", "college", frozenset())  # one, for admins
+ELM = Organisation("elm-studies", "Elm Studies", "college", frozenset())  # one, unguarded realm
 
 PEOPLE: dict[str, tuple[Organisation | None, list[str]]] = {
     "sue.alder": (ALDER, [SUPER_USER]),
@@ -53,6 +54,7 @@ PEOPLE: dict[str, tuple[Organisation | None, list[str]]] = {
     "cara.cedar": (CEDAR, [SUPER_USER]),
     "cole.cedar": (CEDAR, [SUPER_USER]),
     "dan.dune": (DUNE, [SUPER_USER]),
+    "eve.elm": (ELM, [SUPER_USER]),
     "rae.ashby": (None, []),  # a realm admin of the LRS realm (realm-management realm-admin)
 }
 
@@ -90,7 +92,7 @@ def _sync(gw: KeycloakGateway, policy: RealmPolicy, organisations: list[Organisa
 
 @pytest.fixture(scope="module")
 def scene(realm_name: str, policy: RealmPolicy) -> Iterator[Scene]:
-    organisations = [ALDER, BIRCH, CEDAR, DUNE]
+    organisations = [ALDER, BIRCH, CEDAR, DUNE, ELM]
     gw = gateway_for(realm_name)
     _sync(gw, policy, organisations)
     assert GUARD_LISTENER in gw.get_events_config()["eventsListeners"]  # sync switched it on
@@ -252,3 +254,17 @@ def test_a_super_user_cannot_set_a_password_but_can_send_the_password_email(
     scene.gw.call("PUT", f"/users/{pat}/reset-password", own)  # a realm admin may
     assert sue.call("PUT", f"/users/{pat}", {"lastName": "Alder-Smith"}).status_code == 204
     assert console_login(scene.realm, "pat.alder", OWN_PASSWORD)  # not replaced by the update
+
+
+def test_a_realm_that_does_not_list_the_guard_is_not_guarded(scene: Scene) -> None:
+    # Only LRS realms, which sync gives the lrs-guard listener, are guarded.
+    config = scene.gw.get_events_config()
+    listeners = [name for name in config["eventsListeners"] if name != GUARD_LISTENER]
+    eve = scene.console("eve.elm")
+    scene.gw.put_events_config({**config, "eventsListeners": listeners})
+    try:
+        answer = eve.call("PUT", f"/users/{scene.ids['eve.elm']}", {"enabled": False})
+        assert answer.status_code == 204, answer.text
+    finally:
+        scene.gw.put_events_config(config)
+    assert scene.state("eve.elm")[0] is False
