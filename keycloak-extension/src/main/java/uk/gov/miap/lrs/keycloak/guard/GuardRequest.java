@@ -1,6 +1,7 @@
 package uk.gov.miap.lrs.keycloak.guard;
 
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
+import org.keycloak.models.jpa.entities.GroupEntity;
 import org.keycloak.representations.JsonWebToken;
 import org.keycloak.representations.idm.ErrorRepresentation;
 import org.keycloak.services.ErrorResponse;
@@ -129,14 +131,14 @@ final class GuardRequest extends AbstractKeycloakTransaction {
         for (Map.Entry<String, Marks.Mark> org : marks.organisations().entrySet()) {
             // Serialise the organisation's checks: a second request waits here until the first
             // commits, then counts what it left (ADR 12: without it, 2 of 6 races left none).
-            em.createNativeQuery("SELECT ID FROM KEYCLOAK_GROUP WHERE ID = ? FOR UPDATE")
-                    .setParameter(1, org.getKey()).getResultList();
-            Number left = (Number) em.createNativeQuery("SELECT COUNT(DISTINCT u.ID) FROM USER_ENTITY u"
-                            + " JOIN USER_GROUP_MEMBERSHIP m ON m.USER_ID = u.ID"
-                            + " JOIN USER_ROLE_MAPPING r ON r.USER_ID = u.ID"
-                            + " JOIN KEYCLOAK_ROLE k ON k.ID = r.ROLE_ID"
-                            + " WHERE m.GROUP_ID = ? AND u.ENABLED = TRUE AND k.CLIENT_ROLE = TRUE AND k.NAME = ?")
-                    .setParameter(1, org.getKey()).setParameter(2, GuardTexts.SUPER_USER_ROLE)
+            // Entities and JPQL, not native SQL, so the database's dialect and schema apply.
+            em.find(GroupEntity.class, org.getKey(), LockModeType.PESSIMISTIC_WRITE);
+            Long left = em.createQuery("SELECT COUNT(DISTINCT u.id) FROM UserEntity u,"
+                            + " UserGroupMembershipEntity m, UserRoleMappingEntity r, RoleEntity k"
+                            + " WHERE m.user = u AND r.user = u AND k.id = r.roleId AND m.groupId = :group"
+                            + " AND u.enabled = true AND k.clientRole = true AND k.name = :role", Long.class)
+                    .setParameter("group", org.getKey())
+                    .setParameter("role", GuardTexts.SUPER_USER_ROLE)
                     .getSingleResult();
             if (left.longValue() == 0) {
                 Marks.Mark mark = org.getValue();
