@@ -218,6 +218,30 @@ def check_last_super_user(
     )
 
 
+PASSWORD_SET_BY_SUPER_USER = "password-set-by-super-user"
+
+
+def password_set_by_super_user() -> Violation:
+    """A super user never sets a user's password (guide §6.1: the user gets an email prompt,
+    "this removes the need for you to know a user's password"). The Keycloak extension's
+    console guard refuses it with this text (keycloak-extension/README.md); the companion app
+    never sets passwords for anyone."""
+    return Violation(
+        field="credentials",
+        code=PASSWORD_SET_BY_SUPER_USER,
+        message=(
+            "A super user cannot set a user's password: only the user may know it. Send them "
+            "the password email instead (in the admin console: the user's Credentials tab, "
+            "Credential reset, action Update Password); they choose their own password from "
+            "the link."
+        ),
+        rule=(
+            "guide §6.1: the user receives an email prompt for their password, so that you "
+            "never know a user's password"
+        ),
+    )
+
+
 def recovery_allowed(members: Iterable[Member]) -> tuple[bool, list[str]]:
     """Whether the help desk may create a new super user for this organisation (guide §10.2).
 
@@ -276,6 +300,7 @@ __all__ = [
     "LAST_SUPER_USER_ACTIONS",
     "NO_ACTIVE_SUPER_USER",
     "NO_ACTIVE_SUPER_USER_RULE",
+    "PASSWORD_SET_BY_SUPER_USER",
     "RECOMMENDED_SUPER_USERS",
     "SUPER_USER",
     "Actor",
@@ -287,6 +312,7 @@ __all__ = [
     "deputy_shortfall",
     "deputy_warning",
     "may_update_own_details",
+    "password_set_by_super_user",
     "recovery_allowed",
     "removes_super_user",
     "role_change_needs_authorisation",

@@ -40,6 +40,12 @@ AGREEMENT_ACCEPTED_AT = "lrsAgreementAcceptedAt"
 #: system"). Stored login events are only the fallback: realm-wide, capped and expiring.
 LAST_LOGON = "lrsLastLogon"
 
+#: The extension's console guard (docs/adr/0012), an event listener: a realm listing it among its
+#: events listeners (realm.yaml `events`, set by sync) is guarded. Its texts are the domain's
+#: (check_last_super_user, password_set_by_super_user); tests/unit/test_console_guard_texts.py
+#: holds the Java copies (keycloak-extension/.../guard/GuardTexts.java) equal to them.
+GUARD_LISTENER = "lrs-guard"
+
 # Keycloak's own clients that the organisation-scoped admin console works through.
 #: The client holding the admin roles (query-users, view-users, …) of the realm.
 REALM_MANAGEMENT_CLIENT = "realm-management"
