@@ -111,10 +111,12 @@ def database_revision(
 
 
 def build_user_admin(gateway: KeycloakGateway, engine: Engine, policy: RealmPolicy) -> UserAdmin:
+    from lrs_keycloak.keycloak.contacts import OrganisationContacts
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.store.audit import AuditLog
 
-    return UserAdmin(build_directory(gateway), AuditLog(engine), policy)
+    contacts = OrganisationContacts(gateway)
+    return UserAdmin(build_directory(gateway), AuditLog(engine), policy, contacts=contacts)
 
 
 def build_api_clients(gateway: KeycloakGateway, engine: Engine) -> ApiClients:

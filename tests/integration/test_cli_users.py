@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lrs_keycloak.cli import main
+from lrs_keycloak.keycloak.contacts import OrganisationContacts
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.store.audit import AuditLog
@@ -378,3 +379,12 @@ def test_leavers_are_removed_by_staff_id_and_unknown_ids_reported(
     assert report["action"] == "remove" and report["unmatched_staff_ids"] == ["ST-404"]
     assert [(a["username"], a["done"]) for a in report["accounts"]] == [("lenny.leaver", True)]
     assert UserDirectory(synced_gateway).find_user("lenny.leaver") is None
+
+
+def test_the_initial_super_user_is_recorded_as_the_primary_contact(
+    run: Any, super_user: str, synced_gateway: KeycloakGateway
+) -> None:
+    """Guide §9: the initial Super User of the application form is MIAP's primary contact."""
+    group = UserDirectory(synced_gateway).find_organisation(ORG)
+    assert group is not None
+    assert OrganisationContacts(synced_gateway).primary_contact(group.group_id) == super_user

@@ -10,6 +10,7 @@ from lrs_keycloak.domain.organisations import Organisation, check_organisation
 from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.fields import public_user, representation
+from lrs_keycloak.services.ports import ContactBook
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
 from lrs_keycloak.services.user_admin.all_or_nothing import all_or_nothing, recorded
@@ -19,9 +20,12 @@ from lrs_keycloak.services.user_admin.result import Result
 
 
 class Registration:
-    def __init__(self, access: Access, accounts: Accounts) -> None:
+    def __init__(
+        self, access: Access, accounts: Accounts, contacts: ContactBook | None = None
+    ) -> None:
         self.access = access
         self.accounts = accounts
+        self.contacts = contacts
 
     def register_organisation(
         self, caller: Caller, org: Organisation, super_user: UserDetails
@@ -55,6 +59,10 @@ class Registration:
             user_id, username = self.accounts.create(
                 group.organisation, super_user, [SUPER_USER], undo
             )
+            if self.contacts is not None:
+                # Guide §9: "The initial Super User you gave us on your organisation application
+                # form is MIAP's primary contact point." (Undone with the group.)
+                self.contacts.set_primary_contact(group.group_id, username)
             event = recorded(
                 access.audit,
                 undo,
@@ -68,6 +76,7 @@ class Registration:
                         "kind": org.kind,
                         "entitlements": sorted(org.entitlements),
                         "super_user": username,
+                        "primary_contact": username if self.contacts is not None else None,
                     },
                 ),
             )

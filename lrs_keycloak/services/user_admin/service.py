@@ -12,7 +12,7 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.services.ports import Directory, Flags
+from lrs_keycloak.services.ports import ContactBook, Directory, Flags
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
 from lrs_keycloak.services.user_admin.bulk import BulkImport, ImportReport, Progress
@@ -40,6 +40,7 @@ class UserAdmin:
         audit: AuditLog,
         policy: RealmPolicy,
         locks: OrganisationLocks | None = None,
+        contacts: ContactBook | None = None,
     ) -> None:
         self.directory = directory
         # The log itself, not its port: callers reach its database (the CLI's signatories), and
@@ -52,7 +53,9 @@ class UserAdmin:
         accounts = Accounts(access)
         self._access = access
         self._creation = Creation(access, accounts)
-        self._registration = Registration(access, accounts)
+        # The initial Super User is MIAP's primary contact (guide §9); without a contact book
+        # (unit tests' fakes) registration records none.
+        self._registration = Registration(access, accounts, contacts)
         self._views = Views(access)
         self._details = DetailsUpdate(access)
         self._roles = RoleChanges(access)
