@@ -64,16 +64,27 @@ def ascii_fold(name: str) -> str:
     return _fold_part(name)
 
 
+#: The guide's rule for account names, cited by every refusal about them.
+USERNAME_RULE = "guide §4.2: the account name is produced from the given and family names"
+#: ``{label}`` is "given name" or "family name", ``{name}`` the name as typed (quoted).
+NO_ASCII = (
+    "An account name cannot be made from the {label} {name} because it has no letters that "
+    "can be written in the Latin alphabet. Enter the name in Latin letters as it appears on "
+    "the person's records."
+)
+#: Keycloak's refusal of a typed username (the companion app makes it, so never refuses one).
+NOT_GENERATED = (
+    "The username must be the one made from the person's given and family names: {username} "
+    "(or {username}2, {username}3 and so on when that one is taken)."
+)
+
+
 def _no_ascii(field: str, label: str, value: str) -> Violation:
     return Violation(
         field=field,
         code="no-ascii-username",
-        message=(
-            f"An account name cannot be made from the {label} {value!r} because it has no "
-            "letters that can be written in the Latin alphabet. Enter the name in Latin "
-            "letters as it appears on the person's records."
-        ),
-        rule="guide §4.2: the account name is produced from the given and family names",
+        message=NO_ASCII.format(label=label, name=repr(value)),
+        rule=USERNAME_RULE,
     )
 
 

@@ -1,0 +1,116 @@
+"""The name and username rules as Keycloak's own validators apply them (guide §4.1, §4.2).
+
+The extension's validators (``keycloak-extension``, package ``uk.gov.miap.lrs.keycloak.profile``)
+refuse, inside Keycloak, what ``generic_names.check_person_name`` and the username generator
+refuse here, so a super user in the admin console meets the rules when the change is made. They
+hold no rules of their own: their word lists and limits are the configuration built below (sync
+writes it onto the user profile), and their messages are the texts below, made from the same
+templates as the Python refusals (sync writes them into the realm's message bundle).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from lrs_keycloak.domain.generic_names import (
+    MAX_ANALYSED_LENGTH,
+    MAX_NAME_LENGTH,
+    REFUSAL,
+    RULE_GENERIC,
+    WHY_NAME,
+    WHY_TOGETHER,
+    GenericNamePolicy,
+    role_name_forms,
+)
+from lrs_keycloak.domain.usernames import (
+    MAX_USERNAME_LENGTH,
+    NO_ASCII,
+    NOT_GENERATED,
+    USERNAME_RULE,
+)
+
+#: Validator ids, as the extension's factories declare them.
+PERSON_NAME_VALIDATOR = "lrs-person-name"
+USERNAME_VALIDATOR = "lrs-generated-username"
+
+#: Keycloak attribute → (our field, its label in the messages).
+NAME_ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "firstName": ("given_name", "given name"),
+    "lastName": ("family_name", "family name"),
+}
+
+#: Codes the extension cannot decide: it does not know which organisation a new account joins
+#: (the create request's groups are applied after the profile is validated). The enforcer
+#: still flags these afterwards (services/enforcement.py).
+NOT_IN_KEYCLOAK = frozenset({"organisation-name"})
+
+NO_ASCII_KEY = "lrsNameNoAsciiUsername"
+NOT_GENERATED_KEY = "lrsUsernameNotGenerated"
+
+
+def message_key(code: str, *, together: bool = False) -> str:
+    """The bundle key of a refusal: ``generic-name`` → ``lrsNameGenericName`` (``lrsNames…``
+    for both names together). The extension builds the same key from the same code."""
+    camel = "".join(part.capitalize() for part in code.split("-"))
+    return f"lrs{'Names' if together else 'Name'}{camel}"
+
+
+def _message_format(text: str) -> str:
+    """``text`` as a java.text.MessageFormat pattern: Keycloak formats bundle messages with it,
+    where a single quote starts a quoted (unsubstituted) run; ``''`` is one apostrophe."""
+    return text.replace("'", "''")
+
+
+def _params(template: str, **names: str) -> str:
+    """``template`` with each named field replaced by a positional MessageFormat parameter.
+
+    Keycloak puts the attribute's name first ({0}); the extension's own values follow: {1} the
+    label, {2} the name as typed (quoted), {3} the words or characters found.
+    """
+    escaped = _message_format(template)
+    return re.sub(r"\{(\w+)\}", lambda m: names.get(m.group(1), m.group(0)), escaped)
+
+
+def keycloak_messages() -> dict[str, str]:
+    """Every message key the extension's validators use, with its English text."""
+    positional = {"label": "{1}", "name": "{2}", "detail": "{3}", "username": "{1}"}
+    messages: dict[str, str] = {}
+    for code, why in WHY_NAME.items():
+        if code in NOT_IN_KEYCLOAK:
+            continue
+        text = REFUSAL.replace("{why}", why) + f" ({RULE_GENERIC})"
+        messages[message_key(code)] = _params(text, **positional)
+    for code, why in WHY_TOGETHER.items():
+        if code in NOT_IN_KEYCLOAK:
+            continue
+        text = REFUSAL.replace("{why}", why).replace("{label}", "name") + f" ({RULE_GENERIC})"
+        messages[message_key(code, together=True)] = _params(text, **positional)
+    messages[NO_ASCII_KEY] = _params(f"{NO_ASCII} ({USERNAME_RULE})", **positional)
+    messages[NOT_GENERATED_KEY] = _params(f"{NOT_GENERATED} ({USERNAME_RULE})", **positional)
+    return messages
+
+
+def person_name_validator_config(
+    attribute: str, policy: GenericNamePolicy, role_names: Iterable[str]
+) -> dict[str, Any]:
+    """The ``lrs-person-name`` validator's configuration on ``firstName`` or ``lastName``.
+
+    Lists are sorted, so the configuration Keycloak stores compares equal at the next sync.
+    """
+    field, label = NAME_ATTRIBUTES[attribute]
+    return {
+        "field": field,
+        "label": label,
+        "generic-words": sorted(policy.generic_words),
+        "departments": sorted(policy.departments),
+        "role-names": sorted(role_name_forms(role_names)),
+        "max-length": MAX_NAME_LENGTH,
+        "max-analysed-length": MAX_ANALYSED_LENGTH,
+    }
+
+
+def username_validator_config() -> dict[str, Any]:
+    """The ``lrs-generated-username`` validator's configuration on ``username``."""
+    return {"max-length": MAX_USERNAME_LENGTH}
