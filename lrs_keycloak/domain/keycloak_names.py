@@ -57,25 +57,21 @@ def message_key(code: str, *, together: bool = False) -> str:
     return f"lrs{'Names' if together else 'Name'}{camel}"
 
 
-def _message_format(text: str) -> str:
-    """``text`` as a java.text.MessageFormat pattern: Keycloak formats bundle messages with it,
-    where a single quote starts a quoted (unsubstituted) run; ``''`` is one apostrophe."""
-    return text.replace("'", "''")
-
-
 def _params(template: str, **names: str) -> str:
-    """``template`` with each named field replaced by a positional MessageFormat parameter.
+    """``template`` with each named field replaced by a positional parameter, as the admin
+    console interpolates them: ``{{1}}`` (i18next; the console passes the error's params as
+    ``{"0": …, "1": …}``). Seen live: the console shows a realm text as it is stored, so
+    java.text.MessageFormat's ``{1}`` and ``''`` would appear verbatim.
 
-    Keycloak puts the attribute's name first ({0}); the extension's own values follow: {1} the
-    label, {2} the name as typed (quoted), {3} the words or characters found.
+    Keycloak puts the attribute's name first ({{0}}); the extension's own values follow:
+    {{1}} the label, {{2}} the name as typed (quoted), {{3}} the words or characters found.
     """
-    escaped = _message_format(template)
-    return re.sub(r"\{(\w+)\}", lambda m: names.get(m.group(1), m.group(0)), escaped)
+    return re.sub(r"\{(\w+)\}", lambda m: names.get(m.group(1), m.group(0)), template)
 
 
 def keycloak_messages() -> dict[str, str]:
     """Every message key the extension's validators use, with its English text."""
-    positional = {"label": "{1}", "name": "{2}", "detail": "{3}", "username": "{1}"}
+    positional = {"label": "{{1}}", "name": "{{2}}", "detail": "{{3}}", "username": "{{1}}"}
     messages: dict[str, str] = {}
     for code, why in WHY_NAME.items():
         if code in NOT_IN_KEYCLOAK:

@@ -128,11 +128,11 @@ def _errors(answer: requests.Response) -> list[dict[str, Any]]:
 
 
 def _shown(scene: Scene, error: dict[str, Any]) -> str:
-    """The message as Keycloak's MessageFormat renders the bundle text with the error's params."""
+    """The message as the admin console renders the realm's text with the error's params."""
     text = scene.messages[error["errorMessage"]]
     for index, param in enumerate(error.get("params") or []):
-        text = text.replace(f"{{{index}}}", str(param))
-    return text.replace("''", "'")
+        text = text.replace(f"{{{{{index}}}}}", str(param))
+    return text
 
 
 def test_a_generic_given_name_is_refused_with_the_python_rules_message_and_nothing_is_made(

@@ -15,7 +15,8 @@ import org.keycloak.validate.ValidatorConfig;
  * {@code field} (given_name / family_name), {@code label}, {@code generic-words},
  * {@code departments}, {@code role-names}, {@code max-length}, {@code max-analysed-length}.
  * Messages are the realm's bundle keys {@code lrsName…} / {@code lrsNames…} (see messageKey), with
- * parameters {1} label, {2} the name as typed, {3} the words or characters found.
+ * parameters {{1}} label, {{2}} the name as typed, {{3}} the words or characters found (the
+ * admin console interpolates i18next-style; {{0}} is the attribute, put first by Keycloak).
  */
 public class PersonNameValidator implements SimpleValidator {
 
