@@ -25,7 +25,7 @@ from lrs_keycloak.keycloak.sync import Plan, apply
 from lrs_keycloak.keycloak.sync import plan as sync_plan
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.enforcement import Enforcer
-from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from lrs_keycloak.settings import keycloak_settings
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
@@ -68,7 +68,7 @@ class ConsoleUser:
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
         return requests.request(
             method,
-            f"{LOCAL_KEYCLOAK_URL}/admin/realms/{self.realm}{path}",
+            f"{keycloak_settings().url.rstrip('/')}/admin/realms/{self.realm}{path}",
             json=body,
             params=params,
             headers={"Authorization": f"Bearer {self.token}"},

@@ -20,7 +20,7 @@ from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
-from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from lrs_keycloak.settings import keycloak_settings
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from tests.support.smtp import Inbox, body, realm_mail
@@ -78,7 +78,7 @@ def password_client(synced_gateway: KeycloakGateway) -> tuple[str, str]:
 
 def login(realm: str, client: tuple[str, str], username: str, password: str) -> requests.Response:
     return requests.post(
-        f"{LOCAL_KEYCLOAK_URL}/realms/{realm}/protocol/openid-connect/token",
+        f"{keycloak_settings().url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token",
         data={
             "grant_type": "password",
             "client_id": client[0],
