@@ -10,7 +10,6 @@ templates as the Python refusals (sync writes them into the realm's message bund
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,34 +56,54 @@ def message_key(code: str, *, together: bool = False) -> str:
     return f"lrs{'Names' if together else 'Name'}{camel}"
 
 
-def _params(template: str, **names: str) -> str:
-    """``template`` with each named field replaced by a positional parameter, as the admin
-    console interpolates them: ``{{1}}`` (i18next; the console passes the error's params as
-    ``{"0": …, "1": …}``). Seen live: the console shows a realm text as it is stored, so
-    java.text.MessageFormat's ``{1}`` and ``''`` would appear verbatim.
+#: Suffix of the same message for Keycloak's own login pages (update profile, registration).
+PAGE_SUFFIX = "Page"
+_FIELDS = ("label", "name", "detail", "username")
+_POSITION = {"label": 1, "name": 2, "detail": 3, "username": 1}
 
+
+def _console_text(template: str) -> str:
+    """The admin (and account) console's form: i18next's ``{{1}}``, apostrophes as they are.
+
+    Seen live in chromium: the console passes the error's params as ``{"0": …, "1": …}`` and
+    shows a realm text otherwise as stored, so MessageFormat's ``{1}`` and ``''`` would appear.
     Keycloak puts the attribute's name first ({{0}}); the extension's own values follow:
     {{1}} the label, {{2}} the name as typed (quoted), {{3}} the words or characters found.
     """
-    return re.sub(r"\{(\w+)\}", lambda m: names.get(m.group(1), m.group(0)), template)
+    for field in _FIELDS:
+        template = template.replace(f"{{{field}}}", f"{{{{{_POSITION[field]}}}}}")
+    return template
+
+
+def _page_text(template: str) -> str:
+    """The login pages' form: java.text.MessageFormat, ``{1}`` and ``''`` for an apostrophe.
+
+    Seen live: FreeMarker pages format realm texts with MessageFormat, and ``{{1}}`` made the
+    update-profile page fail with a 500 (IllegalArgumentException).
+    """
+    template = template.replace("'", "''")
+    for field in _FIELDS:
+        template = template.replace(f"{{{field}}}", f"{{{_POSITION[field]}}}")
+    return template
 
 
 def keycloak_messages() -> dict[str, str]:
-    """Every message key the extension's validators use, with its English text."""
-    positional = {"label": "{{1}}", "name": "{{2}}", "detail": "{{3}}", "username": "{{1}}"}
-    messages: dict[str, str] = {}
+    """Every message key the extension's validators use, with its English text: ``key`` for
+    the consoles and ``key`` + PAGE_SUFFIX for the login pages (the validator picks by context)."""
+    texts: dict[str, str] = {}
     for code, why in WHY_NAME.items():
-        if code in NOT_IN_KEYCLOAK:
-            continue
-        text = REFUSAL.replace("{why}", why) + f" ({RULE_GENERIC})"
-        messages[message_key(code)] = _params(text, **positional)
+        if code not in NOT_IN_KEYCLOAK:
+            texts[message_key(code)] = REFUSAL.replace("{why}", why) + f" ({RULE_GENERIC})"
     for code, why in WHY_TOGETHER.items():
-        if code in NOT_IN_KEYCLOAK:
-            continue
-        text = REFUSAL.replace("{why}", why).replace("{label}", "name") + f" ({RULE_GENERIC})"
-        messages[message_key(code, together=True)] = _params(text, **positional)
-    messages[NO_ASCII_KEY] = _params(f"{NO_ASCII} ({USERNAME_RULE})", **positional)
-    messages[NOT_GENERATED_KEY] = _params(f"{NOT_GENERATED} ({USERNAME_RULE})", **positional)
+        if code not in NOT_IN_KEYCLOAK:
+            text = REFUSAL.replace("{why}", why).replace("{label}", "name")
+            texts[message_key(code, together=True)] = f"{text} ({RULE_GENERIC})"
+    texts[NO_ASCII_KEY] = f"{NO_ASCII} ({USERNAME_RULE})"
+    texts[NOT_GENERATED_KEY] = f"{NOT_GENERATED} ({USERNAME_RULE})"
+    messages: dict[str, str] = {}
+    for key, text in texts.items():
+        messages[key] = _console_text(text)
+        messages[key + PAGE_SUFFIX] = _page_text(text)
     return messages
 
 

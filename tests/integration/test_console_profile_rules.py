@@ -8,9 +8,15 @@ token, as the console does.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import html
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -219,3 +225,78 @@ def test_the_messages_are_in_the_realms_bundle_and_resynced_when_changed(scene: 
     assert messages == [[key]]
     _sync(scene.gw, scene.policy)
     assert scene.gw.get_localization("en")[key] == scene.messages[key]
+
+
+def test_the_login_pages_update_profile_shows_the_rule_too(scene: Scene) -> None:
+    """A person renaming themselves on Keycloak's update-profile page (a FreeMarker page that
+    formats texts with MessageFormat, unlike the consoles) gets the same rule, not an error."""
+    scene.gw.call(
+        "POST",
+        "/users",
+        _person(
+            "eve.oak",
+            "Eve",
+            "Oak",
+            requiredActions=["UPDATE_PROFILE"],
+            credentials=[{"type": "password", "value": PASSWORD, "temporary": False}],
+        ),
+    )
+    session, page = _update_profile_page(scene.sue.realm, "eve.oak")
+    form = re.search(r'<form[^>]*id="kc-update-profile-form"[^>]*action="([^"]+)"', page.text)
+    assert form is not None, page.text[:500]
+    answer = session.post(
+        html.unescape(form.group(1)),
+        data={
+            "firstName": "Guest",
+            "lastName": "Oak",
+            "email": "eve.oak@example.org",
+            "title": "Ms",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.status_code
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", answer.text)).split())
+    (python,) = check_person_name(
+        "Guest", "Oak", policy=scene.policy.generic_names, role_names=scene.policy.roles.names
+    )
+    assert python.message in shown
+    (eve,) = scene.gw.call("GET", "/users", params={"username": "eve.oak", "exact": "true"})
+    assert eve["firstName"] == "Eve"
+
+
+def _update_profile_page(realm: str, username: str) -> tuple[requests.Session, requests.Response]:
+    """Log on through the browser flow (agreement accepted) up to the update-profile page."""
+    base = keycloak_settings().url.rstrip("/")
+    session = requests.Session()
+
+    def insecure() -> None:  # Keycloak marks cookies Secure even on http://127.0.0.1
+        for cookie in session.cookies:
+            cookie.secure = False
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    query = urlencode(
+        {
+            "client_id": "lrs-portal",
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": "http://127.0.0.1:5000/callback",
+            "code_challenge": challenge.decode(),
+            "code_challenge_method": "S256",
+        }
+    )
+    page = session.get(f"{base}/realms/{realm}/protocol/openid-connect/auth?{query}", timeout=30)
+    insecure()
+    for _ in range(3):
+        form = re.search(r'<form[^>]*id="([^"]+)"[^>]*action="([^"]+)"', page.text)
+        assert form is not None, page.text[:500]
+        if form.group(1) == "kc-update-profile-form":
+            return session, page
+        data = (
+            {"username": username, "password": PASSWORD}
+            if form.group(1) == "kc-form-login"
+            else {"accept": "accept"}
+        )
+        page = session.post(html.unescape(form.group(2)), data=data, timeout=30)
+        insecure()
+    raise AssertionError(f"no update-profile page: {page.text[:500]}")

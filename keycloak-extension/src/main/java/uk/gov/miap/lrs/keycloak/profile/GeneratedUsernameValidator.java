@@ -42,7 +42,7 @@ public class GeneratedUsernameValidator implements SimpleValidator {
         String base = PersonNameRules.baseUsername(values.given(), values.family(),
                 config.getIntOrDefault("max-length", 60));
         if (base != null && !PersonNameRules.isGeneratedFrom(username, base)) {
-            context.addError(new ValidationError(ID, inputHint, MESSAGE_KEY, base));
+            context.addError(new ValidationError(ID, inputHint, values.key(MESSAGE_KEY), base));
         }
         return context;
     }

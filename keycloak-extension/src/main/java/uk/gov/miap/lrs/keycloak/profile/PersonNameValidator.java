@@ -60,14 +60,16 @@ public class PersonNameValidator implements SimpleValidator {
             // A blank name is Keycloak's own required check's to report.
             if (refusal.field().equals(field) && !refusal.code().equals("required")) {
                 context.addError(new ValidationError(ID, inputHint,
-                        messageKey(refusal.code(), refusal.together()), label, refusal.name(),
+                        values.key(messageKey(refusal.code(), refusal.together())), label,
+                        refusal.name(),
                         refusal.detail()));
             }
         }
         if (refusals.isEmpty()) {
             String value = field.equals("family_name") ? values.family() : values.given();
             if (PersonNameRules.foldPart(value).isEmpty()) {
-                context.addError(new ValidationError(ID, inputHint, NO_ASCII_KEY, label, "'" + value + "'"));
+                context.addError(new ValidationError(ID, inputHint, values.key(NO_ASCII_KEY), label,
+                        "'" + value + "'"));
             }
         }
         return context;

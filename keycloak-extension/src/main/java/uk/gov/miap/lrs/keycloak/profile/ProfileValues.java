@@ -10,7 +10,10 @@ import org.keycloak.userprofile.UserProfileAttributeValidationContext;
 import org.keycloak.validate.ValidationContext;
 
 /** What the validators read from the profile being validated: the names, the user if it exists. */
-record ProfileValues(String given, String family, UserModel user) {
+record ProfileValues(String given, String family, UserModel user, boolean loginPage) {
+
+    /** Suffix of a message key's login-page form (MessageFormat), as keycloak_names.py writes it. */
+    static final String PAGE_SUFFIX = "Page";
 
     /** Null when the validator runs outside a user profile (it then has nothing to check). */
     static ProfileValues of(ValidationContext context) {
@@ -22,7 +25,9 @@ record ProfileValues(String given, String family, UserModel user) {
         return new ProfileValues(
                 orEmpty(attributes.getFirst(UserModel.FIRST_NAME)),
                 orEmpty(attributes.getFirst(UserModel.LAST_NAME)),
-                attribute.getUser());
+                attribute.getUser(),
+                // Login pages format texts with MessageFormat; the consoles with i18next.
+                attribute.getContext().canBeAuthFlowContext());
     }
 
     /** The names are those the account already has: an existing account kept as it was named
@@ -31,6 +36,11 @@ record ProfileValues(String given, String family, UserModel user) {
         return user != null
                 && Objects.equals(given, orEmpty(user.getFirstName()))
                 && Objects.equals(family, orEmpty(user.getLastName()));
+    }
+
+    /** The bundle key to report: the consoles' form, or the login pages' form. */
+    String key(String consoleKey) {
+        return loginPage ? consoleKey + PAGE_SUFFIX : consoleKey;
     }
 
     static String first(Object input) {
