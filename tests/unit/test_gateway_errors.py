@@ -34,7 +34,11 @@ def test_a_profile_validation_refusal_keeps_the_field_and_message() -> None:
         responses.POST,
         f"{URL}/admin/realms/lrs/users",
         status=400,
-        json={"field": "username", "errorMessage": "lrsUsernameNotGenerated", "params": ["username"]},
+        json={
+            "field": "username",
+            "errorMessage": "lrsUsernameNotGenerated",
+            "params": ["username", "ann.lee"],
+        },
     )
     gw = KeycloakGateway(SETTINGS)
     with pytest.raises(Rejected) as refused:

@@ -9,6 +9,7 @@ import pytest
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.names import AGREEMENT_ACTION, BUILT_IN_TERMS
 from lrs_keycloak.keycloak.sync import plan
 from lrs_keycloak.keycloak.sync.groups import organisation_attributes
@@ -174,6 +175,29 @@ def test_a_keycloak_without_the_extension_is_named_as_the_problem() -> None:
     gw.required_actions = gw.required_actions[1:]
     with pytest.raises(MissingProvider, match="deploy keycloak-extension"):
         plan(gw, POLICY)  # type: ignore[arg-type]
+
+
+def test_a_keycloak_without_the_name_validators_is_named_as_the_problem() -> None:
+    class OldExtension(FakeGateway):
+        settings = type("S", (), {"url": "http://kc.test"})()
+
+        def get_user_profile(self) -> dict[str, Any]:
+            return {"attributes": []}
+
+        def put_user_profile(self, profile: dict[str, Any]) -> None:
+            # Keycloak 26.7.3's answer, seen live, when the jar lacks the validator
+            raise Rejected(
+                "PUT /users/profile: 400 [Validator 'lrs-person-name' defined for attribute "
+                "'firstName' doesn't exist]",
+                400,
+            )
+
+    gw = OldExtension(_matching_realm())
+    the_plan = plan(gw, POLICY)  # type: ignore[arg-type]
+    (change,) = [c for c in the_plan.changes if c.resource == "user-profile"]
+    assert change.run is not None
+    with pytest.raises(MissingProvider, match=r"no LRS name validators.*deploy keycloak-extension"):
+        change.run(gw, None)  # type: ignore[arg-type]
 
 
 def test_plan_totals_count_the_objects_not_the_batch_steps_that_carry_them_out() -> None:

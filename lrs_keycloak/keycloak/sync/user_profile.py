@@ -15,10 +15,12 @@ from lrs_keycloak.domain.keycloak_names import (
     person_name_validator_config,
     username_validator_config,
 )
+from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
 from lrs_keycloak.keycloak.sync.changes import Change, Context
 from lrs_keycloak.keycloak.sync.live import Live
 from lrs_keycloak.keycloak.sync.planner import Planner
+from lrs_keycloak.keycloak.sync.required_actions import MissingProvider
 
 # What sync compares of a profile attribute: every key the policy may set but its name.
 _PROFILE_KEYS = tuple(sorted(PROFILE_ATTRIBUTE_KEYS - {"name"}))
@@ -73,7 +75,20 @@ def plan_user_profile(live: Live) -> list[Change]:
 
     def run(g: KeycloakGateway, c: Context) -> None:
         # Re-read at apply time: a new realm starts with Keycloak's default profile and groups.
-        g.put_user_profile(build(g.get_user_profile()))
+        try:
+            g.put_user_profile(build(g.get_user_profile()))
+        except Rejected as refused:
+            # Keycloak without our jar: "Validator 'lrs-person-name' defined for attribute
+            # 'firstName' doesn't exist" (seen live); say what to do instead.
+            if not any(
+                f"'{v}'" in str(refused) for v in (PERSON_NAME_VALIDATOR, USERNAME_VALIDATOR)
+            ):
+                raise
+            raise MissingProvider(
+                f"Keycloak at {g.settings.url} has no LRS name validators ({refused}): deploy "
+                "keycloak-extension/target/lrs-keycloak-extension.jar into its providers/ "
+                "and restart it, then sync again"
+            ) from refused
 
     if not live.exists:
         return [
