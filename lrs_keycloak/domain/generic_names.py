@@ -205,7 +205,9 @@ def _segments(squashed: str, vocabulary: frozenset[str]) -> tuple[str, ...] | No
     return tuple(split)
 
 
-def _role_variants(role_names: Iterable[str]) -> frozenset[str]:
+def role_name_forms(role_names: Iterable[str]) -> frozenset[str]:
+    """The squashed forms a name is compared with: the guide's roles and ``role_names``, each
+    also without its "lrb"/"lrs" prefix (what check_person_name refuses as a role's name)."""
     variants = set()
     for role in (*GUIDE_ROLE_NAMES, *role_names):
         squashed = _squash(role)
@@ -217,17 +219,50 @@ def _role_variants(role_names: Iterable[str]) -> frozenset[str]:
     return frozenset(variants)
 
 
-def _violation(field: str, code: str, label: str, why: str) -> Violation:
+#: Why one name is refused, by code: ``{name}`` is the name as typed (quoted), ``{detail}`` the
+#: words or characters found. Declared once: the Python refusals and Keycloak's message bundle
+#: (domain/keycloak_names.py, for the extension's validator) are both made from these.
+WHY_NAME: dict[str, str] = {
+    "too-long": f"it is longer than {MAX_NAME_LENGTH} characters",
+    "contains-digits": "{name} contains digits, as in a generic 'User 1' account",
+    "mailbox-as-name": "{name} looks like an email address, not a name",
+    "no-letters": "{name} has no letters",
+    "invalid-characters": "{name} contains {detail}; a name may only have letters, spaces, "
+    "hyphens, apostrophes and full stops",
+    "generic-name": "{name} is a generic account name ({detail}), not a person's name",
+    "department-name": "{name} names a department or function ({detail}), not a person",
+    "role-name": "{name} is the name of an LRS role, not a person",
+    "organisation-name": "{name} is the organisation's name, not a person's",
+}
+#: Why the two names together are refused (``{name}`` is both, quoted); reported on the given name.
+WHY_TOGETHER: dict[str, str] = {
+    "generic-name": "together {name} is a generic account or department name, not a person's",
+    "role-name": "together {name} is the name of an LRS role, not a person",
+    "organisation-name": "together {name} is the organisation's name, not a person's",
+}
+#: The whole refusal; ``{label}`` is "given name", "family name" or, for both together, "name".
+REFUSAL = "The {label} is refused: {why}. " + _ONE_PERSON
+RULE_GENERIC = _RULE_GENERIC
+
+
+def _violation(
+    field: str, code: str, label: str, name: str = "", detail: str = "", *, together: bool = False
+) -> Violation:
+    why = (WHY_TOGETHER if together else WHY_NAME)[code].format(name=name, detail=detail)
     return Violation(
         field=field,
         code=code,
-        message=f"The {label} is refused: {why}. {_ONE_PERSON.format(label=label)}",
+        message=REFUSAL.format(label=label, why=why),
         rule=_RULE_GENERIC,
     )
 
 
+def _quoted(words: Iterable[str]) -> str:
+    return ", ".join(repr(w) for w in words)
+
+
 def _too_long(field: str, label: str) -> Violation:
-    return _violation(field, "too-long", label, f"it is longer than {MAX_NAME_LENGTH} characters")
+    return _violation(field, "too-long", label)
 
 
 def _check_field(
@@ -252,17 +287,17 @@ def _check_field(
     shown = value if len(value) <= 40 else value[:37] + "..."
     found: list[Violation] = []
 
-    def refuse(code: str, why: str) -> None:
-        found.append(_violation(field, code, label, why))
+    def refuse(code: str, detail: str = "") -> None:
+        found.append(_violation(field, code, label, repr(shown), detail))
 
     if len(value) > MAX_NAME_LENGTH:
         found.append(_too_long(field, label))
     if any(ch.isdigit() or unicodedata.category(ch) == "Nd" for ch in value):
-        refuse("contains-digits", f"{shown!r} contains digits, as in a generic 'User 1' account")
+        refuse("contains-digits")
     if "@" in value or "＠" in value:
-        refuse("mailbox-as-name", f"{shown!r} looks like an email address, not a name")
+        refuse("mailbox-as-name")
     if not any(ch.isalpha() for ch in value):
-        refuse("no-letters", f"{shown!r} has no letters")
+        refuse("no-letters")
         return found
     odd = sorted(
         {
@@ -278,11 +313,7 @@ def _check_field(
         }
     )
     if odd:
-        refuse(
-            "invalid-characters",
-            f"{shown!r} contains {' '.join(repr(c) for c in odd)}; a name may only have "
-            "letters, spaces, hyphens, apostrophes and full stops",
-        )
+        refuse("invalid-characters", " ".join(repr(c) for c in odd))
 
     words = name_words(value)
     squashed = "".join(words)
@@ -299,21 +330,13 @@ def _check_field(
         | {w for w in policy.departments if w.replace("-", "") in split_words}
     )
     if generic:
-        refuse(
-            "generic-name",
-            f"{shown!r} is a generic account name ({', '.join(repr(w) for w in generic)}), "
-            "not a person's name",
-        )
+        refuse("generic-name", _quoted(generic))
     if department:
-        refuse(
-            "department-name",
-            f"{shown!r} names a department or function "
-            f"({', '.join(repr(w) for w in department)}), not a person",
-        )
+        refuse("department-name", _quoted(department))
     if squashed and squashed in roles:
-        refuse("role-name", f"{shown!r} is the name of an LRS role, not a person")
+        refuse("role-name")
     if organisation and squashed == organisation:
-        refuse("organisation-name", f"{shown!r} is the organisation's name, not a person's")
+        refuse("organisation-name")
     return found
 
 
@@ -345,7 +368,7 @@ def check_person_name(
     MAX_ANALYSED_LENGTH gets only ``too-long``, found without reading it, so the time taken is
     bounded whatever the caller passes.
     """
-    roles = _role_variants(role_names)
+    roles = role_name_forms(role_names)
     org_full, org_core = _organisation_forms(organisation_name)
     violations = _check_field("given_name", "given name", given, policy, roles, org_full)
     violations += _check_field("family_name", "family name", family, policy, roles, org_full)
@@ -359,30 +382,13 @@ def check_person_name(
     across = sorted(w for w in _phrases(whole_words, vocabulary) if "-" in w)
     if across or _segments(whole, frozenset(w.replace("-", "") for w in vocabulary)):
         violations.append(
-            _violation(
-                "given_name",
-                "generic-name",
-                "name",
-                f"together {both!r} is a generic account or department name, not a person's",
-            )
+            _violation("given_name", "generic-name", "name", repr(both), together=True)
         )
     if whole in roles:
-        violations.append(
-            _violation(
-                "given_name",
-                "role-name",
-                "name",
-                f"together {both!r} is the name of an LRS role, not a person",
-            )
-        )
+        violations.append(_violation("given_name", "role-name", "name", repr(both), together=True))
     whole_core = "".join(w for w in whole_words if w not in _ORG_STOPWORDS)
     if org_core and (whole == org_full or whole_core == org_core):
         violations.append(
-            _violation(
-                "given_name",
-                "organisation-name",
-                "name",
-                f"together {both!r} is the organisation's name, not a person's",
-            )
+            _violation("given_name", "organisation-name", "name", repr(both), together=True)
         )
     return violations

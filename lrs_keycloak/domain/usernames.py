@@ -1,8 +1,9 @@
 """User account names made from the person's names (guide §4.2).
 
 "LRS automatically produces a user account name from the characters of your given name and
-family name." We produce ``given.family`` in lower-case ASCII, and a Keycloak validator pattern
-that refuses account names which are not of that shape or use generic words (guide §4.2).
+family name." We produce ``given.family`` in lower-case ASCII. Keycloak refuses a typed account
+name that is not this one through the extension's ``lrs-generated-username`` validator, a port of
+``base_username`` (domain/keycloak_names.py).
 """
 
 from __future__ import annotations
@@ -10,16 +11,14 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 
 MAX_USERNAME_LENGTH = 60
 
-#: Shape of a generated username; valid as both a Java and a Python regex.
+#: Shape of a generated username (what base_username and its numbered candidates look like).
 USERNAME_SHAPE = r"[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*[0-9]*"
-
-_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 #: Letters that NFKD does not decompose into an ASCII base letter.
 _SPECIAL_LETTERS = str.maketrans(
@@ -64,16 +63,27 @@ def ascii_fold(name: str) -> str:
     return _fold_part(name)
 
 
+#: The guide's rule for account names, cited by every refusal about them.
+USERNAME_RULE = "guide §4.2: the account name is produced from the given and family names"
+#: ``{label}`` is "given name" or "family name", ``{name}`` the name as typed (quoted).
+NO_ASCII = (
+    "An account name cannot be made from the {label} {name} because it has no letters that "
+    "can be written in the Latin alphabet. Enter the name in Latin letters as it appears on "
+    "the person's records."
+)
+#: Keycloak's refusal of a typed username (the companion app makes it, so never refuses one).
+NOT_GENERATED = (
+    "The username must be the one made from the person's given and family names: {username} "
+    "(or {username}2, {username}3 and so on when that one is taken)."
+)
+
+
 def _no_ascii(field: str, label: str, value: str) -> Violation:
     return Violation(
         field=field,
         code="no-ascii-username",
-        message=(
-            f"An account name cannot be made from the {label} {value!r} because it has no "
-            "letters that can be written in the Latin alphabet. Enter the name in Latin "
-            "letters as it appears on the person's records."
-        ),
-        rule="guide §4.2: the account name is produced from the given and family names",
+        message=NO_ASCII.format(label=label, name=repr(value)),
+        rule=USERNAME_RULE,
     )
 
 
@@ -114,28 +124,3 @@ def candidate_usernames(given: str, family: str) -> Iterator[str]:
     yield base
     for n in itertools.count(2):
         yield f"{base}{n}"
-
-
-def _check_word(word: str) -> str:
-    if not _WORD.fullmatch(word):
-        raise ValueError(
-            f"generic word {word!r} must be lower-case letters, optionally joined by hyphens"
-        )
-    return word
-
-
-def keycloak_username_pattern(generic_words: Iterable[str]) -> str:
-    """An anchored regex (Java- and Python-compatible) for Keycloak's username validator.
-
-    A value matches when it has USERNAME_SHAPE and none of its dot- or hyphen-separated
-    segments (ignoring trailing digits) is one of ``generic_words``. Keycloak lowercases the
-    username before validating, so the pattern only needs lower case.
-    """
-    words = sorted({_check_word(w) for w in generic_words})
-    if not words:
-        return f"^{USERNAME_SHAPE}$"
-    # a generic word starting at a segment boundary and ending at one (or before the digits);
-    # a hyphenated word ("help-desk") is matched whichever separator joins its parts
-    alternatives = "|".join(w.replace("-", "[.-]") for w in words)
-    forbidden = f"(?!(?:.*[.-])?(?:{alternatives})(?:[.-]|[0-9]*$))"
-    return f"^{forbidden}{USERNAME_SHAPE}$"

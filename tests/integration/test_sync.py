@@ -81,7 +81,9 @@ def test_after_sync_the_user_profile_records_the_guide_details(
     assert profile["verificationProvided"]["required"]["roles"] == ["admin"]
     assert "required" not in profile["email"]  # recommended, not required (guide §4.2)
     assert profile["preferredLanguage"]["validations"]["options"]["options"] == ["en"]
-    assert "pattern" in profile["username"]["validations"]
+    assert "lrs-generated-username" in profile["username"]["validations"]
+    assert "lrs-person-name" in profile["firstName"]["validations"]
+    assert "lrs-person-name" in profile["lastName"]["validations"]
 
 
 def test_after_sync_the_help_desk_realm_role_and_organisations_group_exist(

@@ -34,14 +34,18 @@ def test_a_profile_validation_refusal_keeps_the_field_and_message() -> None:
         responses.POST,
         f"{URL}/admin/realms/lrs/users",
         status=400,
-        json={"field": "username", "errorMessage": "lrsGenericUsername", "params": ["username"]},
+        json={
+            "field": "username",
+            "errorMessage": "lrsUsernameNotGenerated",
+            "params": ["username", "ann.lee"],
+        },
     )
     gw = KeycloakGateway(SETTINGS)
     with pytest.raises(Rejected) as refused:
         gw.call("POST", "/users", {"username": "guest"})
     assert refused.value.status == 400
     assert refused.value.details[0]["field"] == "username"
-    assert refused.value.details[0]["message"] == "lrsGenericUsername"
+    assert refused.value.details[0]["message"] == "lrsUsernameNotGenerated"
 
 
 @responses.activate

@@ -9,10 +9,12 @@ import pytest
 
 from lrs_keycloak.config import load_policy
 from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.names import AGREEMENT_ACTION, BUILT_IN_TERMS
 from lrs_keycloak.keycloak.sync import plan
 from lrs_keycloak.keycloak.sync.groups import organisation_attributes
 from lrs_keycloak.keycloak.sync.live import diff
+from lrs_keycloak.keycloak.sync.localization import desired_messages
 from lrs_keycloak.keycloak.sync.realm import MASKED_SECRET, desired_realm
 from lrs_keycloak.keycloak.sync.required_actions import MissingProvider
 from lrs_keycloak.keycloak.sync.user_profile import desired_profile_attributes
@@ -55,7 +57,7 @@ class FakeGateway:
         return self.realm
 
     def get_localization(self, locale: str) -> dict[str, str]:
-        return dict(POLICY.messages)
+        return desired_messages(POLICY)
 
     def get_user_profile(self) -> dict[str, Any]:
         return {
@@ -138,11 +140,15 @@ def test_without_organisation_data_no_organisation_group_is_touched() -> None:
     assert plan(FakeGateway(_matching_realm(), children), POLICY, None).empty  # type: ignore[arg-type]
 
 
-def test_the_username_validator_is_generated_from_the_generic_words() -> None:
-    (username,) = [a for a in desired_profile_attributes(POLICY) if a["name"] == "username"]
-    pattern = username["validations"]["pattern"]
-    assert pattern["error-message"] == "lrsGenericUsername"
-    assert "guest" in pattern["pattern"]
+def test_the_extensions_name_validators_are_configured_from_the_generic_words() -> None:
+    attributes = {a["name"]: a for a in desired_profile_attributes(POLICY)}
+    assert "pattern" not in attributes["username"]["validations"]
+    assert attributes["username"]["validations"]["lrs-generated-username"] == {"max-length": 60}
+    given = attributes["firstName"]["validations"]["lrs-person-name"]
+    assert given["field"] == "given_name" and given["label"] == "given name"
+    assert "guest" in given["generic-words"] and "finance" in given["departments"]
+    assert "superuser" in given["role-names"]
+    assert attributes["lastName"]["validations"]["lrs-person-name"]["field"] == "family_name"
 
 
 def test_keycloaks_own_terms_and_conditions_are_switched_off_so_users_see_one_agreement() -> None:
@@ -169,6 +175,29 @@ def test_a_keycloak_without_the_extension_is_named_as_the_problem() -> None:
     gw.required_actions = gw.required_actions[1:]
     with pytest.raises(MissingProvider, match="deploy keycloak-extension"):
         plan(gw, POLICY)  # type: ignore[arg-type]
+
+
+def test_a_keycloak_without_the_name_validators_is_named_as_the_problem() -> None:
+    class OldExtension(FakeGateway):
+        settings = type("S", (), {"url": "http://kc.test"})()
+
+        def get_user_profile(self) -> dict[str, Any]:
+            return {"attributes": []}
+
+        def put_user_profile(self, profile: dict[str, Any]) -> None:
+            # Keycloak 26.7.3's answer, seen live, when the jar lacks the validator
+            raise Rejected(
+                "PUT /users/profile: 400 [Validator 'lrs-person-name' defined for attribute "
+                "'firstName' doesn't exist]",
+                400,
+            )
+
+    gw = OldExtension(_matching_realm())
+    the_plan = plan(gw, POLICY)  # type: ignore[arg-type]
+    (change,) = [c for c in the_plan.changes if c.resource == "user-profile"]
+    assert change.run is not None
+    with pytest.raises(MissingProvider, match=r"no LRS name validators.*deploy keycloak-extension"):
+        change.run(gw, None)  # type: ignore[arg-type]
 
 
 def test_plan_totals_count_the_objects_not_the_batch_steps_that_carry_them_out() -> None:

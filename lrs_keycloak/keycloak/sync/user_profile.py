@@ -1,5 +1,6 @@
 """The user profile (user-profile.yaml): the declared attributes, replaced one by one, and the
-unmanaged-attribute policy; the username pattern is generated from generic-names.yaml."""
+unmanaged-attribute policy; the extension's name and username validators are added, configured
+from generic-names.yaml and roles.yaml (domain/keycloak_names.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ import copy
 from typing import Any
 
 from lrs_keycloak.config import PROFILE_ATTRIBUTE_KEYS, RealmPolicy
-from lrs_keycloak.domain.usernames import keycloak_username_pattern
+from lrs_keycloak.domain.keycloak_names import (
+    NAME_ATTRIBUTES,
+    PERSON_NAME_VALIDATOR,
+    USERNAME_VALIDATOR,
+    person_name_validator_config,
+    username_validator_config,
+)
+from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.gateway import Json, KeycloakGateway
 from lrs_keycloak.keycloak.sync.changes import Change, Context
 from lrs_keycloak.keycloak.sync.live import Live
 from lrs_keycloak.keycloak.sync.planner import Planner
+from lrs_keycloak.keycloak.sync.required_actions import MissingProvider
 
 # What sync compares of a profile attribute: every key the policy may set but its name.
 _PROFILE_KEYS = tuple(sorted(PROFILE_ATTRIBUTE_KEYS - {"name"}))
@@ -19,13 +28,16 @@ _PROFILE_KEYS = tuple(sorted(PROFILE_ATTRIBUTE_KEYS - {"name"}))
 
 def desired_profile_attributes(policy: RealmPolicy) -> list[dict[str, Any]]:
     attributes = copy.deepcopy(policy.user_profile["attributes"])
-    pattern = keycloak_username_pattern(policy.generic_names.generic_words)
     for attribute in attributes:
-        if attribute["name"] == "username":
-            attribute.setdefault("validations", {})["pattern"] = {
-                "pattern": pattern,
-                "error-message": "lrsGenericUsername",
-            }
+        name = attribute["name"]
+        if name == "username":
+            attribute.setdefault("validations", {})[USERNAME_VALIDATOR] = (
+                username_validator_config()
+            )
+        elif name in NAME_ATTRIBUTES:
+            attribute.setdefault("validations", {})[PERSON_NAME_VALIDATOR] = (
+                person_name_validator_config(name, policy.generic_names, policy.roles.names)
+            )
     return attributes
 
 
@@ -63,7 +75,20 @@ def plan_user_profile(live: Live) -> list[Change]:
 
     def run(g: KeycloakGateway, c: Context) -> None:
         # Re-read at apply time: a new realm starts with Keycloak's default profile and groups.
-        g.put_user_profile(build(g.get_user_profile()))
+        try:
+            g.put_user_profile(build(g.get_user_profile()))
+        except Rejected as refused:
+            # Keycloak without our jar: "Validator 'lrs-person-name' defined for attribute
+            # 'firstName' doesn't exist" (seen live); say what to do instead.
+            if not any(
+                f"'{v}'" in str(refused) for v in (PERSON_NAME_VALIDATOR, USERNAME_VALIDATOR)
+            ):
+                raise
+            raise MissingProvider(
+                f"Keycloak at {g.settings.url} has no LRS name validators ({refused}): deploy "
+                "keycloak-extension/target/lrs-keycloak-extension.jar into its providers/ "
+                "and restart it, then sync again"
+            ) from refused
 
     if not live.exists:
         return [
@@ -88,9 +113,10 @@ def plan_user_profile(live: Live) -> list[Change]:
 PLANNER = Planner(
     resource="user profile",
     kinds=("user-profile",),
-    owns="each attribute user-profile.yaml declares (replaced whole; the username pattern comes "
-    "from generic-names.yaml) and `unmanagedAttributePolicy` (removed when not set); attributes "
-    "it does not declare are kept",
+    owns="each attribute user-profile.yaml declares (replaced whole; the extension's "
+    "`lrs-generated-username` and `lrs-person-name` validators are added to the username and "
+    "names, configured from generic-names.yaml and roles.yaml) and `unmanagedAttributePolicy` "
+    "(removed when not set); attributes it does not declare are kept",
     creates="each declared attribute that is missing",
     deletes="nothing (no attribute is ever removed)",
     plan=plan_user_profile,
