@@ -44,6 +44,7 @@ class AuditKind(StrEnum):
     API_CLIENT_CREATED = "api_client_created"
     API_CLIENT_SECRET_ROTATED = "api_client_secret_rotated"
     API_CLIENT_DELETED = "api_client_deleted"
+    SECOND_FACTOR_RESET = "second_factor_reset"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,12 @@ EVENTS: tuple[EventType, ...] = (
     EventType(300, K.API_CLIENT_CREATED, "An integrating system's API client was created"),
     EventType(301, K.API_CLIENT_SECRET_ROTATED, "An API client's secret was replaced"),
     EventType(302, K.API_CLIENT_DELETED, "An integrating system's API client was deleted"),
+    # 400+: the second factor of those who hold access to others (docs/adr/0015).
+    EventType(
+        400,
+        K.SECOND_FACTOR_RESET,
+        "A lost second factor was reset: the person sets up a new authenticator at next logon",
+    ),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name.value: e for e in EVENTS}
 
