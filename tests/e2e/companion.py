@@ -219,8 +219,10 @@ def second_factor(page: Page, username: str) -> str | None:
     into an app) and types a code at every later one (docs/adr/0015). Answers "set up", "code"
     or None (a plain user who was asked for neither)."""
     realm = page.url.split("/realms/", 1)[1].split("/", 1)[0]
-    shown = page.locator("#kc-accept, #kc-totp-settings-form, #kc-otp-login-form").first
-    expect(shown).to_be_visible()
+    # The password was posted from the authorization page: wait until Keycloak answers with
+    # the next page (or sends the browser on), then see which page it is.
+    page.wait_for_url(lambda url: "/protocol/openid-connect/auth" not in url)
+    page.wait_for_load_state()
     if page.locator("#kc-totp-settings-form").count():
         page.click("#mode-manual")  # "Unable to scan?": the key as text
         key = page.locator("#kc-totp-secret-key").inner_text()
