@@ -71,12 +71,26 @@ def demo_accounts(settings: Settings) -> list[str]:
     path = passwords_file(settings)
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     lines = [f"Demo accounts (local development only; passwords kept in {path}):"]
+    made: list[tuple[str, DemoPerson]] = []
     for person in PEOPLE:
         username, new = _account(root, person)
+        made.append((username, person))
         if new or username not in known:
             known[username] = secrets.token_urlsafe(12)
             _set_password(root, username, known[username], person.email)
         lines.append(f"  {username} / {known[username]}  ({person.what})")
+    second = root.policy().second_factor
+    if second is not None:
+        needing = [
+            username
+            for username, p in made
+            if second.every_lrs_user or set(p.roles or (HELPDESK_REALM_ROLE,)) & set(second.roles)
+        ]
+        lines.append(
+            f"Second factor (docs/adr/0015): {', '.join(needing)} set up an authenticator app "
+            "(TOTP) at their first sign-in, scanning the code Keycloak shows, then type its "
+            "6-digit code at every sign-in."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:

@@ -371,6 +371,25 @@ def users_reinstate(
         _print(result, as_json, f"Reinstated {username}.")
 
 
+@users.command("reset-second-factor")
+@_org
+@click.argument("username")
+@click.option("--reason", required=True, help="How the person was checked; kept in the audit log.")
+@_common
+def users_reset_second_factor(
+    org_id: str, username: str, reason: str, realm: str | None, actor: str | None, as_json: bool
+) -> None:
+    """Delete a lost authenticator app and end the user's sessions (docs/adr/0015)."""
+    with _boundary(reason=reason):
+        result = _service(realm).reset_second_factor(_operator(actor), org_id, username, reason)
+        _print(
+            result,
+            as_json,
+            f"Reset {username}'s second factor: they set up a new authenticator app at their "
+            "next sign-in.",
+        )
+
+
 @users.command("remove")
 @_org
 @click.argument("username")

@@ -11,7 +11,12 @@ Every name is importable from this package; its modules import each other, never
 
 from lrs_keycloak.config.agreement import AGREEMENT_FILE, AGREEMENT_MODES, load_agreement
 from lrs_keycloak.config.env import interpolate
-from lrs_keycloak.config.model import AgreementPolicy, AgreementVersion, RealmPolicy
+from lrs_keycloak.config.model import (
+    AgreementPolicy,
+    AgreementVersion,
+    RealmPolicy,
+    SecondFactorPolicy,
+)
 from lrs_keycloak.config.organisations import load_organisations
 from lrs_keycloak.config.policy import POLICY_FOLDER_HINT, load_policy
 from lrs_keycloak.config.problems import ConfigError, Problem
@@ -29,6 +34,7 @@ __all__ = [
     "ConfigError",
     "Problem",
     "RealmPolicy",
+    "SecondFactorPolicy",
     "interpolate",
     "load_agreement",
     "load_organisations",

@@ -32,6 +32,17 @@ class AgreementPolicy:
 
 
 @dataclass(frozen=True)
+class SecondFactorPolicy:
+    """Who must use a second factor at logon (realm.yaml `second_factor`; docs/adr/0015).
+
+    `roles` names LRS client roles (roles.yaml) and realm roles (realm.yaml `realm_roles`);
+    `every_lrs_user` extends the rule to every holder of any LRS role."""
+
+    roles: tuple[str, ...]
+    every_lrs_user: bool = False
+
+
+@dataclass(frozen=True)
 class RealmPolicy:
     realm: str
     display_name: str
@@ -54,4 +65,6 @@ class RealmPolicy:
     #: The companion app's own OIDC client (realm.yaml `companion_client`; `config.companion`).
     companion_client: dict[str, Any] = field(default_factory=dict)
     lifecycle: LifecyclePolicy = field(default_factory=LifecyclePolicy)
+    #: Who must use a second factor; None: sync leaves the realm's authentication flows alone.
+    second_factor: SecondFactorPolicy | None = None
     source_dir: Path = field(compare=False, default=Path("realm-config"))

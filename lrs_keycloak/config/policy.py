@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from lrs_keycloak.config.agreement import load_agreement
 from lrs_keycloak.config.env import interpolate
 from lrs_keycloak.config.generic_names import read_generic_names
 from lrs_keycloak.config.lifecycle import LIFECYCLE_FILE, read_lifecycle
-from lrs_keycloak.config.model import RealmPolicy
+from lrs_keycloak.config.model import RealmPolicy, SecondFactorPolicy
 from lrs_keycloak.config.problems import ConfigError, Problem
 from lrs_keycloak.config.reader import Reader, string_list
 from lrs_keycloak.config.roles import read_roles
 from lrs_keycloak.config.user_profile import read_profile
 from lrs_keycloak.config.yaml_files import load_yaml
+from lrs_keycloak.domain.roles import RoleCatalogue
 
 #: Follows a missing policy file's problem: how to name another policy folder, or make one.
 POLICY_FOLDER_HINT = (
@@ -101,6 +103,7 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
         "messages",
         "enforcement",
         "admin_console",
+        "second_factor",
     }
     for key in sorted(set(top) - known, key=str):  # YAML keys need not be text: 1, null, ...
         r.problem(str(key), f"unknown key; allowed: {', '.join(sorted(known))}")
@@ -151,6 +154,8 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
     agreement = load_agreement(config_dir / "agreement", problems)
     lifecycle = read_lifecycle(lifecycle_file, lifecycle_doc, problems)
 
+    second_factor = _second_factor(r, top, catalogue, realm_roles)
+
     if problems or catalogue is None or generic is None:
         raise ConfigError(problems)
     return RealmPolicy(
@@ -175,5 +180,27 @@ def load_policy(config_dir: Path, realm: str | None = None) -> RealmPolicy:
             string_list(r, top.get("refused_client_scopes"), "refused_client_scopes")
         ),
         lifecycle=lifecycle,
+        second_factor=second_factor,
         source_dir=config_dir,
     )
+
+
+def _second_factor(
+    r: Reader, top: dict[str, Any], catalogue: RoleCatalogue | None, realm_roles: dict[str, str]
+) -> SecondFactorPolicy | None:
+    """realm.yaml `second_factor`: the roles whose holders must use one (LRS client roles or
+    realm roles realm.yaml lists), and whether every LRS user must (docs/adr/0015)."""
+    if top.get("second_factor") is None:
+        return None
+    section = r.typed_section(
+        top.get("second_factor"), "second_factor", {"roles": list, "every_lrs_user": bool}
+    )
+    roles = string_list(r, section.get("roles"), "second_factor.roles")
+    known = set(realm_roles) | ({role.name for role in catalogue.roles} if catalogue else set())
+    for name in roles:
+        if name not in known:
+            r.problem(
+                "second_factor.roles",
+                f"'{name}' is neither an LRS role (roles.yaml) nor a realm role (realm_roles)",
+            )
+    return SecondFactorPolicy(tuple(roles), section.get("every_lrs_user", False))

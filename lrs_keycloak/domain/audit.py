@@ -51,6 +51,7 @@ class AuditKind(StrEnum):
     USER_END_DATE_SET = "user_end_date_set"
     USER_END_DATE_CLEARED = "user_end_date_cleared"
     USER_INACTIVITY_WARNED = "user_inactivity_warned"
+    SECOND_FACTOR_RESET = "second_factor_reset"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,12 @@ EVENTS: tuple[EventType, ...] = (
     EventType(300, K.API_CLIENT_CREATED, "An integrating system's API client was created"),
     EventType(301, K.API_CLIENT_SECRET_ROTATED, "An API client's secret was replaced"),
     EventType(302, K.API_CLIENT_DELETED, "An integrating system's API client was deleted"),
+    # 400+: the second factor of those who hold access to others (docs/adr/0015).
+    EventType(
+        400,
+        K.SECOND_FACTOR_RESET,
+        "A lost second factor was reset: the person sets up a new authenticator at next logon",
+    ),
     # 500+: keeping the user community current (guide §2.1, §7, §8; realm-config/lifecycle.yaml).
     EventType(500, K.USER_END_DATE_SET, "An account was given an end date (contract, temporary)"),
     EventType(501, K.USER_END_DATE_CLEARED, "An account's end date was taken off"),

@@ -29,6 +29,7 @@ ACTIONS: tuple[str, ...] = (
     "reinstate",
     "remove",
     "view_audit",
+    "reset_second_factor",
 )
 
 LAST_SUPER_USER_ACTIONS: frozenset[str] = frozenset({"suspend", "remove", "demote"})
@@ -138,6 +139,11 @@ class UserPolicy:
 
     def may_view_audit(self) -> bool:
         """Guide §8: super users audit their user community."""
+        return self._manages()
+
+    def may_reset_second_factor(self) -> bool:
+        """docs/adr/0015: super users reset their users' lost second factor (the help desk a
+        super user's: domain.second_factor)."""
         return self._manages()
 
 

@@ -46,6 +46,17 @@ LAST_LOGON = "lrsLastLogon"
 #: holds the Java copies (keycloak-extension/.../guard/GuardTexts.java) equal to them.
 GUARD_LISTENER = "lrs-guard"
 
+# The second factor (docs/adr/0015): the browser flow sync builds and binds, and the realm role
+# its condition names; each role whose holders need a second factor includes this one.
+BROWSER_FLOW = "lrs-browser"
+SECOND_FACTOR_ROLE = "lrs-second-factor"
+SECOND_FACTOR_ROLE_DESCRIPTION = (
+    "Managed by lrs-keycloak sync: holders (through the roles that include it) must give a "
+    "code from an authenticator app at every logon (realm.yaml second_factor)."
+)
+#: Keycloak's own credential type for TOTP codes.
+OTP_CREDENTIAL = "otp"
+
 # Keycloak's own clients that the organisation-scoped admin console works through.
 #: The client holding the admin roles (query-users, view-users, …) of the realm.
 REALM_MANAGEMENT_CLIENT = "realm-management"

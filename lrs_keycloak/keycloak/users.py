@@ -20,7 +20,7 @@ from urllib.parse import quote
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
-from lrs_keycloak.keycloak import events
+from lrs_keycloak.keycloak import events, flows
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import (
@@ -411,6 +411,13 @@ class UserDirectory:
             [SET_PASSWORD],
             params={"lifespan": SET_PASSWORD_LIFESPAN},
         )
+
+    def second_factors(self, user_id: str) -> list[str]:
+        """The ids of the user's authenticator apps (TOTP credentials; docs/adr/0015)."""
+        return [str(c["id"]) for c in flows.otp_credentials(self.gw, user_id)]
+
+    def delete_second_factor(self, user_id: str, credential_id: str) -> None:
+        flows.delete_credential(self.gw, user_id, credential_id)
 
     # --- what the enforcer watches ------------------------------------------------------------
 

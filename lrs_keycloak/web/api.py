@@ -357,6 +357,23 @@ def reinstate(org: str, username: str, body: c.Reason) -> Any:
 
 @operation(
     bp,
+    "post",
+    "/organisations/<org>/users/<username>/second-factor/reset",
+    operation_id="resetSecondFactor",
+    tags=_TAGS,
+    summary="Delete the user's lost authenticator app and end their sessions; they set up a new "
+    "one at their next sign-in (docs/adr/0015). A super user for their organisation's users, "
+    "the help desk for super users; never one's own. Reason (how the person was checked) "
+    "required.",
+    body=c.Reason,
+    responses={200: (c.UserResult, "Reset."), **_REFUSABLE},
+)
+def reset_second_factor(org: str, username: str, body: c.Reason) -> Any:
+    return _result(admin().reset_second_factor(actor(), org, username, body.reason or ""))
+
+
+@operation(
+    bp,
     "delete",
     "/organisations/<org>/users/<username>",
     operation_id="removeUser",

@@ -34,6 +34,7 @@ from lrs_keycloak.composition import Root
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.settings import PROJECT_ROOT, load_settings
+from tests.support import totp
 from tests.support.smtp import Inbox, smtp_server
 
 PASSWORD = "a long enough passphrase 42"
@@ -188,23 +189,55 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 # --- in the browser -------------------------------------------------------------------------
 
 
-def sign_in(page: Page, companion: Companion, username: str, password: str = PASSWORD) -> None:
-    """Through the app's /sign-in, Keycloak's login form and its every-logon User Agreement
-    (accepted), back to the app's home page."""
+def sign_in(
+    page: Page, companion: Companion, username: str, password: str = PASSWORD
+) -> str | None:
+    """Through the app's /sign-in, Keycloak's login form, the second factor (super users and
+    the help desk) and its every-logon User Agreement (accepted), back to the app's home page;
+    answers what the second factor took (``second_factor``)."""
     page.goto(f"{companion.url}/sign-in")
-    log_in_at_keycloak(page, username, password)
+    step = log_in_at_keycloak(page, username, password)
     expect(page.locator("#kc-accept")).to_be_visible()  # the User Agreement, every logon
     page.click("#kc-accept")
     page.wait_for_url(f"{companion.url}/**")
     expect(page.locator("h1")).to_be_visible()
+    return step
 
 
-def log_in_at_keycloak(page: Page, username: str, password: str) -> None:
+def log_in_at_keycloak(page: Page, username: str, password: str) -> str | None:
     expect(page.locator("#username")).to_be_visible()
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#kc-login")
     page.wait_for_load_state()
+    return second_factor(page, username)
+
+
+def second_factor(page: Page, username: str) -> str | None:
+    """After the password: a super user or help desk agent sets up their authenticator at their
+    first logon (the key read from Keycloak's "Unable to scan?" page, as a person would type it
+    into an app) and types a code at every later one (docs/adr/0015). Answers "set up", "code"
+    or None (a plain user who was asked for neither)."""
+    realm = page.url.split("/realms/", 1)[1].split("/", 1)[0]
+    # The password was posted from the authorization page: wait until Keycloak answers with
+    # the next page (or sends the browser on), then see which page it is.
+    page.wait_for_url(lambda url: "/protocol/openid-connect/auth" not in url)
+    page.wait_for_load_state()
+    if page.locator("#kc-totp-settings-form").count():
+        page.click("#mode-manual")  # "Unable to scan?": the key as text
+        key = page.locator("#kc-totp-secret-key").inner_text()
+        totp.remember(realm, username, key)
+        page.fill("#totp", totp.code(realm, username))
+        page.fill("#userLabel", "browser test")
+        page.click("#saveTOTPBtn")
+        page.wait_for_load_state()
+        return "set up"
+    if page.locator("#kc-otp-login-form").count():
+        page.fill("#otp", totp.code(realm, username))
+        page.click("#kc-login")
+        page.wait_for_load_state()
+        return "code"
+    return None
 
 
 def _described(violation: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from lrs_keycloak.config import RealmPolicy, load_policy
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL, config_dir, keycloak_settings
+from tests.e2e.companion import second_factor
 from tests.support.people import make_person
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -139,6 +140,7 @@ class Portal:
         self.page.fill("#username", username)
         self.page.fill("#password", password)
         self.page.click("#kc-login")
+        second_factor(self.page, username)
         self.page.wait_for_load_state()
 
 

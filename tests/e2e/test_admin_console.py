@@ -10,6 +10,7 @@ from lrs_keycloak.keycloak.sync import Plan, apply, plan
 from lrs_keycloak.keycloak.sync.admin_permissions import plan_admin_permissions
 from lrs_keycloak.keycloak.sync.live import Live
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
+from tests.e2e.companion import second_factor
 
 from .conftest import E2ERealm
 
@@ -54,6 +55,7 @@ def test_super_user_sees_only_their_organisations_users_in_the_admin_console(
         page.fill("#username", sue)
         page.fill("#password", PASSWORD)
         page.click("#kc-login")
+        assert second_factor(page, sue) == "set up"  # a super user: an authenticator app
         page.click("#kc-accept")  # the User Agreement, at every logon
         page.goto(f"{LOCAL_KEYCLOAK_URL}/admin/{e2e_realm.name}/console/#/{e2e_realm.name}/users")
         table = page.locator("table")

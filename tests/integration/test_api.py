@@ -422,6 +422,27 @@ def test_suspend_then_reinstate_with_reasons(as_user: Any, people: dict[str, str
     assert answer.get_json()["user"]["status"] == "active"
 
 
+def test_a_super_user_resets_a_users_lost_second_factor_but_not_their_own_nor_another_orgs(
+    as_user: Any, people: dict[str, str], synced_gateway: KeycloakGateway
+) -> None:
+    api = as_user(people["sue"])
+    username = create(api, given="Tariq", roles=["LRBSuperUser"])
+    _with_password(synced_gateway, username)
+    tokens(synced_gateway.realm, username, PASSWORD)  # a super user: sets up an authenticator
+    path = f"{USERS_A}/{username}/second-factor/reset"
+    answer = api("POST", path, {"reason": "new phone; checked by a call to his desk"})
+    assert answer.status_code == 200, answer.get_json()
+    user = UserDirectory(synced_gateway).find_user(username)
+    assert user is not None and UserDirectory(synced_gateway).second_factors(user.id) == []
+    events = api("GET", f"/api/v1/organisations/{ORG_A.id}/audit-events").get_json()["events"]
+    assert any(e["action"] == "second_factor_reset" and e["target"] == username for e in events)
+
+    assert as_user(people["bob"])("POST", path, {"reason": "asked"}).status_code == 404
+    own = api("POST", f"{USERS_A}/{people['sue']}/second-factor/reset", {"reason": "lost it"})
+    assert own.status_code == 422
+    assert own.get_json()["errors"][0]["code"] == "own-second-factor"
+
+
 def test_delete_removes_the_account_and_keeps_its_audit_trail(
     as_user: Any, people: dict[str, str]
 ) -> None:

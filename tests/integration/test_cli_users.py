@@ -22,6 +22,7 @@ from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.signatories import SignatoryStore
+from tests.support.oidc import log_on
 
 ORG = "lakeside-college"
 PERSON = ["--title", "Ms", "--verification", "HR file 3"]
@@ -187,6 +188,35 @@ def test_suspend_reinstate_remove(run: Any, super_user: str, database: str) -> N
         "user_suspended",
         "user_created",
     ]
+
+
+def test_reset_second_factor_deletes_the_authenticator_recorded_with_the_check(
+    run: Any, super_user: str, synced_gateway: KeycloakGateway, database: str
+) -> None:
+    username = _create(run, "Dev", "Deputy", "LRBSuperUser")
+    directory = UserDirectory(synced_gateway)
+    user = directory.find_user(username)
+    assert user is not None
+    synced_gateway.call(
+        "PUT",
+        f"/users/{user.id}/reset-password",
+        {"type": "password", "value": "a long enough passphrase 42", "temporary": False},
+    )
+    assert log_on(synced_gateway.realm, username, "a long enough passphrase 42").factor_set_up
+    assert directory.second_factors(user.id)
+
+    reason = ["--reason", "lost phone; identity checked by a call back"]
+    result = run("users", "reset-second-factor", username, "--org", ORG, *reason)
+    assert result.exit_code == 0, result.output
+    assert "set up a new authenticator app" in result.stdout
+    assert directory.second_factors(user.id) == []
+    (event,) = AuditLog(make_engine(database)).events(ORG, action="second_factor_reset")
+    assert (event.actor, event.target) == ("operator:it-operator", username)
+    assert event.reason == "lost phone; identity checked by a call back"
+
+    again = run("users", "reset-second-factor", username, "--org", ORG, *reason)
+    assert again.exit_code == 3
+    assert "no authenticator app set up" in again.stderr
 
 
 def test_suspending_the_last_super_user_exits_3(run: Any, super_user: str) -> None:

@@ -29,6 +29,9 @@ def test_demo_accounts_sign_in_with_the_passwords_run_prints(
     accounts = {m[1]: (m[2], m[3]) for line in lines[1:] if (m := ACCOUNT.match(line))}
     assert set(accounts) == {"priya.shah", "tom.okafor", "hana.desai"}
     assert "super user of riverside-college" in accounts["priya.shah"][1]
+    assert lines[-1].startswith(
+        "Second factor (docs/adr/0015): priya.shah, hana.desai set up an authenticator app"
+    )
     for username, (password, _) in accounts.items():
         log_on(synced_gateway.realm, username, password)  # raises unless signed in
     file = passwords_file(settings)

@@ -27,7 +27,7 @@ from lrs_keycloak.settings import config_dir
 from lrs_keycloak.web import create_app
 from lrs_keycloak.web.signin.guards import current_person, signed_in
 from tests.integration.conftest import gateway_for, new_realm_name
-from tests.support.oidc import _FORM, _follow_keycloak, _insecure_cookies
+from tests.support.oidc import _FORM, _follow_keycloak, _insecure_cookies, after_password
 from tests.support.people import make_person
 
 PASSWORD = "a long enough passphrase 42"
@@ -106,18 +106,9 @@ def _sign_in(world: dict[str, Any]) -> requests.Session:
         timeout=30,
     )
     _insecure_cookies(browser)
-    answer = _follow_keycloak(browser, answer)
-    if answer.status_code == 200:  # the every-logon User Agreement
-        form = _FORM.search(answer.text)
-        assert form is not None and form.group(1) == "lrs-agreement-form", answer.text[:300]
-        answer = browser.post(
-            html.unescape(form.group(2)),
-            data={"accept": "accept"},
-            allow_redirects=False,
-            timeout=30,
-        )
-        _insecure_cookies(browser)
-        answer = _follow_keycloak(browser, answer)
+    # The authenticator (a super user: second factor) and the every-logon User Agreement.
+    answer, seen = after_password(browser, answer, world["gw"].realm, world["username"])
+    assert seen.agreement and (seen.factor_set_up or seen.code_asked)
     assert answer.headers["Location"].startswith(f"{world['url']}/auth/callback?")
     landed = browser.get(answer.headers["Location"], allow_redirects=False, timeout=30)
     assert (landed.status_code, landed.headers["Location"]) == (302, WHOAMI)

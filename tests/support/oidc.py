@@ -1,7 +1,11 @@
-"""A browser-flow logon over plain HTTP (no browser): login form, User Agreement, code, tokens.
+"""A browser-flow logon over plain HTTP (no browser): login form, second factor, User
+Agreement, code, tokens.
 
 Direct-access grants are off for LRS clients and the every-logon agreement refuses password
 grants anyway, so tests and benchmarks that need a user's token log on as a browser does.
+Super users and the help desk give a TOTP code (docs/adr/0015): at their first logon the helper
+sets up their authenticator (the secret on Keycloak's set-up form, kept in tests/support/totp.py)
+and at every later one types a code computed from it.
 """
 
 from __future__ import annotations
@@ -18,8 +22,17 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 
 from lrs_keycloak.settings import keycloak_settings
+from tests.support import totp
 
 _FORM = re.compile(r'<form[^>]*id="(kc-form-login|lrs-agreement-form)"[^>]*action="([^"]+)"')
+#: Every page Keycloak may show after the password, by its form's id.
+_PAGE = re.compile(
+    r'<form[^>]*action="([^"]+)"[^>]*id="(kc-totp-settings-form|kc-otp-login-form|'
+    r'lrs-agreement-form|kc-form-login)"'
+    r'|<form[^>]*id="(kc-totp-settings-form|kc-otp-login-form|lrs-agreement-form|kc-form-login)"'
+    r'[^>]*action="([^"]+)"'
+)
+_TOTP_SECRET = re.compile(r'name="totpSecret" value="([^"]+)"')
 
 
 def _base() -> str:
@@ -34,13 +47,85 @@ class LogonRefused(AssertionError):
 
 @dataclass
 class Logon:
-    """The outcome of one logon: whether the agreement was shown, the code, the session."""
+    """The outcome of one logon: whether the agreement was shown, the code, the session, and
+    whether Keycloak made the person set up an authenticator or asked for its code."""
 
     session: requests.Session
     agreement_shown: bool
     code: str
     verifier: str
     redirect_uri: str
+    factor_set_up: bool = False
+    code_asked: bool = False
+
+
+@dataclass
+class Seen:
+    """The pages Keycloak showed after the password."""
+
+    agreement: bool = False
+    factor_set_up: bool = False
+    code_asked: bool = False
+
+
+def _page(text: str) -> tuple[str, str] | None:
+    """(form id, action) of the Keycloak page, or None when it has none we know."""
+    found = _PAGE.search(text)
+    if found is None:
+        return None
+    if found.group(2):
+        return found.group(2), html.unescape(found.group(1))
+    return found.group(3), html.unescape(found.group(4))
+
+
+def after_password(
+    session: requests.Session,
+    answer: requests.Response,
+    realm: str,
+    username: str,
+    *,
+    accept_agreement: bool = True,
+    otp: str | None = None,
+) -> tuple[requests.Response, Seen]:
+    """Go through the pages Keycloak shows after the password (set up an authenticator, give
+    its code, the User Agreement) until it redirects to the client; `otp` replaces the computed
+    code once (a wrong code: LogonRefused when Keycloak asks again)."""
+    seen = Seen()
+    answer = _follow_keycloak(session, answer)
+    while answer.status_code == 200:
+        page = _page(answer.text)
+        if page is None:
+            raise LogonRefused(f"unexpected page after the password: {answer.text[:400]}")
+        form, action = page
+        if form == "kc-form-login":
+            raise LogonRefused(f"the login form again: {answer.text[:400]}")
+        if form == "kc-totp-settings-form":
+            if seen.factor_set_up:
+                raise LogonRefused("the authenticator set-up was refused")
+            seen.factor_set_up = True
+            found = _TOTP_SECRET.search(answer.text)
+            assert found is not None, answer.text[:400]
+            totp.remember(realm, username, totp.base32_of_raw(html.unescape(found.group(1))))
+            data = {
+                "totp": totp.code(realm, username),
+                "totpSecret": html.unescape(found.group(1)),
+                "userLabel": "test authenticator",
+            }
+        elif form == "kc-otp-login-form":
+            if seen.code_asked:
+                raise LogonRefused("the one-time code was refused")
+            seen.code_asked = True
+            data = {
+                "otp": otp if otp is not None else totp.code(realm, username),
+                "login": "Sign In",
+            }
+        else:
+            seen.agreement = True
+            data = {"accept": "accept"} if accept_agreement else {"cancel": "cancel"}
+        answer = session.post(action, data=data, allow_redirects=False, timeout=30)
+        _insecure_cookies(session)
+        answer = _follow_keycloak(session, answer)
+    return answer, seen
 
 
 def _insecure_cookies(session: requests.Session) -> None:
@@ -68,6 +153,7 @@ def log_on(
     redirect_uri: str = "http://127.0.0.1:5000/callback",
     accept_agreement: bool = True,
     scope: str = "openid",
+    otp: str | None = None,
 ) -> Logon:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
@@ -94,24 +180,22 @@ def log_on(
         timeout=30,
     )
     _insecure_cookies(session)
-    answer = _follow_keycloak(session, answer)
-    shown = False
-    if answer.status_code == 200:
-        form = _FORM.search(answer.text)
-        if form is None or form.group(1) != "lrs-agreement-form":
-            raise LogonRefused(f"unexpected page after the password: {answer.text[:400]}")
-        shown = True
-        choice = {"accept": "accept"} if accept_agreement else {"cancel": "cancel"}
-        answer = session.post(
-            html.unescape(form.group(2)), data=choice, allow_redirects=False, timeout=30
-        )
-        _insecure_cookies(session)
-        answer = _follow_keycloak(session, answer)
+    answer, seen = after_password(
+        session, answer, realm, username, accept_agreement=accept_agreement, otp=otp
+    )
     location = answer.headers.get("Location", "")
     query = parse_qs(urlparse(location).query)
     if answer.status_code not in (302, 303) or "code" not in query:
         raise LogonRefused(f"no code: {answer.status_code} {location[:300]}")
-    return Logon(session, shown, query["code"][0], verifier, redirect_uri)
+    return Logon(
+        session,
+        seen.agreement,
+        query["code"][0],
+        verifier,
+        redirect_uri,
+        factor_set_up=seen.factor_set_up,
+        code_asked=seen.code_asked,
+    )
 
 
 def tokens(

@@ -72,6 +72,28 @@ def test_direct_access_grants_are_refused_because_they_skip_the_user_agreement(
     assert any("User Agreement" in p for p in _problems(policy_dir))
 
 
+def test_the_second_factor_is_required_of_super_users_and_the_help_desk() -> None:
+    second = load_policy(config_dir()).second_factor
+    assert second is not None
+    assert set(second.roles) == {"LRBSuperUser", "lrs-helpdesk"}
+    assert second.every_lrs_user is False
+
+
+def test_a_second_factor_role_that_is_no_known_role_is_refused(policy_dir: Path) -> None:
+    _edit(policy_dir / "realm.yaml", "roles: [LRBSuperUser, lrs-helpdesk]", "roles: [LRBSuperUsr]")
+    problems = _problems(policy_dir)
+    assert any(
+        p.startswith("realm.yaml: second_factor.roles: 'LRBSuperUsr' is neither an LRS role")
+        for p in problems
+    ), problems
+
+
+def test_the_every_lrs_user_switch_must_be_true_or_false(policy_dir: Path) -> None:
+    _edit(policy_dir / "realm.yaml", "every_lrs_user: false", "every_lrs_user: sometimes")
+    problems = _problems(policy_dir)
+    assert any(p.startswith("realm.yaml: second_factor.every_lrs_user: must be") for p in problems)
+
+
 def test_a_missing_guide_role_is_refused(policy_dir: Path) -> None:
     _edit(policy_dir / "roles.yaml", "  LearnerRecord:", "  LearnerRecords:")
     assert any(p.startswith("roles.yaml: roles:") for p in _problems(policy_dir))

@@ -63,6 +63,9 @@ class DriftedRealm:
     def list_children(self, parent_id: str, brief: bool = False) -> list[dict[str, Any]]:
         return [{"id": "gone", "name": "gone-college", "attributes": {MANAGED_BY: ["sync"]}}]
 
+    def call(self, method: str, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        return []  # no authentication flow of ours
+
     def paged(self, path: str, params: Any = None, page: int = 100) -> list[dict[str, Any]]:
         if path.endswith("/policy"):
             stale = org_super_users_policy("gone-college")

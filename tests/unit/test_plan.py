@@ -20,8 +20,11 @@ from lrs_keycloak.keycloak.sync.required_actions import MissingProvider
 from lrs_keycloak.keycloak.sync.user_profile import desired_profile_attributes
 from lrs_keycloak.settings import config_dir
 
-# Admin-console scoping has its own tests against the live server (test_scoped_admin.py).
-POLICY = dataclasses.replace(load_policy(config_dir()), admin_console_scoped=False)
+# Admin-console scoping and the second factor have their own tests against the live server
+# (test_scoped_admin.py, test_second_factor.py).
+POLICY = dataclasses.replace(
+    load_policy(config_dir()), admin_console_scoped=False, second_factor=None
+)
 
 
 class FakeGateway:

@@ -13,9 +13,10 @@ in it, then what names those):
  6. required actions          required_actions.py
  7. the LRS client            clients.py
  8. its client roles          client_roles.py
- 9. organisation groups       groups.py
-10. admin console access      admin_access.py       (the roles above must exist)
-11. admin permissions         admin_permissions.py  (they name the groups and roles above)
+ 9. second factor             authentication.py     (the roles above include its role)
+10. organisation groups       groups.py
+11. admin console access      admin_access.py       (the roles above must exist)
+12. admin permissions         admin_permissions.py  (they name the groups and roles above)
 
 What each planner owns, creates and deletes is declared with it and listed in docs/MANAGED.md.
 Nothing is ever deleted that sync did not create.
@@ -31,6 +32,7 @@ from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import (
     admin_access,
     admin_permissions,
+    authentication,
     client_roles,
     clients,
     events,
@@ -67,6 +69,7 @@ PLANNERS: tuple[Planner, ...] = (
     required_actions.PLANNER,
     clients.PLANNER,
     client_roles.PLANNER,
+    authentication.PLANNER,
     groups.PLANNER,
     admin_access.PLANNER,
     admin_permissions.PLANNER,

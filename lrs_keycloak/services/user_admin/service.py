@@ -25,6 +25,7 @@ from lrs_keycloak.services.user_admin.removal import Removal
 from lrs_keycloak.services.user_admin.report import AuditReport
 from lrs_keycloak.services.user_admin.result import Result
 from lrs_keycloak.services.user_admin.roles import RoleChanges
+from lrs_keycloak.services.user_admin.second_factor import SecondFactorReset
 from lrs_keycloak.services.user_admin.suspension import Suspension
 from lrs_keycloak.services.user_admin.views import Views
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
@@ -62,6 +63,7 @@ class UserAdmin:
         self._suspension = Suspension(access)
         self._removal = Removal(access)
         self._invitations = Invitations(access)
+        self._second_factor = SecondFactorReset(access)
 
     # --- who is asking -----------------------------------------------------------------------
 
@@ -199,3 +201,10 @@ class UserAdmin:
     def resend_set_password_email(self, caller: Caller, org_id: str, username: str) -> Result:
         """Guide §4, §6.1: Keycloak emails the user a new set-password link; recorded."""
         return self._invitations.resend(caller, org_id, username)
+
+    def reset_second_factor(
+        self, caller: Caller, org_id: str, username: str, reason: str
+    ) -> Result:
+        """docs/adr/0015: delete the person's lost authenticator; they set up a new one at their
+        next logon. Super users for their users, the help desk for super users; never oneself."""
+        return self._second_factor.reset(caller, org_id, username, reason)

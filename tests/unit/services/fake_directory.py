@@ -20,6 +20,7 @@ class FakeDirectory:
         self.locked: set[str] = set()
         self.logged_out: list[str] = []
         self.emails: list[str] = []
+        self.authenticators: dict[str, list[str]] = {}  # user id -> TOTP credential ids
         self.logins: dict[str, int] = {}  # user id -> last LOGIN event time (ms)
         self.fail: set[str] = set()  # names of methods that raise GatewayError
         self._ids = itertools.count(1)
@@ -182,3 +183,10 @@ class FakeDirectory:
     def send_set_password_email(self, user_id: str) -> None:
         self._maybe_fail("send_set_password_email")
         self.emails.append(user_id)
+
+    def second_factors(self, user_id: str) -> list[str]:
+        return list(self.authenticators.get(user_id, []))
+
+    def delete_second_factor(self, user_id: str, credential_id: str) -> None:
+        self._maybe_fail("delete_second_factor")
+        self.authenticators[user_id].remove(credential_id)

@@ -12,7 +12,7 @@ from flask import abort, current_app, render_template
 from lrs_keycloak.domain.organisations import is_organisation_id
 from lrs_keycloak.services.user_admin import NotVisible
 from lrs_keycloak.web import context
-from lrs_keycloak.web.pages.helpdesk.agent import current_agent, now, service
+from lrs_keycloak.web.pages.helpdesk.agent import confirmations, current_agent, now, service
 from lrs_keycloak.web.pages.helpdesk.blueprint import bp
 from lrs_keycloak.web.pages.helpdesk.words import age_in_words, date_in_words
 from lrs_keycloak.web.signin.guards import helpdesk_agent
@@ -50,4 +50,5 @@ def organisation(org_id: str) -> Any:
         view=view,
         org=view["organisation"],
         flags=open_flags(org_id),
+        done=confirmations(),
     )

@@ -1,5 +1,6 @@
-"""Suspend (guide §6), reinstate or unlock (§6.1) and remove (§7) an account: a question page
-for the reason, check your answers, the confirmation. The reason goes to the audit trail."""
+"""Suspend (guide §6), reinstate or unlock (§6.1) and remove (§7) an account, and reset a lost
+second factor (docs/adr/0015): a question page for the reason, check your answers, the
+confirmation. The reason goes to the audit trail."""
 
 from __future__ import annotations
 
@@ -84,6 +85,18 @@ ACTIONS: dict[str, Action] = {
         warning=True,
         leaving=True,
     ),
+    "second-factor": Action(
+        heading="Reset a lost second factor",
+        question="How did you check that the person asking is this account's user?",
+        hint="Resetting deletes the account's authenticator app and ends its sessions; at their "
+        "next sign-in the user sets up a new one. Check it is really them first: the answer "
+        "is kept in the audit trail.",
+        confirm="Reset the second factor",
+        done="Second factor reset",
+        noun="reset of a second factor",
+        run=lambda s, me, org, username, reason: s.reset_second_factor(me, org, username, reason),
+        warning=True,
+    ),
 }
 
 
@@ -141,13 +154,13 @@ def _question(
     return page, 422 if errors else 200
 
 
-@bp.get("/users/<username>/<any(suspend, reinstate, remove):action>")
+@bp.get("/users/<username>/<any(suspend, reinstate, remove, 'second-factor'):action>")
 @super_user_of_org
 def account_action(org: str, username: str, action: str) -> Any:
     return _question(org, username, action, answers(action, org, username) or {}, {})
 
 
-@bp.post("/users/<username>/<any(suspend, reinstate, remove):action>")
+@bp.post("/users/<username>/<any(suspend, reinstate, remove, 'second-factor'):action>")
 @super_user_of_org
 def account_action_answers(org: str, username: str, action: str) -> Any:
     step = _action(action)
@@ -161,7 +174,7 @@ def account_action_answers(org: str, username: str, action: str) -> Any:
     )
 
 
-@bp.get("/users/<username>/<any(suspend, reinstate, remove):action>/check")
+@bp.get("/users/<username>/<any(suspend, reinstate, remove, 'second-factor'):action>/check")
 @super_user_of_org
 def account_action_check(org: str, username: str, action: str) -> Any:
     step = _action(action)
@@ -181,7 +194,7 @@ def account_action_check(org: str, username: str, action: str) -> Any:
     )
 
 
-@bp.post("/users/<username>/<any(suspend, reinstate, remove):action>/check")
+@bp.post("/users/<username>/<any(suspend, reinstate, remove, 'second-factor'):action>/check")
 @super_user_of_org
 def account_action_confirm(org: str, username: str, action: str) -> Any:
     step = _action(action)
@@ -210,7 +223,7 @@ def account_action_confirm(org: str, username: str, action: str) -> Any:
     )
 
 
-@bp.get("/users/<username>/<any(suspend, reinstate, remove):action>/done")
+@bp.get("/users/<username>/<any(suspend, reinstate, remove, 'second-factor'):action>/done")
 @super_user_of_org
 def account_action_done(org: str, username: str, action: str) -> Any:
     step = _action(action)

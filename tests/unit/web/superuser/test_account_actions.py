@@ -66,3 +66,33 @@ def test_remove_records_the_leaving_reason_and_the_history_stays(world: World) -
     assert removed.reason == "They have left your organisation: Retired"
     trail = world.client.get(world.url("/audit?target=olive.online")).get_data(as_text=True)
     assert "user suspended" in trail and "user removed" in trail
+
+
+def test_a_lost_second_factor_is_reset_from_the_users_page_after_check_your_answers(
+    world: World,
+) -> None:
+    olive = world.directory.by_name("olive.online")
+    assert olive is not None
+    world.directory.authenticators[olive.id] = ["otp-1"]
+    page = world.client.get(world.url("/users/olive.online")).get_data(as_text=True)
+    assert world.url("/users/olive.online/second-factor") in page
+    world.post("/users/olive.online/second-factor", {"reason": "New phone; called her desk"})
+    check = world.client.get(world.url("/users/olive.online/second-factor/check"))
+    assert "New phone; called her desk" in check.get_data(as_text=True)
+    assert world.directory.authenticators[olive.id] == ["otp-1"]  # nothing until confirmed
+    done = world.post("/users/olive.online/second-factor/check", {})
+    assert done.headers["Location"].endswith("/users/olive.online/second-factor/done")
+    assert world.directory.authenticators[olive.id] == []
+    [event] = world.audit.events(ORG)
+    assert (event.action, event.reason) == ("second_factor_reset", "New phone; called her desk")
+
+
+def test_a_super_user_cannot_reset_their_own_second_factor(world: World) -> None:
+    sam = world.directory.by_name("sam.super")
+    assert sam is not None
+    world.directory.authenticators[sam.id] = ["otp-1"]
+    world.post("/users/sam.super/second-factor", {"reason": "I lost my phone"})
+    refused = world.post("/users/sam.super/second-factor/check", {})
+    assert refused.status_code == 422
+    assert "You cannot reset your own second factor" in refused.get_data(as_text=True)
+    assert world.directory.authenticators[sam.id] == ["otp-1"]
