@@ -87,7 +87,17 @@ def org_group_permission(org_id: str) -> str:
 
 
 def org_user_roles_permission(org_id: str) -> str:
+    # Retired (docs/adr/0005, "Since"): map-roles per organisation on its members as last read.
+    # Kept so that the enforcer deletes what earlier versions left (sync deletes it as stale).
     return f"lrs-org-{org_id}-user-roles"
+
+
+#: The extension's policy type (keycloak-extension, `…keycloak.permissions`): the caller holds
+#: LRBSuperUser and shares an organisation group with the target user.
+SAME_ORGANISATION_POLICY_TYPE = "lrs-same-organisation"
+#: The one policy of that type, and the Users permission (map-roles, on all users) it guards.
+SAME_ORGANISATION_POLICY = "lrs-same-organisation"
+MAP_ROLES_PERMISSION = "lrs-map-roles-same-organisation"
 
 
 def entitled_members_policy(entitlement: str) -> str:

@@ -33,14 +33,15 @@ def refresh_organisation(
     members: Sequence[str] | None = None,
     super_users: set[str] | None = None,
 ) -> bool:
-    """Bring one organisation's policy and permissions up to its current members and super
-    users, as sync would (same names and fingerprints, so the next sync writes nothing).
+    """Bring one organisation's policy and permission up to its current super users, as sync
+    would (same names and fingerprints, so the next sync writes nothing).
 
-    Called by the enforcer on every user, role or membership change in the organisation: a user
-    created in the console becomes role-mappable, a new super user can administer, and a
-    demoted or suspended one no longer can, within the enforcer's reaction time. True when
-    something was written. A caller that has just read the organisation's member ids or the
-    LRBSuperUser holders passes them, so they are not read twice."""
+    Called by the enforcer on every user, role or membership change in the organisation: a new
+    super user can administer, and a demoted or suspended one no longer can, within the
+    enforcer's reaction time. (Members need nothing here: map-roles is decided per request by
+    the extension's policy, docs/adr/0005 "Since".) True when something was written. A caller
+    that has just read the organisation's member ids or the LRBSuperUser holders passes them,
+    so they are not read twice."""
     if not is_organisation_id(org_id):
         # Never look a crafted id up: "x/../org" would reach (and rewrite) another group's
         # permissions. Such a group is not an organisation; there is nothing to refresh.
@@ -55,7 +56,7 @@ def refresh_organisation(
     if members is None:
         members = group_member_ids(gw, group["id"])
     holders = super_users if super_users is not None else super_user_ids(gw, policy)
-    wanted = org_objects(org_id, members, [u for u in members if u in holders])
+    wanted = org_objects(org_id, [u for u in members if u in holders])
     resolver = Resolver(gw, policy)
     authz = resolver.authz()
     current: dict[str, Json] = {}

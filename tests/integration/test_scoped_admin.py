@@ -20,7 +20,13 @@ from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import ADMIN_PERMISSION_PREFIX as PREFIX
-from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP, SUPER_USER_ADMIN_ROLES
+from lrs_keycloak.keycloak.names import (
+    MAP_ROLES_PERMISSION,
+    ORGANISATIONS_GROUP,
+    SAME_ORGANISATION_POLICY,
+    SAME_ORGANISATION_POLICY_TYPE,
+    SUPER_USER_ADMIN_ROLES,
+)
 from lrs_keycloak.keycloak.sync import Plan, apply
 from lrs_keycloak.keycloak.sync import plan as sync_plan
 from lrs_keycloak.keycloak.users import UserDirectory
@@ -68,6 +74,7 @@ class ConsoleUser:
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
         return requests.request(
             method,
+            # The Keycloak the gateway talks to (LRS_KEYCLOAK_URL), as tests/support/oidc does.
             f"{keycloak_settings().url.rstrip('/')}/admin/realms/{self.realm}{path}",
             json=body,
             params=params,
@@ -258,9 +265,7 @@ def test_super_user_creates_users_only_directly_into_their_organisation(scene: S
     assert scene.gw.call("GET", "/users", params={"username": "noa.alder", "exact": "true"}) == []
 
 
-def test_user_created_by_a_super_user_gets_an_entitled_role_once_sync_knows_the_member(
-    scene: Scene,
-) -> None:
+def test_member_created_in_the_console_gets_an_entitled_role_at_once(scene: Scene) -> None:
     person = _person("ivy.alder", ORG_A)
     del person["credentials"]
     # Keycloak ignores clientRoles on create; roles are mapped afterwards, as the console does.
@@ -269,12 +274,66 @@ def test_user_created_by_a_super_user_gets_an_entitled_role_once_sync_knows_the_
     (ivy,) = scene.sue.call("GET", "/users", username="ivy.alder", exact="true").json()
     mapping = f"/users/{ivy['id']}/role-mappings/clients/{scene.lrs_client}"
     assert scene.gw.call("GET", mapping) == []
-    # Keycloak 26.7 has no group-level map-roles scope (keycloak#38806): map-roles is granted on
-    # the organisation's known members, so a new member becomes mappable at the next sync.
-    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 403
-    scene.sync()
+    # No sync and no enforcer in between: the extension's policy decides at the request.
     assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 204
-    assert {r["name"] for r in scene.gw.call("GET", mapping)} == {"LRBOnlineUser"}
+    assert scene.sue.call("POST", mapping, scene.role("LearnerRecord")).status_code == 204  # plr
+    assert scene.sue.call("POST", mapping, scene.role("AwardingBodyUser")).status_code == 403
+    assert {r["name"] for r in scene.gw.call("GET", mapping)} == {"LRBOnlineUser", "LearnerRecord"}
+    # The other organisation's super user can neither map nor see the new member.
+    assert scene.sam.call("POST", mapping, scene.role("LRBBatchUser")).status_code == 403
+    assert "ivy.alder" not in scene.sam.usernames(max=100)
+
+
+def test_member_created_in_another_organisation_is_never_mappable_by_a_super_user_of_this_one(
+    scene: Scene,
+) -> None:
+    person = _person("bo.birch", ORG_B)
+    del person["credentials"]
+    assert scene.sam.call("POST", "/users", person).status_code == 201
+    (bo,) = scene.sam.call("GET", "/users", username="bo.birch", exact="true").json()
+    mapping = f"/users/{bo['id']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 403
+    assert scene.sue.call("GET", f"/users/{bo['id']}").status_code == 403
+    assert scene.sam.call("POST", mapping, scene.role("AwardingBodyUser")).status_code == 204
+    assert {r["name"] for r in scene.gw.call("GET", mapping)} == {"AwardingBodyUser"}
+    scene.gw.call("DELETE", f"/users/{bo['id']}")  # B's listing stays as PEOPLE says
+
+
+def test_a_member_moved_out_of_the_organisation_is_no_longer_mappable_at_once(
+    scene: Scene,
+) -> None:
+    scene.gw.call("POST", "/users", _person("kit.alder", ORG_A))
+    (kit,) = scene.gw.call("GET", "/users", params={"username": "kit.alder", "exact": "true"})
+    mapping = f"/users/{kit['id']}/role-mappings/clients/{scene.lrs_client}"
+    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 204
+    scene.gw.call("DELETE", f"/users/{kit['id']}/groups/{scene.groups[ORG_A.id]}")
+    scene.gw.call("PUT", f"/users/{kit['id']}/groups/{scene.groups[ORG_B.id]}")
+    assert scene.sue.call("POST", mapping, scene.role("LRBBatchUser")).status_code == 403
+    assert scene.sue.call("DELETE", mapping, scene.role("LRBOnlineUser")).status_code == 403
+    scene.gw.call("DELETE", f"/users/{kit['id']}")  # B's listing stays as PEOPLE says
+
+
+def test_map_roles_is_one_permission_on_all_users_with_the_extensions_policy(
+    scene: Scene,
+) -> None:
+    objects = _our_objects(scene.gw)
+    assert not [name for name in objects if name.endswith("-user-roles")]
+    same_org = objects[SAME_ORGANISATION_POLICY]
+    assert same_org["type"] == SAME_ORGANISATION_POLICY_TYPE
+    assert same_org["config"]["organisationsGroup"] == ORGANISATIONS_GROUP
+    assert objects[MAP_ROLES_PERMISSION]["type"] == "scope"
+
+
+def test_the_extensions_policy_refuses_a_config_without_its_fields(scene: Scene) -> None:
+    client = scene.gw.find_client("admin-permissions")
+    assert client is not None
+    path = f"/clients/{client['id']}/authz/resource-server/policy/{SAME_ORGANISATION_POLICY_TYPE}"
+    body = {"name": "x-same-org", "type": SAME_ORGANISATION_POLICY_TYPE, "config": {"role": "r"}}
+    answer = scene.gw.call("POST", path, body, expected=(400,))
+    assert "config.clientId is required" in str(answer)
+    assert "x-same-org" not in _our_objects(scene.gw) and scene.gw.call(
+        "GET", path.rsplit("/", 1)[0], params={"name": "x-same-org"}
+    ) in ([], None)
 
 
 def _enforcer_from_now(scene: Scene, tmp_path: Path) -> Enforcer:
@@ -292,7 +351,7 @@ def _enforcer_from_now(scene: Scene, tmp_path: Path) -> Enforcer:
     return enforcer
 
 
-def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_seen_it(
+def test_the_enforcer_seeing_a_member_created_in_the_console_leaves_sync_nothing_to_write(
     scene: Scene, tmp_path: Path
 ) -> None:
     enforcer = _enforcer_from_now(scene, tmp_path)
@@ -301,9 +360,8 @@ def test_a_member_created_in_the_console_is_role_mappable_once_the_enforcer_has_
     assert scene.sue.call("POST", "/users", person).status_code == 201
     (jay,) = scene.sue.call("GET", "/users", username="jay.alder", exact="true").json()
     mapping = f"/users/{jay['id']}/role-mappings/clients/{scene.lrs_client}"
-    assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 403
-    enforcer.poll()  # what the webhook triggers within a fraction of a second
     assert scene.sue.call("POST", mapping, scene.role("LRBOnlineUser")).status_code == 204
+    enforcer.poll()  # what the webhook triggers within a fraction of a second
     birch = f"/users/{scene.ids['ulf.birch']}/role-mappings/clients/{scene.lrs_client}"
     assert scene.sue.call("POST", birch, scene.role("LRBBatchUser")).status_code == 403
     assert plan(scene.gw, scene.policy, scene.organisations).empty  # sync agrees: no writes

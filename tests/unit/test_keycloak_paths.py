@@ -115,9 +115,10 @@ def test_admin_permission_paths_quote_ids_read_from_keycloak() -> None:
     gw: Any = _RecordingGateway()
     policy = load_policy(config_dir())
     reads.super_user_ids(gw, policy)
-    orgs = [Organisation("anytown-college", "Anytown College", "college", frozenset())]
-    reads.org_members(gw, orgs, {"anytown-college": "g/../2"})
+    reads.super_users_by_org(gw, {"u/../3"}, {"anytown-college": "g/../2"})
+    reads.group_member_ids(gw, "g/../2")
     assert gw.paths == [
         "/clients/client%2F..%2F1/roles/LRBSuperUser/users",
+        "/users/u%2F..%2F3/groups",
         "/groups/g%2F..%2F2/members",
     ]

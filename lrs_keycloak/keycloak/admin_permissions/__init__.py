@@ -3,7 +3,8 @@
 Each organisation's active super users (members of `/organisations/<id>` holding the
 `LRBSuperUser` client role) may, in the admin console or the admin REST API, see and manage
 exactly their organisation: view the group, view and manage its members and their membership,
-create users directly into it, and map only the LRS roles the organisation is entitled to.
+create users directly into it, and map only the LRS roles the organisation is entitled to, to
+its members (including one created a moment ago in the console).
 
 What is kept in the realm's `admin-permissions` client (names all start with `lrs-`, and each
 carries a description with a fingerprint of its content, so that one paginated listing of the
@@ -15,7 +16,10 @@ policies tells what is missing, stale or orphaned and an unchanged realm costs n
   lrs-org-<id>-group                Groups permission on the group: view, view-members,
                                     manage-members, manage-membership,
                                     manage-membership-of-members
-  lrs-org-<id>-user-roles           Users permission on the group's current members: map-roles
+  lrs-same-organisation             the extension's policy (type lrs-same-organisation): the
+                                    caller holds LRBSuperUser and shares an organisation group
+                                    with the target user, decided at each request
+  lrs-map-roles-same-organisation   Users permission on all users: map-roles, with that policy
   lrs-entitled-<e>-members          group policy: member of any organisation holding entitlement e
   lrs-entitled-<e>-super-users      aggregate (UNANIMOUS) of that and lrs-super-user
   lrs-role-<role>                   Roles permission: map-role, for super users of an organisation

@@ -1,5 +1,5 @@
 """The admin policies and permissions as they should be: pure, computed from the policy, the
-organisations and their members; ids of groups and roles stay references until written."""
+organisations and their super users; ids of groups and roles stay references until written."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from lrs_keycloak.keycloak.gateway import Json
 from lrs_keycloak.keycloak.names import (
     ADMIN_PERMISSION_PREFIX,
     FINGERPRINT,
+    MAP_ROLES_PERMISSION,
+    ORGANISATIONS_GROUP,
+    SAME_ORGANISATION_POLICY,
+    SAME_ORGANISATION_POLICY_TYPE,
     SUPER_USER_POLICY,
     entitled_members_policy,
     entitled_super_users_policy,
@@ -55,6 +59,7 @@ KINDS: dict[str, tuple[str, int]] = {
     "role": ("/policy/role", 0),
     "user": ("/policy/user", 0),
     "group": ("/policy/group", 0),
+    SAME_ORGANISATION_POLICY_TYPE: (f"/policy/{SAME_ORGANISATION_POLICY_TYPE}", 0),
     "aggregate": ("/policy/aggregate", 1),
     "scope": ("/permission/scope", 2),
 }
@@ -130,28 +135,42 @@ def _permission(
     )
 
 
-def org_objects(org_id: str, members: Sequence[str], super_users: Sequence[str]) -> list[Desired]:
-    """One organisation's policy and permissions; none while it has no super user (only the
-    help desk route can give it one, guide §10.2)."""
+def org_objects(org_id: str, super_users: Sequence[str]) -> list[Desired]:
+    """One organisation's policy and permission; none while it has no super user (only the
+    help desk route can give it one, guide §10.2). Its members need nothing of their own:
+    map-roles is granted by `same_organisation_objects`, whoever the members are now."""
     admins = sorted(super_users)
     if not admins:
         return []
     name = org_super_users_policy(org_id)
-    wanted = [
+    return [
         Desired(name, "user", {"logic": "POSITIVE", "users": admins}, {"users": len(admins)}),
         _permission(org_group_permission(org_id), "Groups", [GroupRef(org_id)], GROUP_SCOPES, name),
     ]
-    ids = sorted(members)
-    if ids:
-        # Never with no resources: a Users permission without resources covers ALL users.
-        wanted.append(
-            _permission(org_user_roles_permission(org_id), "Users", ids, ["map-roles"], name)
-        )
-    return wanted
+
+
+def same_organisation_objects(policy: RealmPolicy) -> list[Desired]:
+    """map-roles on every user, granted by the extension's policy only to a super user of an
+    organisation the user belongs to (decided when the role is mapped, so a member created in
+    the console a moment ago is mappable). Which roles: the Roles permissions below. Fails
+    closed: without the extension the policy type is unknown and nothing is granted."""
+    config = {"clientId": policy.client["clientId"], "role": SUPER_USER}
+    config["organisationsGroup"] = ORGANISATIONS_GROUP
+    return [
+        Desired(
+            SAME_ORGANISATION_POLICY,
+            SAME_ORGANISATION_POLICY_TYPE,
+            {"logic": "POSITIVE", "config": config},
+            dict(config),
+        ),
+        # A Users permission without resources covers ALL users; the policy narrows it per user.
+        _permission(MAP_ROLES_PERMISSION, "Users", [], ["map-roles"], SAME_ORGANISATION_POLICY),
+    ]
 
 
 def org_object_names(org_id: str) -> tuple[str, ...]:
-    """Every name `org_objects` may give one organisation's objects."""
+    """Every name one organisation's objects may have (the retired map-roles permission too, so
+    that refreshing an organisation deletes what earlier versions left)."""
     return (
         org_super_users_policy(org_id),
         org_group_permission(org_id),
@@ -162,11 +181,10 @@ def org_object_names(org_id: str) -> tuple[str, ...]:
 def desired_objects(
     policy: RealmPolicy,
     organisations: Sequence[Organisation],
-    members: dict[str, list[str]],
     super_users: dict[str, list[str]] | None = None,
 ) -> list[Desired]:
-    """Every policy and permission the organisations need; `members` maps org id to user ids,
-    `super_users` to the ids of its members holding LRBSuperUser."""
+    """Every policy and permission the organisations need; `super_users` maps org id to the ids
+    of its members holding LRBSuperUser."""
     super_users = super_users or {}
     wanted: list[Desired] = [
         Desired(
@@ -177,7 +195,8 @@ def desired_objects(
         )
     ]
     for org in sorted(organisations, key=lambda o: o.id):
-        wanted.extend(org_objects(org.id, members.get(org.id, []), super_users.get(org.id, [])))
+        wanted.extend(org_objects(org.id, super_users.get(org.id, [])))
+    wanted.extend(same_organisation_objects(policy))
     for entitlement in sorted({r.requires for r in policy.roles.roles if r.requires}):
         holders = [GroupRef(o.id) for o in organisations if entitlement in o.entitlements]
         if not holders:

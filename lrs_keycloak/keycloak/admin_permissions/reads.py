@@ -1,15 +1,14 @@
-"""What the admin permissions are computed from, read in paged listings (never a GET per user):
-the organisations' group ids and members, the LRS client's role ids, LRBSuperUser's holders."""
+"""What the admin permissions are computed from: the organisations' group ids, the LRS client's
+role ids (paged listings), LRBSuperUser's holders (one paged listing) and their organisations
+(one small read per holder; never a listing of every organisation's members)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
 from lrs_keycloak.config import RealmPolicy
-from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.keycloak.admin_permissions.model import GroupRef, RoleRef
 from lrs_keycloak.keycloak.errors import NotFound
@@ -68,11 +67,24 @@ def group_member_ids(gw: KeycloakGateway, group_id: str) -> list[str]:
     return [u["id"] for u in gw.paged(path, {"briefRepresentation": "true"})]
 
 
-def org_members(
-    gw: KeycloakGateway, organisations: Sequence[Organisation], groups: dict[str, str]
+def super_users_by_org(
+    gw: KeycloakGateway, holders: set[str], groups: dict[str, str]
 ) -> dict[str, list[str]]:
-    """The member ids of each organisation that has a group, read in parallel."""
-    present = [o.id for o in organisations if o.id in groups]
+    """The holders of LRBSuperUser in each organisation, from each holder's own groups: one
+    read per super user, however many members and organisations there are."""
+    by_group = {group_id: org_id for org_id, group_id in groups.items()}
+
+    def organisations_of(user_id: str) -> list[str]:
+        try:
+            found = gw.paged(f"/users/{q(user_id)}/groups", {"briefRepresentation": "true"})
+            return [by_group[g["id"]] for g in found if g.get("id") in by_group]
+        except NotFound:
+            return []  # deleted since the holders were listed
+
+    ordered = sorted(holders)
+    result: dict[str, list[str]] = {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        members = pool.map(lambda org_id: group_member_ids(gw, groups[org_id]), present)
-        return dict(zip(present, members, strict=True))
+        for user_id, orgs in zip(ordered, pool.map(organisations_of, ordered), strict=True):
+            for org_id in orgs:
+                result.setdefault(org_id, []).append(user_id)
+    return result

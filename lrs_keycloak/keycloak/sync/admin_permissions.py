@@ -15,9 +15,9 @@ from lrs_keycloak.keycloak.admin_permissions.model import (
 )
 from lrs_keycloak.keycloak.admin_permissions.reads import (
     known_ids,
-    org_members,
     resolved_now,
     super_user_ids,
+    super_users_by_org,
 )
 from lrs_keycloak.keycloak.admin_permissions.writes import Resolver, delete, in_stage, write
 from lrs_keycloak.keycloak.gateway import Json
@@ -35,14 +35,14 @@ def plan_admin_permissions(live: Live) -> list[Change]:
     resolver = Resolver(gw, policy)
     enabled = bool(live.realm and live.realm.get("adminPermissionsEnabled"))
     groups, roles = known_ids(gw, policy) if live.exists else ({}, {})
-    members = org_members(gw, organisations, groups) if live.exists else {}
     holders = super_user_ids(gw, policy) if live.exists else set()
-    super_users = {org: [u for u in ids if u in holders] for org, ids in members.items()}
+    wanted_groups = {o.id: groups[o.id] for o in organisations if o.id in groups}
+    super_users = super_users_by_org(gw, holders, wanted_groups) if holders else {}
     current: dict[str, Json] = {}
     if enabled:
         current = {p["name"]: p for p in gw.paged(f"{resolver.authz()}/policy", page=1000)}
 
-    wanted = desired_objects(policy, organisations, members, super_users)
+    wanted = desired_objects(policy, organisations, super_users)
     to_write: list[tuple[Write, Desired]] = []
     for item in wanted:
         have = current.get(item.name)
