@@ -12,6 +12,7 @@ from lrs_keycloak.keycloak.sync import Plan, apply, plan
 from lrs_keycloak.keycloak.sync.admin_permissions import plan_admin_permissions
 from lrs_keycloak.keycloak.sync.live import Live
 from lrs_keycloak.settings import keycloak_settings
+from tests.e2e.companion import second_factor
 from tests.support.people import make_person
 
 from .conftest import E2ERealm
@@ -62,6 +63,7 @@ def test_the_console_refuses_a_generic_name_inline_then_creates_the_persons_own(
         page.fill("#username", sue)
         page.fill("#password", PASSWORD)
         page.click("#kc-login")
+        assert second_factor(page, sue) == "set up"  # a super user: an authenticator app
         page.click("#kc-accept")  # the User Agreement, at every logon
         page.goto(f"{base}/admin/{realm}/console/#/{realm}/users/add-user")
         expect(page.locator("#firstName")).to_be_visible(timeout=30_000)

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation
+from lrs_keycloak.keycloak.errors import Rejected
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.sync import apply, plan
 from lrs_keycloak.keycloak.users import UserDirectory
@@ -149,6 +150,14 @@ def test_a_generic_name_given_later_is_flagged_and_the_flag_clears_when_put_righ
     gw: KeycloakGateway, enforcer: Enforcer
 ) -> None:
     user_id = _make_user(gw, "Gina", "Goodname", [COLLEGE.id], ["LRBOnlineUser"])
+    # Keycloak's own validator refuses the change first (ADR 14) ...
+    with pytest.raises(Rejected):
+        gw.call("PUT", f"/users/{user_id}", {"firstName": "Reception", "lastName": "Desk"})
+    # ... so the enforcer is the backstop for a realm whose profile lost it (drift, until sync).
+    profile = gw.call("GET", "/users/profile")
+    for attribute in profile["attributes"]:
+        (attribute.get("validations") or {}).pop("lrs-person-name", None)
+    gw.call("PUT", "/users/profile", profile)
     gw.call("PUT", f"/users/{user_id}", {"firstName": "Reception", "lastName": "Desk"})
     enforcer.poll()
     assert [f.rule for f in enforcer.store.open_flags() if f.user_id == user_id] == ["generic-name"]
