@@ -167,8 +167,7 @@ class Settings(BaseSettings):
     guide_url: str | None = Field(None, description="the guide every page's footer links to")
     helpdesk_email: str | None = Field(
         None,
-        description="the MIAP help desk's mailbox: told when an organisation has no active "
-        "super user left (none: not emailed, a warning is logged)",
+        description="the help desk's mailbox, told when an organisation loses its last super user",
     )
     secret_key: SecretStr | None = Field(
         None,
@@ -211,8 +210,8 @@ class Settings(BaseSettings):
     lifecycle_minutes: float = Field(
         60,
         ge=0,
-        description="minutes between the worker's lifecycle runs (end dates, inactivity: "
-        "realm-config/lifecycle.yaml); 0: never (run `lrs-keycloak lifecycle run` from cron)",
+        description="minutes between the worker's lifecycle runs (end dates, inactivity:"
+        " realm-config/lifecycle.yaml); 0: never (run `lrs-keycloak lifecycle run` from cron)",
     )
     # --- outgoing mail (the approval emails); the defaults are realm.yaml's local dev server ---
     smtp_host: str = Field("127.0.0.1", description="SMTP server")
