@@ -8,7 +8,6 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.Token;
-import org.keycloak.connections.jpa.JpaConnectionProvider;
 import org.keycloak.models.AbstractKeycloakTransaction;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.Constants;
@@ -18,7 +17,7 @@ import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.models.jpa.entities.GroupEntity;
+import org.keycloak.provider.Provider;
 import org.keycloak.representations.JsonWebToken;
 import org.keycloak.representations.idm.ErrorRepresentation;
 import org.keycloak.services.ErrorResponse;
@@ -126,13 +125,16 @@ final class GuardRequest extends AbstractKeycloakTransaction {
         if (marks.organisations().isEmpty()) {
             return;
         }
-        EntityManager em = session.getProvider(JpaConnectionProvider.class).getEntityManager();
+        EntityManager em = entityManager(session);
         em.flush();   // the count below must see this request's own changes
         for (Map.Entry<String, Marks.Mark> org : marks.organisations().entrySet()) {
             // Serialise the organisation's checks: a second request waits here until the first
             // commits, then counts what it left (ADR 12: without it, 2 of 6 races left none).
             // Entities and JPQL, not native SQL, so the database's dialect and schema apply.
-            em.find(GroupEntity.class, org.getKey(), LockModeType.PESSIMISTIC_WRITE);
+            em.createQuery("SELECT g FROM GroupEntity g WHERE g.id = :group")
+                    .setParameter("group", org.getKey())
+                    .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                    .getResultList();
             Long left = em.createQuery("SELECT COUNT(DISTINCT u.id) FROM UserEntity u,"
                             + " UserGroupMembershipEntity m, UserRoleMappingEntity r, RoleEntity k"
                             + " WHERE m.user = u AND r.user = u AND k.id = r.roleId AND m.groupId = :group"
@@ -156,5 +158,22 @@ final class GuardRequest extends AbstractKeycloakTransaction {
 
     private static RuntimeException refusal(String field, String message) {
         return ErrorResponse.errors(List.of(new ErrorRepresentation(field, message, null)), Response.Status.BAD_REQUEST);
+    }
+
+    /** The JPA provider's class, which lives in keycloak-model-jpa: not on the extension's
+     * compile path (its parent POM is not served by every Maven mirror), so it is looked up by
+     * name in the server, where it always is. */
+    static final String JPA_PROVIDER = "org.keycloak.connections.jpa.JpaConnectionProvider";
+
+    @SuppressWarnings("unchecked")
+    static EntityManager entityManager(KeycloakSession session) {
+        try {
+            Class<? extends Provider> type =
+                    (Class<? extends Provider>) Class.forName(JPA_PROVIDER, true, GuardRequest.class.getClassLoader());
+            Object provider = session.getProvider(type);
+            return (EntityManager) type.getMethod("getEntityManager").invoke(provider);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("lrs-guard needs Keycloak's JPA store (" + JPA_PROVIDER + ")", e);
+        }
     }
 }
