@@ -18,6 +18,7 @@ Needs the local Keycloak (`lrs-keycloak keycloak start`).
 from __future__ import annotations
 
 import argparse
+import importlib
 import resource
 import statistics
 import sys
@@ -44,7 +45,11 @@ from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.enforcement import EnforcementStore
 
+onboard: Any = importlib.import_module("bench.onboard")
+
 ROLES = ["LRBOnlineUser", "LRBViewOnlyUser", "LRBBatchUser"]
+GIVEN = onboard.GIVEN
+FAMILY = onboard.FAMILY
 REQUESTS = [0]
 #: The enforcer's store, empty: the report reads its open flags once per organisation.
 FLAGS = EnforcementStore(make_engine("sqlite://"))
@@ -64,19 +69,22 @@ def _letters(n: int) -> str:
 
 
 def populate(gw: KeycloakGateway, orgs: list[Organisation], users: int) -> None:
+    """``users`` named people (the names the realm's validators accept, the username generated
+    from them) spread over ``orgs``: the first of each a super user, the others one or two roles."""
     reps = []
     for i in range(users):
         org = orgs[i % len(orgs)]
-        roles = (
-            ["LRBSuperUser"] if i < len(orgs) else [ROLES[i % 3], ROLES[(i + 1) % 3]][: 1 + i % 2]
-        )
-        name = _letters(i)
+        two = [ROLES[i % 3], ROLES[(i + 1) % 3]]
+        roles = ["LRBSuperUser"] if i < len(orgs) else two[: 1 + i % 2]
+        given = GIVEN[i % len(GIVEN)]
+        family = FAMILY[(i // len(GIVEN)) % len(FAMILY)] + _letters(i // (len(GIVEN) * len(FAMILY)))
+        username = f"{given}.{family}".lower()
         reps.append(
             {
-                "username": f"user.{name}",
-                "firstName": "User",
-                "lastName": name.title(),
-                "email": f"user.{name}@example.org",
+                "username": username,
+                "firstName": given,
+                "lastName": family,
+                "email": f"{username}@example.org",
                 "enabled": True,
                 "attributes": {"title": ["Mx"], "verificationProvided": ["bench"]},
                 "groups": [f"/{ORGANISATIONS_GROUP}/{org.id}"],
@@ -84,11 +92,8 @@ def populate(gw: KeycloakGateway, orgs: list[Organisation], users: int) -> None:
             }
         )
     for start in range(0, len(reps), 500):
-        gw.call(
-            "POST",
-            "/partialImport",
-            {"ifResourceExists": "SKIP", "users": reps[start : start + 500]},
-        )
+        chunk = reps[start : start + 500]
+        gw.call("POST", "/partialImport", {"ifResourceExists": "SKIP", "users": chunk})
 
 
 def raw(gw: KeycloakGateway) -> int:
