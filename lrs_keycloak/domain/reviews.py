@@ -178,6 +178,8 @@ class Review:
     scheduled: bool
     closed_at_ms: int | None = None
     items: tuple[ReviewItem, ...] = ()
+    #: (users, unanswered) when the items were not read (a list of reviews).
+    counts: tuple[int, int] | None = None
 
     @property
     def closed(self) -> bool:
@@ -196,8 +198,8 @@ class Review:
             "scheduled": self.scheduled,
             "status": "closed" if self.closed else "open",
             "closed_at": _iso(self.closed_at_ms),
-            "users": len(self.items),
-            "unanswered": len(self.unanswered()),
+            "users": self.counts[0] if self.counts else len(self.items),
+            "unanswered": self.counts[1] if self.counts else len(self.unanswered()),
         }
         if with_items:
             answer["items"] = [i.as_dict() for i in self.items]

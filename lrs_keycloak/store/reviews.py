@@ -12,7 +12,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Boolean, Engine, ForeignKey, Integer, String, Text, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from lrs_keycloak.domain.reviews import Review, ReviewItem
@@ -117,14 +127,29 @@ class ReviewStore:
         return started
 
     def reviews(self, organisation_id: str) -> list[Review]:
-        """The organisation's reviews, newest first, without their items."""
+        """The organisation's reviews, newest first, with how many users each has and how many
+        are unanswered (not the items themselves)."""
         query = (
             select(ReviewRow)
             .where(ReviewRow.organisation_id == organisation_id)
             .order_by(ReviewRow.id.desc())
         )
+        counting = (
+            select(
+                ReviewItemRow.review_id,
+                func.count(),
+                func.count().filter(ReviewItemRow.outcome.is_(None)),
+            )
+            .join(ReviewRow, ReviewRow.id == ReviewItemRow.review_id)
+            .where(ReviewRow.organisation_id == organisation_id)
+            .group_by(ReviewItemRow.review_id)
+        )
         with self._lock, self._sessions() as session:
-            return [_review(r, ()) for r in session.scalars(query)]
+            counts = {rid: (int(n), int(u)) for rid, n, u in session.execute(counting)}
+            return [
+                replace(_review(r, ()), counts=counts.get(r.id, (0, 0)))
+                for r in session.scalars(query)
+            ]
 
     def latest_started_ms(self, organisation_id: str) -> int | None:
         reviews = self.reviews(organisation_id)
