@@ -26,7 +26,7 @@ Decision = Literal["confirm", "change-roles", "remove"]
 DECISIONS: tuple[str, ...] = ("confirm", "change-roles", "remove")
 #: What the deadline leaves on an item nobody answered: suspended by policy, or only reported
 #: (the policy does not suspend, the rules refused, or the user had left the organisation).
-Outcome = Literal["confirm", "change-roles", "remove", "suspended", "unanswered"]
+OUTCOMES: tuple[str, ...] = (*DECISIONS, "suspended", "unanswered")
 
 
 def add_months(day: date, months: int) -> date:
