@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from lrs_keycloak.domain.api_clients import ApiClient
 from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.lifecycle import DAY_MS, ReviewPolicy
@@ -79,6 +80,11 @@ class Reviews:
         """Start a review of the organisation: its members and their roles as they are now.
         Refused while one is open."""
         group = self.admin.access.organisation(caller, org_id, "view")
+        if isinstance(caller, ApiClient):  # reads only (ADR 13): a review is started by a person
+            raise NotPermitted(
+                f"An integrating system may only read {org_id}'s reviews; one of its super "
+                f"users starts a review ({RULE_REVIEW})."
+            )
         started = self._start(group, caller, _now(now_ms), scheduled=False)
         if started is None:
             raise RuleViolation([self._open_already(org_id)])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.api_clients import ApiClient
 from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.lifecycle import DAY_MS, LifecyclePolicy, ReviewPolicy
@@ -162,3 +163,15 @@ def test_only_the_organisations_active_super_users_answer(
     with pytest.raises(RuleViolation) as unknown:
         world.reviews.decide(sue, COLLEGE.id, review.id, "nobody.here", "confirm")
     assert [v.code for v in unknown.value.violations] == ["not-in-review"]
+
+
+def test_an_integrating_system_reads_reviews_but_does_not_start_one(
+    world: World, sue: Actor
+) -> None:
+    client = ApiClient.of(COLLEGE.id)
+    with pytest.raises(NotPermitted):
+        world.reviews.start(client, COLLEGE.id, now_ms=NOW)
+    review = world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    assert [r.id for r in world.reviews.reviews(client, COLLEGE.id)] == [review.id]
+    with pytest.raises(NotPermitted):
+        world.reviews.decide(client, COLLEGE.id, review.id, "olive.online", "confirm")
