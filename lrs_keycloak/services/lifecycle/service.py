@@ -226,6 +226,9 @@ class Lifecycle:
             else:
                 actions.append(self._suspend(group, user, decision, super_users))
         if self.reviews is not None:
+            # An account this run suspended is not suspended again by a review's deadline.
+            gone = {a.username for a in actions if a.done and a.step.startswith("suspend")}
+            members = [replace(u, enabled=False) if u.username in gone else u for u in members]
             for step in self.reviews.due(group, members, LIFECYCLE, now_ms, dry_run):
                 actions.append(LifecycleAction(**step.__dict__))
         return actions

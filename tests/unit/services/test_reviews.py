@@ -52,11 +52,15 @@ class World:
 
 
 def world_with(
-    directory: FakeDirectory, realm_policy: RealmPolicy, reviews: ReviewPolicy = REVIEWS
+    directory: FakeDirectory,
+    realm_policy: RealmPolicy,
+    reviews: ReviewPolicy = REVIEWS,
+    suspend_after_days: int | None = None,
 ) -> World:
     engine = make_engine("sqlite://")
     audit = AuditLog(engine)
-    policy = replace(realm_policy, lifecycle=LifecyclePolicy(reviews=reviews))
+    lifecycle = LifecyclePolicy(suspend_after_days=suspend_after_days, reviews=reviews)
+    policy = replace(realm_policy, lifecycle=lifecycle)
     admin = UserAdmin(directory, audit, policy)
     for user in directory.users.values():  # no inactivity steps in these tests
         user.attributes[LAST_LOGON] = str(NOW)
@@ -175,3 +179,21 @@ def test_an_integrating_system_reads_reviews_but_does_not_start_one(
     assert [r.id for r in world.reviews.reviews(client, COLLEGE.id)] == [review.id]
     with pytest.raises(NotPermitted):
         world.reviews.decide(client, COLLEGE.id, review.id, "olive.online", "confirm")
+
+
+def test_an_account_suspended_for_inactivity_in_the_same_run_is_not_suspended_again(
+    directory: FakeDirectory, realm_policy: RealmPolicy
+) -> None:
+    w = world_with(directory, realm_policy, suspend_after_days=40)
+    steps(w, NOW)
+    w.directory.add_user("dee.deputy", COLLEGE.id, ["LRBSuperUser"])
+    for user in w.directory.users.values():  # the deputy keeps logging on; the others stop
+        if user.username != "dee.deputy":
+            user.attributes[LAST_LOGON] = str(NOW - 10 * DAY_MS)
+        else:
+            user.attributes[LAST_LOGON] = str(NOW + 29 * DAY_MS)
+    at_deadline = steps(w, NOW + 30 * DAY_MS)
+    assert ("olive.online", "suspend-inactive", True, "") in at_deadline
+    note = "already suspended"
+    assert ("olive.online", "review-unanswered", False, note) in at_deadline
+    assert len(w.audit.events(COLLEGE.id, target="olive.online", action="user_suspended")) == 1
