@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.services.enforcement import Enforcer
     from lrs_keycloak.services.lifecycle import Lifecycle
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
+    from lrs_keycloak.services.reviews import Reviews
     from lrs_keycloak.services.signatories import SignatoryBook
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.store.deliveries import DeliveryLog
@@ -228,17 +229,19 @@ def build_enforcer(
 def build_lifecycle(
     admin: UserAdmin, engine: Engine, mailer: Mailer | None = None, settings: Settings | None = None
 ) -> Lifecycle:
-    """End dates and inactivity (realm-config/lifecycle.yaml) on ``admin``'s realm; its emails
-    through ``mailer`` (else LRS_SMTP_*)."""
+    """End dates, inactivity and access reviews (realm-config/lifecycle.yaml) on ``admin``'s
+    realm; its emails through ``mailer`` (else LRS_SMTP_*)."""
     from lrs_keycloak.services.lifecycle import Lifecycle
     from lrs_keycloak.services.recovery import SmtpMailer
     from lrs_keycloak.services.recovery.mail import SmtpSettings
+    from lrs_keycloak.services.reviews import Reviews
     from lrs_keycloak.store.lifecycle import LifecycleStore
+    from lrs_keycloak.store.reviews import ReviewStore
 
     settings = settings or load_settings()
-    return Lifecycle(
-        admin, LifecycleStore(engine), mailer or SmtpMailer(SmtpSettings.from_env(settings))
-    )
+    mailer = mailer or SmtpMailer(SmtpSettings.from_env(settings))
+    reviews = Reviews(admin, ReviewStore(engine), mailer)
+    return Lifecycle(admin, LifecycleStore(engine), mailer, reviews)
 
 
 def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
@@ -386,6 +389,12 @@ class Root:
             "lifecycle",
             lambda: build_lifecycle(self.user_admin(), self.engine(), settings=self.settings),
         )
+
+    def reviews(self) -> Reviews:
+        """Access reviews (guide §8): the lifecycle's, so both share one store and mailer."""
+        reviews = self.lifecycle().reviews
+        assert reviews is not None  # build_lifecycle always gives it one
+        return reviews
 
     def console_trail(self) -> ConsoleTrail:
         """Console changes owing a reason, and adding it (dashboard, API, CLI)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from lrs_keycloak.config.problems import Problem
 from lrs_keycloak.config.reader import Reader
-from lrs_keycloak.domain.lifecycle import LEAVER_ACTIONS, LifecyclePolicy
+from lrs_keycloak.domain.lifecycle import LEAVER_ACTIONS, LifecyclePolicy, ReviewPolicy
 
 LIFECYCLE_FILE = "lifecycle.yaml"
 _MAX_DAYS = 3650
@@ -19,8 +19,8 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
         return LifecyclePolicy()
     r = Reader(file, problems)
     top = r.mapping(document, "")
-    for key in sorted(set(top) - {"inactivity", "end_dates", "leavers"}, key=str):
-        r.problem(str(key), "unknown key; allowed: end_dates, inactivity, leavers")
+    for key in sorted(set(top) - {"inactivity", "end_dates", "leavers", "reviews"}, key=str):
+        r.problem(str(key), "unknown key; allowed: end_dates, inactivity, leavers, reviews")
     inactivity = r.typed_section(
         top.get("inactivity"),
         "inactivity",
@@ -52,4 +52,40 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
         grace_after_reinstatement_days=grace,
         suspend_at_end_date=end_dates.get("suspend", True),
         leavers=action,
+        reviews=_reviews(r, top.get("reviews")),
+    )
+
+
+def _reviews(r: Reader, value: Any) -> ReviewPolicy:
+    """The `reviews:` section: periodic access reviews (guide §8)."""
+    section = r.typed_section(
+        value,
+        "reviews",
+        {
+            "every_months": int,
+            "deadline_days": int,
+            "remind_days_before": list,
+            "suspend_unanswered": bool,
+        },
+    )
+    every = section.get("every_months")
+    if every is not None and not 0 < every <= 120:
+        r.problem("reviews.every_months", "must be 1 to 120 months")
+        every = None
+    deadline = section.get("deadline_days", 30)
+    if not 0 < deadline <= 365:
+        r.problem("reviews.deadline_days", "must be 1 to 365 days")
+        deadline = 30
+    remind = section.get("remind_days_before", [])
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d < deadline for d in remind):
+        r.problem(
+            "reviews.remind_days_before",
+            "must be whole numbers of days, each at least 1 and before the deadline_days",
+        )
+        remind = []
+    return ReviewPolicy(
+        every_months=every,
+        deadline_days=deadline,
+        remind_days_before=tuple(sorted(set(remind), reverse=True)),
+        suspend_unanswered=section.get("suspend_unanswered", False),
     )

@@ -52,6 +52,11 @@ class AuditKind(StrEnum):
     USER_END_DATE_CLEARED = "user_end_date_cleared"
     USER_INACTIVITY_WARNED = "user_inactivity_warned"
     SECOND_FACTOR_RESET = "second_factor_reset"
+    ACCESS_REVIEW_STARTED = "access_review_started"
+    ACCESS_REVIEW_ANSWERED = "access_review_answered"
+    ACCESS_REVIEW_REMINDED = "access_review_reminded"
+    ACCESS_REVIEW_UNANSWERED_SUSPENDED = "access_review_unanswered_suspended"
+    ACCESS_REVIEW_CLOSED = "access_review_closed"
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,22 @@ EVENTS: tuple[EventType, ...] = (
     EventType(
         502, K.USER_INACTIVITY_WARNED, "A user was warned their unused account will be suspended"
     ),
+    # 600+: periodic access reviews (guide §8; realm-config/lifecycle.yaml `reviews:`).
+    EventType(600, K.ACCESS_REVIEW_STARTED, "An access review of an organisation's users started"),
+    EventType(
+        601,
+        K.ACCESS_REVIEW_ANSWERED,
+        "A super user answered for a user in an access review (confirmed, roles changed, removed)",
+    ),
+    EventType(
+        602, K.ACCESS_REVIEW_REMINDED, "The super users were reminded of a review's deadline"
+    ),
+    EventType(
+        603,
+        K.ACCESS_REVIEW_UNANSWERED_SUSPENDED,
+        "A user nobody answered for by the review's deadline was suspended",
+    ),
+    EventType(604, K.ACCESS_REVIEW_CLOSED, "An access review reached its deadline and closed"),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name.value: e for e in EVENTS}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -23,6 +23,21 @@ Step = Literal["suspend-end-date", "suspend-inactive", "warn-inactive"]
 #: What may be done to a leaver's account (guide §7: "remove redundant user accounts as soon as
 #: possible"; suspending keeps it for an organisation that reviews first).
 LEAVER_ACTIONS: tuple[str, ...] = ("remove", "suspend")
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """Periodic access reviews (guide §8, realm-config/lifecycle.yaml `reviews:`): the rules of
+    a review are in `domain.reviews`. The defaults: none scheduled, a month to answer."""
+
+    #: Months between one review of an organisation and the next; None: only by hand.
+    every_months: int | None = None
+    #: Days the super users have to answer, from the start.
+    deadline_days: int = 30
+    #: Days before the deadline at which the super users are reminded, each once.
+    remind_days_before: tuple[int, ...] = ()
+    #: Suspend the users still unanswered at the deadline (else they are only reported).
+    suspend_unanswered: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,7 @@ class LifecyclePolicy:
     suspend_at_end_date: bool = True
     #: What `users leavers` does to a leaver's account: "remove" (guide §7) or "suspend".
     leavers: str = "remove"
+    reviews: ReviewPolicy = field(default_factory=ReviewPolicy)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from lrs_keycloak.store import (
     idempotency,
     lifecycle,
     recovery,
+    reviews,
     signatories,
     web_sessions,
 )
@@ -29,6 +30,7 @@ TABLE_MODULES = (
     idempotency,
     lifecycle,
     recovery,
+    reviews,
     signatories,
     web_sessions,
 )

@@ -52,6 +52,7 @@ def create_app(
         operations,
         pages,
         recovery,
+        reviews,  # noqa: F401 - its routes join the API's blueprint before it is registered
     )
     from lrs_keycloak.web import security as web_security
     from lrs_keycloak.web.signin import routes as signin_routes

@@ -17,7 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from lrs_keycloak import __version__
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
-from lrs_keycloak.web import api, recovery  # noqa: F401 - their routes declare operations
+from lrs_keycloak.web import api, recovery, reviews  # noqa: F401 - their routes declare operations
 from lrs_keycloak.web.contracts.common import Errors
 from lrs_keycloak.web.contracts.operations import OPERATIONS, Operation, operation
 from lrs_keycloak.web.limits import API_BODY_LIMIT
@@ -56,6 +56,7 @@ PATH_PARAMETERS = {
     "case_id": "The recovery case's number.",
     "org_id": "The organisation's id.",
     "change_id": "The console change's number (from the console-changes listing).",
+    "review_id": "The access review's number (from the reviews listing).",
 }
 _REF = "#/components/schemas/{model}"
 DESCRIPTION = (

@@ -582,6 +582,8 @@ def _every_endpoint(org: str, username: str) -> list[tuple[str, str, Any]]:
         ("GET", f"/api/v1/organisations/{org}/audit-events", None),
         ("GET", f"/api/v1/organisations/{org}/agreement-report", None),
         ("GET", f"/api/v1/organisations/{org}/audit-report?format=csv", None),
+        ("GET", f"/api/v1/organisations/{org}/reviews", None),
+        ("POST", f"/api/v1/organisations/{org}/reviews", None),
     ]
 
 
@@ -597,6 +599,8 @@ ENDPOINT_IDS = [
     "audit-events",
     "agreement-report",
     "audit-report",
+    "reviews",
+    "start-review",
 ]
 
 
@@ -681,3 +685,41 @@ def test_audit_report_bad_filter_is_422_naming_the_field(
     answer = as_user(people["sue"])("GET", path)
     assert answer.status_code == 422
     assert [e["field"] for e in answer.get_json()["errors"]] == ["inactive_days"]
+
+
+# --- access reviews (guide §8) ---------------------------------------------------------------
+
+
+def test_a_super_user_starts_a_review_answers_for_a_user_and_reads_the_outcome(
+    as_user: Any, people: dict[str, str]
+) -> None:
+    reviews = f"/api/v1/organisations/{ORG_A.id}/reviews"
+    sue = as_user(people["sue"])
+    assert as_user(people["olive"])("POST", reviews).status_code == 403
+    assert as_user(people["bob"])("GET", reviews).status_code == 404
+    started = sue("POST", reviews)
+    assert started.status_code == 201, started.get_json()
+    review = started.get_json()
+    assert {people["sue"], people["olive"]} <= {i["username"] for i in review["items"]}
+    again = sue("POST", reviews)
+    assert [e["code"] for e in again.get_json()["errors"]] == ["review-open"]
+
+    olive = f"{reviews}/{review['id']}/users/{people['olive']}"
+    no_roles = sue("POST", olive, {"decision": "change-roles"})
+    assert [(e["field"], e["code"]) for e in no_roles.get_json()["errors"]] == [
+        ("roles", "roles-required")
+    ]
+    assert sue("POST", olive, {"decision": "keep"}).status_code == 422
+    answered = sue("POST", olive, {"decision": "confirm", "reason": "still registers learners"})
+    assert answered.status_code == 200, answered.get_json()
+    assert (answered.get_json()["outcome"], answered.get_json()["decided_by"]) == (
+        "confirm",
+        people["sue"],
+    )
+    shown = sue("GET", f"{reviews}/{review['id']}").get_json()
+    [item] = [i for i in shown["items"] if i["username"] == people["olive"]]
+    assert item["outcome"] == "confirm" and item["decided_at"]
+    [listed] = sue("GET", reviews).get_json()["reviews"]
+    assert (listed["id"], listed["status"]) == (review["id"], "open")
+    assert listed["unanswered"] == listed["users"] - 1
+    assert as_user(people["bob"])("GET", f"{reviews}/{review['id']}").status_code == 404

@@ -39,3 +39,30 @@ def test_unknown_keys_and_bad_values_are_problems() -> None:
         "inactivity.suspend_after_days",
         "inactivity.warn_after_days",
     }
+
+
+def test_the_shipped_policy_reviews_every_six_months_and_reminds_before_the_deadline() -> None:
+    reviews = load_policy(config_dir(), realm="unit").lifecycle.reviews
+    assert reviews.every_months == 6 and reviews.suspend_unanswered
+    assert reviews.remind_days_before and max(reviews.remind_days_before) < reviews.deadline_days
+
+
+def test_bad_review_settings_are_problems_naming_their_key() -> None:
+    problems: list[Problem] = []
+    document = {
+        "reviews": {
+            "every_months": 0,
+            "deadline_days": 10,
+            "remind_days_before": [12],
+            "suspend_unanswered": "yes",
+            "often": 1,
+        }
+    }
+    policy = read_lifecycle(FILE, document, problems)
+    assert {p.path for p in problems} == {
+        "reviews.every_months",
+        "reviews.remind_days_before",
+        "reviews.suspend_unanswered",
+        "reviews.often",
+    }
+    assert policy.reviews.every_months is None and policy.reviews.remind_days_before == ()

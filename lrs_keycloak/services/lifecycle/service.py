@@ -29,6 +29,7 @@ from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.keycloak.names import USER_ATTRIBUTES
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, recorded_logon
 from lrs_keycloak.services.ports import Mailer
+from lrs_keycloak.services.reviews import Reviews
 from lrs_keycloak.services.user_admin import Caller, NotPermitted, NotVisible, Operator, UserAdmin
 from lrs_keycloak.services.wording import render_email
 from lrs_keycloak.store.audit import AuditEvent
@@ -82,10 +83,19 @@ class LifecycleAction:
 
 
 class Lifecycle:
-    def __init__(self, admin: UserAdmin, store: LifecycleStore, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        admin: UserAdmin,
+        store: LifecycleStore,
+        mailer: Mailer,
+        reviews: Reviews | None = None,
+    ) -> None:
         self.admin = admin
         self.store = store
         self.mailer = mailer
+        #: Periodic access reviews (guide §8): their schedule, reminders and deadlines are part
+        #: of the run, so cron and the worker run them.
+        self.reviews = reviews
 
     # --- end dates (guide §4.1, §7) ---------------------------------------------------------
 
@@ -188,7 +198,9 @@ class Lifecycle:
             groups = [found]
         else:
             groups = sorted(directory.organisations(), key=lambda g: g.organisation.id)
-        holders = directory.role_holders([SUPER_USER])
+        # A review's snapshot needs every LRS role; the rest of the run only the super users.
+        roles = self.admin.policy.roles.names if self.reviews is not None else [SUPER_USER]
+        holders = directory.role_holders(roles)
         actions: list[LifecycleAction] = []
         for group in groups:
             actions += self._organisation(group, holders, now, dry_run)
@@ -213,6 +225,12 @@ class Lifecycle:
                 actions.append(self._warn(group, user, facts, decision))
             else:
                 actions.append(self._suspend(group, user, decision, super_users))
+        if self.reviews is not None:
+            # An account this run suspended is not suspended again by a review's deadline.
+            gone = {a.username for a in actions if a.done and a.step.startswith("suspend")}
+            members = [replace(u, enabled=False) if u.username in gone else u for u in members]
+            for step in self.reviews.due(group, members, LIFECYCLE, now_ms, dry_run):
+                actions.append(LifecycleAction(**step.__dict__))
         return actions
 
     def _decisions(
