@@ -210,9 +210,8 @@ class Settings(BaseSettings):
     lifecycle_minutes: float = Field(
         60,
         ge=0,
-        description="minutes between the worker's lifecycle runs (end dates, inactivity, access"
-        " reviews: realm-config/lifecycle.yaml); 0: never (run `lrs-keycloak lifecycle run`"
-        " from cron)",
+        description="minutes between the worker's lifecycle runs (realm-config/lifecycle.yaml);"
+        " 0: never (run `lrs-keycloak lifecycle run` from cron)",
     )
     # --- outgoing mail (the approval emails); the defaults are realm.yaml's local dev server ---
     smtp_host: str = Field("127.0.0.1", description="SMTP server")
