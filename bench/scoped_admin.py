@@ -68,7 +68,7 @@ def _letters(text: str) -> str:
 def _user(username: str, org: str, roles: list[str], password: bool = False) -> dict[str, Any]:
     first, last = username.split(".")
     user: dict[str, Any] = {
-        "username": username,
+        "username": username,  # generated from the names below (letters only already)
         # Names are letters only: the user profile refuses digits and would ask at logon.
         "firstName": _letters(first).title(),
         "lastName": _letters(last).title(),
@@ -87,12 +87,13 @@ def add_users(gw: KeycloakGateway, orgs: list[Organisation], measured: str) -> N
     """Two users per organisation (one a super user), more in the measured one; bulk import."""
     users = []
     for org in orgs:
-        tag = org.id.replace("-", "")
+        # Letters only: the realm's validators accept only usernames generated from the names.
+        tag = _letters(org.id.replace("-", ""))
         users.append(_user(f"super.{tag}", org.id, ["LRBSuperUser"], org.id == measured))
         users.append(_user(f"online.{tag}", org.id, ["LRBOnlineUser"]))
         if org.id == measured:
             users += [
-                _user(f"member{i}.{tag}", org.id, ["LRBViewOnlyUser"])
+                _user(f"member{_letters(str(i))}.{tag}", org.id, ["LRBViewOnlyUser"])
                 for i in range(MEASURED_MEMBERS - 2)
             ]
     for start in range(0, len(users), 500):
@@ -150,7 +151,7 @@ def list_all(realm: str, token: str, session: requests.Session) -> tuple[list[fl
 
 def measure(realm: str, rounds: int) -> dict[str, tuple[list[float], int]]:
     tokens = {
-        "super user": console_token(realm, "super.org0000", PASSWORD),
+        "super user": console_token(realm, f"super.{_letters('org0000')}", PASSWORD),
         "realm admin": console_token(realm, "rita.okafor", PASSWORD),
     }
     session = requests.Session()

@@ -3,14 +3,18 @@ users, every organisation's for the help desk and the operator.
 
 Built from paged listings only, never one request per user: each organisation's members a page
 at a time (with their attributes: agreement, last logon, lockout), each LRS role's holders once
-per report, the enforcer's open flags once per organisation. Rows are yielded as they are read,
-so a report of any size is streamed.
+per report, the enforcer's open flags once per organisation. Rows are yielded as they are read
+(one organisation a page at a time; across organisations, a few read ahead), so a report of any
+size is streamed.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from lrs_keycloak.domain.audit_report import ReportFilter, ReportRow, check_filter, kept
 from lrs_keycloak.domain.errors import RuleViolation
@@ -20,6 +24,9 @@ from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.services.ports import Flags
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.callers import Caller, NotPermitted, Operator
+
+#: Organisations whose members are read ahead of the rows being written (across organisations).
+READ_AHEAD = 4
 
 
 def sees_every_organisation(caller: Caller) -> bool:
@@ -59,11 +66,11 @@ class AuditReport:
         current = agreement.current if agreement else None
         holders = directory.role_holders(self.access.policy.roles.names)
         stored: dict[str, int] | None = None  # read once, only if some user needs it
-        for group in groups:
+        for group, members in self._members(groups, holders):
             flags: dict[str, list[str]] = {}
             for flag in self.flags.open_flags(group.organisation.id):
                 flags.setdefault(flag.user_id, []).append(flag.rule)
-            for user in directory.stream_members(group, holders):
+            for user in members:
                 logon = recorded_logon(user)
                 if logon is None:
                     if stored is None:
@@ -72,6 +79,32 @@ class AuditReport:
                 row = _row(group, user, logon, flags.get(user.id, []), current)
                 if kept(row, flt, now_ms, current):
                     yield row
+
+    def _members(
+        self, groups: list[OrgGroup], holders: dict[str, set[str]]
+    ) -> Iterator[tuple[OrgGroup, Iterable[UserRecord]]]:
+        """Each organisation's members, in order. One organisation is streamed a page at a time
+        (memory flat however large it grows); across organisations the next few are read while
+        this one's rows are written, since each listing mostly waits for Keycloak."""
+        directory = self.access.directory
+        if len(groups) == 1:
+            yield groups[0], directory.stream_members(groups[0], holders)
+            return
+
+        def read(group: OrgGroup) -> list[UserRecord]:
+            return list(directory.stream_members(group, holders))
+
+        with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
+            upcoming = iter(groups)
+            pending: deque[tuple[OrgGroup, Future[list[UserRecord]]]] = deque(
+                (g, pool.submit(read, g)) for g in itertools.islice(upcoming, READ_AHEAD)
+            )
+            while pending:
+                group, members = pending.popleft()
+                following = next(upcoming, None)
+                if following is not None:
+                    pending.append((following, pool.submit(read, following)))
+                yield group, members.result()
 
 
 def _row(
