@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from lrs_keycloak.services.api_clients import ApiClients
     from lrs_keycloak.services.console_trail import ConsoleTrail
     from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.services.import_jobs import ImportJobs
     from lrs_keycloak.services.lifecycle import Lifecycle
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
     from lrs_keycloak.services.signatories import SignatoryBook
@@ -241,6 +242,14 @@ def build_lifecycle(
     )
 
 
+def build_import_jobs(admin: UserAdmin, engine: Engine) -> ImportJobs:
+    """Files of people accepted by the API, imported by the worker (docs/adr/0019)."""
+    from lrs_keycloak.services.import_jobs import ImportJobs
+    from lrs_keycloak.store.import_jobs import ImportJobStore
+
+    return ImportJobs(admin, ImportJobStore(engine))
+
+
 def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
     from lrs_keycloak.store.idempotency import IdempotencyKeys
 
@@ -405,6 +414,9 @@ class Root:
         gateway = self.gateway()
         apply(gateway, plan(gateway, policy))
 
+    def import_jobs(self) -> ImportJobs:
+        return self.part("import_jobs", lambda: build_import_jobs(self.user_admin(), self.engine()))
+
     def idempotency_keys(self) -> IdempotencyKeys:
         return self.part("idempotency_keys", lambda: build_idempotency_keys(self.engine()))
 
@@ -423,6 +435,7 @@ __all__ = [
     "build_engine",
     "build_gateway",
     "build_idempotency_keys",
+    "build_import_jobs",
     "build_lifecycle",
     "build_policy",
     "build_recovery",

@@ -46,6 +46,9 @@ API_BODY_LIMIT = 64 * 1024
 #: attributes; the user profile is a few KiB): far more than an API body, far less than this.
 #: The extension gives up on a refused delivery after one retry.
 WEBHOOK_BODY_LIMIT = 1024 * 1024
+#: Bytes a file of people uploaded to the API may hold (LRS_MAX_IMPORT_BYTES): room for the
+#: most rows a file may have (domain.bulk_import.MAX_ROWS) at about 400 bytes each.
+IMPORT_BODY_LIMIT = 2 * 1024 * 1024
 
 #: The checkout when running from one; once installed, site-packages (never write there).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -198,6 +201,11 @@ class Settings(BaseSettings):
         ge=1,
         description="largest webhook delivery the app reads: an admin event carries a whole "
         "representation (a realm with its User Agreement text)",
+    )
+    max_import_bytes: int = Field(
+        IMPORT_BODY_LIMIT,
+        ge=1,
+        description="largest file of people `POST /api/v1/organisations/{org}/imports` reads",
     )
     # --- serving (`lrs-keycloak serve`, `worker`: docs/operations.md) ---
     bind: str = Field("127.0.0.1:5000", description="host:port `serve` listens on")

@@ -2,10 +2,12 @@
 
 Every ``LRS_POLL_SECONDS`` it handles the admin events and permanent lockouts Keycloak stored
 that nobody handled yet (what the webhook missed while the app was down: the cursor is in the
-database, so nothing is handled twice) and disables the users still flagged after the grace
-period. One worker per deployment is enough; a second would do the same work again, harmlessly
-but for nothing. The web app reacts to webhook deliveries only (lrs_keycloak/web/enforcement.py):
-gunicorn runs several web workers and replaces them at will, so none of them polls.
+database, so nothing is handled twice), disables the users still flagged after the grace
+period, and runs the import jobs the API accepted (docs/adr/0019). One worker per deployment
+is enough; a second would do the same work again, harmlessly but for nothing (import jobs are
+claimed: two workers never run the same one at once). The web app reacts to webhook
+deliveries only (lrs_keycloak/web/enforcement.py): gunicorn runs several web workers and
+replaces them at will, so none of them polls or runs imports.
 """
 
 from __future__ import annotations
@@ -62,6 +64,20 @@ def lifecycle_round(root: Root) -> bool:
     return True
 
 
+def import_round(root: Root) -> bool:
+    """The import jobs the API accepted (docs/adr/0019), each run to its end, and any whose
+    worker died taken up again; False when one failed (logged: it is taken up again once its
+    heartbeat is stale)."""
+    try:
+        ran = root.import_jobs().run_all()
+    except Exception:
+        log.exception("An import job failed; it will be taken up again")
+        return False
+    if ran:
+        log.info("Ran %d import jobs", ran, extra={"import_jobs": ran})
+    return True
+
+
 def run_worker(
     root: Root,
     every: float,
@@ -76,6 +92,7 @@ def run_worker(
     next_lifecycle = time.monotonic()
     while not stop.is_set():
         succeeded += one_round(root)
+        import_round(root)
         if lifecycle_every > 0 and time.monotonic() >= next_lifecycle:
             lifecycle_round(root)
             next_lifecycle = time.monotonic() + lifecycle_every

@@ -15,7 +15,12 @@ from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.services.ports import ContactBook, Directory, Flags
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
-from lrs_keycloak.services.user_admin.bulk import BulkImport, ImportReport, Progress
+from lrs_keycloak.services.user_admin.bulk import (
+    BulkImport,
+    Checked,
+    ImportReport,
+    Progress,
+)
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.creation import Creation
 from lrs_keycloak.services.user_admin.details import DetailsUpdate
@@ -108,6 +113,20 @@ class UserAdmin:
         is written when a row is bad unless ``skip_invalid`` (``bulk.BulkImport``)."""
         return BulkImport(self._access, self._creation).run(
             caller, org_id, text, reference, skip_invalid, progress
+        )
+
+    def check_import(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None = None,
+        skip_invalid: bool = False,
+    ) -> Checked:
+        """The checks of ``import_users`` alone, nothing written (an upload answered before
+        the import runs): ``ImportRefused`` lists every problem."""
+        return BulkImport(self._access, self._creation).check(
+            caller, org_id, text, reference, skip_invalid
         )
 
     def register_organisation(
