@@ -3,10 +3,10 @@
 Every ``LRS_POLL_SECONDS`` it handles the admin events and permanent lockouts Keycloak stored
 that nobody handled yet (what the webhook missed while the app was down: the cursor is in the
 database, so nothing is handled twice), disables the users still flagged after the grace
-period, and runs the import jobs the API accepted (docs/adr/0019). One worker per deployment
-is enough; a second would do the same work again, harmlessly but for nothing (import jobs are
-claimed: two workers never run the same one at once). The web app reacts to webhook
-deliveries only (lrs_keycloak/web/enforcement.py): gunicorn runs several web workers and
+period, reminds the help desk of recovery cases overdue for their form, and runs the import
+jobs the API accepted (docs/adr/0019). One worker per deployment is enough; a second would do
+the same work again, harmlessly but for nothing (import jobs are claimed: two workers never run
+the same one at once). The web app reacts to webhook deliveries only (lrs_keycloak/web/enforcement.py): gunicorn runs several web workers and
 replaces them at will, so none of them polls or runs imports.
 """
 
@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from types import FrameType
 
 import click
@@ -44,6 +45,23 @@ def one_round(root: Root) -> bool:
             len(disabled),
             extra={"events_handled": handled, "users_disabled": len(disabled)},
         )
+    return True
+
+
+def reminder_round(root: Root) -> bool:
+    """The help desk reminded, once per case, of recovery cases that waited too long for their
+    form (realm-config/lifecycle.yaml, recovery.form_overdue_days); False when it failed."""
+    days = root.policy().lifecycle.recovery_form_overdue_days
+    if days is None:
+        return True
+    try:
+        cases = root.recovery_store().all_awaiting_form()
+        reminded = root.notices().overdue_forms(cases, days, datetime.now(UTC))
+    except Exception:
+        log.exception("The overdue-form reminders failed; the next round tries again")
+        return False
+    if reminded:
+        log.info("Reminded the help desk of cases %s", reminded, extra={"reminded": reminded})
     return True
 
 
@@ -92,6 +110,7 @@ def run_worker(
     next_lifecycle = time.monotonic()
     while not stop.is_set():
         succeeded += one_round(root)
+        reminder_round(root)
         import_round(root)
         if lifecycle_every > 0 and time.monotonic() >= next_lifecycle:
             lifecycle_round(root)

@@ -39,3 +39,13 @@ def test_unknown_keys_and_bad_values_are_problems() -> None:
         "inactivity.suspend_after_days",
         "inactivity.warn_after_days",
     }
+
+
+def test_the_recovery_forms_overdue_days_are_read_and_checked() -> None:
+    problems: list[Problem] = []
+    read = read_lifecycle(FILE, {"recovery": {"form_overdue_days": 10}}, problems)
+    assert read.recovery_form_overdue_days == 10 and problems == []
+    refused = read_lifecycle(FILE, {"recovery": {"form_overdue_days": 0}}, problems)
+    assert [p.path for p in problems] == ["recovery.form_overdue_days"]
+    assert refused.recovery_form_overdue_days is None
+    assert load_policy(config_dir(), realm="unit").lifecycle.recovery_form_overdue_days == 10

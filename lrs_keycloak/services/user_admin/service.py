@@ -3,6 +3,7 @@ small class of its own that it hands the shared ``Access``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.services.ports import ContactBook, Directory, Flags
+from lrs_keycloak.services.ports import ContactBook, ContactNotices, Directory, Flags
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
 from lrs_keycloak.services.user_admin.bulk import (
@@ -36,6 +37,8 @@ from lrs_keycloak.services.user_admin.views import Views
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.locks import OrganisationLocks, engine_locks
 
+log = logging.getLogger(__name__)
+
 
 class UserAdmin:
     """The user-administration use cases for one realm."""
@@ -47,6 +50,7 @@ class UserAdmin:
         policy: RealmPolicy,
         locks: OrganisationLocks | None = None,
         contacts: ContactBook | None = None,
+        notices: ContactNotices | None = None,
     ) -> None:
         self.directory = directory
         # The log itself, not its port: callers reach its database (the CLI's signatories), and
@@ -68,6 +72,8 @@ class UserAdmin:
         self._suspension = Suspension(access)
         self._removal = Removal(access)
         self._invitations = Invitations(access)
+        #: Tells the help desk when an organisation's primary contact is suspended or removed.
+        self._notices = notices
         self._second_factor = SecondFactorReset(access)
 
     # --- who is asking -----------------------------------------------------------------------
@@ -205,17 +211,35 @@ class UserAdmin:
 
     def suspend(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
         """Guide §6: disable the account and end its sessions at once."""
-        return self._suspension.suspend(caller, org_id, username, reason)
+        result = self._suspension.suspend(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)
+        return result
 
     def reinstate(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
         """Guide §6.1: re-enable and clear a brute-force lock."""
-        return self._suspension.reinstate(caller, org_id, username, reason)
+        result = self._suspension.reinstate(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)  # active again: a later loss is told again
+        return result
 
     def remove(
         self, caller: Caller, org_id: str, username: str, reason: str | None = None
     ) -> Result:
         """Guide §7: delete the account from Keycloak; its audit history stays."""
-        return self._removal.remove(caller, org_id, username, reason)
+        result = self._removal.remove(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)
+        return result
+
+    def _check_primary_contact(self, org_id: str) -> None:
+        """After the change: the help desk hears if it took the organisation's primary contact
+        (guide §9). A notice never undoes the change it reports: a failure is logged."""
+        if self._notices is None:
+            return
+        try:
+            group = self.directory.find_organisation(org_id)
+            if group is not None:
+                self._notices.check_primary_contact(group)
+        except Exception:
+            log.exception("Could not check the primary contact of %s", org_id)
 
     def resend_set_password_email(self, caller: Caller, org_id: str, username: str) -> Result:
         """Guide §4, §6.1: Keycloak emails the user a new set-password link; recorded."""

@@ -2,7 +2,8 @@
 
 Issue 13 (guide §2.1): `POST /api/v1/organisations/{org}/imports` checks the file, writes a
 queued job and answers 202; the worker takes it up and records its progress and report here, so
-any app process answers `GET …/imports/{id}`.
+any app process answers `GET …/imports/{id}`. Also `notices_sent`: the help desk's notices
+that go once (a recovery case's overdue form, an organisation's primary contact gone).
 
 Revision ID: 0011
 Revises: 0009 (to be re-chained after 0010 by the lead)
@@ -43,9 +44,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_import_jobs_organisation_id", "import_jobs", ["organisation_id"])
     op.create_index("ix_import_jobs_state", "import_jobs", ["state"])
+    op.create_table(
+        "notices_sent",
+        sa.Column("key", sa.String(length=255), primary_key=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notices_sent")
     op.drop_index("ix_import_jobs_state", table_name="import_jobs")
     op.drop_index("ix_import_jobs_organisation_id", table_name="import_jobs")
     op.drop_table("import_jobs")
