@@ -22,7 +22,8 @@ from lrs_keycloak.services.user_admin.bulk import (
     ImportReport,
     Progress,
 )
-from lrs_keycloak.services.user_admin.callers import Caller
+from lrs_keycloak.services.user_admin.callers import Caller, Operator
+from lrs_keycloak.services.user_admin.contact import PrimaryContact
 from lrs_keycloak.services.user_admin.creation import Creation
 from lrs_keycloak.services.user_admin.details import DetailsUpdate
 from lrs_keycloak.services.user_admin.invitations import Invitations
@@ -66,6 +67,7 @@ class UserAdmin:
         # The initial Super User is MIAP's primary contact (guide §9); without a contact book
         # (unit tests' fakes) registration records none.
         self._registration = Registration(access, accounts, contacts)
+        self._contact = PrimaryContact(access, contacts)
         self._views = Views(access)
         self._details = DetailsUpdate(access)
         self._roles = RoleChanges(access)
@@ -227,6 +229,14 @@ class UserAdmin:
         """Guide §7: delete the account from Keycloak; its audit history stays."""
         result = self._removal.remove(caller, org_id, username, reason)
         self._check_primary_contact(org_id)
+        return result
+
+    def change_primary_contact(
+        self, caller: Operator, org_id: str, username: str, reason: str
+    ) -> Result:
+        """Guide §9: the organisation told MIAP who its primary contact is now (recorded)."""
+        result = self._contact.change(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)  # the new contact is active: forget the old notice
         return result
 
     def _check_primary_contact(self, org_id: str) -> None:

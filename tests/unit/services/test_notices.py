@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.keycloak.users import OrgGroup
 from lrs_keycloak.services.notices import Notices
-from lrs_keycloak.services.user_admin import UserAdmin
+from lrs_keycloak.services.user_admin import NotPermitted, Operator, UserAdmin
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.notices import NoticeLog
 from lrs_keycloak.store.recovery import RecoveryStore
@@ -194,3 +197,37 @@ def test_suspending_or_removing_the_primary_contact_through_the_app_tells_the_he
     admin.reinstate(sue, COLLEGE.id, "olive.online", "came back")
     admin.remove(sue, COLLEGE.id, "olive.online", "left for good")
     assert [s.rsplit(" ", 1)[1] for _, s, _ in outbox.sent] == ["suspended", "removed"]
+
+
+def test_the_help_desk_records_a_new_primary_contact_with_its_reason(
+    directory: FakeDirectory, audit: AuditLog, realm_policy: RealmPolicy
+) -> None:
+    group = _college(directory)
+    contacts = Contacts(**{group.group_id: "sue.super"})
+    admin = UserAdmin(directory, audit, realm_policy, contacts=contacts)
+    helpdesk = Operator("helpdesk")
+    result = admin.change_primary_contact(helpdesk, COLLEGE.id, "olive.online", "email of 1 Dec")
+    assert contacts.primary_contact(group.group_id) == "olive.online"
+    assert result.event is not None and result.event.action == "primary_contact_changed"
+    assert result.event.details == {"previous": "sue.super", "new": "olive.online"}
+    assert result.event.reason == "email of 1 Dec"
+
+
+def test_a_primary_contact_must_be_an_active_account_of_the_organisation(
+    directory: FakeDirectory, audit: AuditLog, realm_policy: RealmPolicy, sue: Actor
+) -> None:
+    group = _college(directory)
+    contacts = Contacts(**{group.group_id: "sue.super"})
+    admin = UserAdmin(directory, audit, realm_policy, contacts=contacts)
+    helpdesk = Operator("helpdesk")
+    directory.add_user("sid.suspended", COLLEGE.id, ["LRBOnlineUser"], enabled=False)
+    for username, code in [("otto.other", "not-a-member"), ("sid.suspended", "not-active")]:
+        with pytest.raises(RuleViolation) as refused:
+            admin.change_primary_contact(helpdesk, COLLEGE.id, username, "r")
+        assert [v.code for v in refused.value.violations] == [code]
+    with pytest.raises(RuleViolation):
+        admin.change_primary_contact(helpdesk, COLLEGE.id, "olive.online", " ")
+    with pytest.raises(NotPermitted):  # a super user does not name it: MIAP records it
+        admin.change_primary_contact(sue, COLLEGE.id, "olive.online", "r")  # type: ignore[arg-type]
+    assert contacts.primary_contact(group.group_id) == "sue.super"
+    assert audit.events(action="primary_contact_changed") == []
