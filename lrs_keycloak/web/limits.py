@@ -20,7 +20,7 @@ from lrs_keycloak.web.errors import errors, problem
 __all__ = ["API_BODY_LIMIT", "IMPORT_BODY_LIMIT", "WEBHOOK_BODY_LIMIT", "body_limit", "install"]
 
 #: The endpoints that take a file of people (their cap is LRS_MAX_IMPORT_BYTES).
-IMPORT_ENDPOINTS = frozenset({"api.upload_import"})
+IMPORT_ENDPOINTS = frozenset({"api.upload_import", "superuser.import_upload"})
 
 
 def install(app: Flask, settings: Settings) -> None:

@@ -12,6 +12,7 @@ from lrs_keycloak.web.pages.superuser import (
     changes,
     console_reasons,
     dashboard,
+    imports,
     set_password,
     users,
 )
@@ -27,6 +28,7 @@ VIEWS = (
     set_password,
     audit,
     console_reasons,
+    imports,
 )
 
 __all__ = ["VIEWS", "bp"]
