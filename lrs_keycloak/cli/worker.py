@@ -83,12 +83,12 @@ def lifecycle_round(root: Root) -> bool:
     return True
 
 
-def import_round(root: Root) -> bool:
+def import_round(root: Root, stop: threading.Event | None = None) -> bool:
     """The import jobs the API accepted (docs/adr/0019), each run to its end, and any whose
     worker died taken up again; False when one failed (logged: it is taken up again once its
     heartbeat is stale)."""
     try:
-        ran = root.import_jobs().run_all()
+        ran = root.import_jobs().run_all(stop.is_set if stop is not None else None)
     except Exception:
         log.exception("An import job failed; it will be taken up again")
         return False
@@ -106,20 +106,38 @@ def run_worker(
 ) -> int:
     """Rounds every ``every`` seconds until ``stop`` is set (or ``rounds`` are done), with a
     lifecycle run every ``lifecycle_every`` seconds (0: none); returns how many rounds
-    succeeded."""
+    succeeded. Run until stopped, import jobs have a thread of their own (a file of thousands
+    takes minutes, which must not hold up the events' poll); a counted run does them in turn."""
     done = succeeded = 0
     next_lifecycle = time.monotonic()
+    imports = None
     while not stop.is_set():
         succeeded += one_round(root)
         reminder_round(root)
-        import_round(root)
+        if rounds is not None:
+            import_round(root)
+        elif imports is None:
+            imports = threading.Thread(
+                target=_import_loop, args=(root, every, stop), name="lrs-import-jobs", daemon=True
+            )
+            imports.start()
         if lifecycle_every > 0 and time.monotonic() >= next_lifecycle:
             lifecycle_round(root)
             next_lifecycle = time.monotonic() + lifecycle_every
         done += 1
         if (rounds is not None and done >= rounds) or stop.wait(every):
             break
+    if imports is not None:
+        # A job under way is given a moment; cut off, it is taken up again by the next worker
+        # once stale, and its people already made are recognised (docs/adr/0019).
+        imports.join(timeout=5)
     return succeeded
+
+
+def _import_loop(root: Root, every: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        import_round(root, stop)
+        stop.wait(every)
 
 
 @click.command()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.services.user_admin import ImportRefused, NotPermitted, NotVisible, UserAdmin
@@ -90,10 +91,11 @@ class ImportJobs:
         log.info("Import job %s ended", job.id, extra={"import_job": job.id})
         return self.store.get(job.id)
 
-    def run_all(self) -> int:
-        """Every waiting job, one after the other (the worker's round); how many ran."""
+    def run_all(self, stopping: Callable[[], bool] | None = None) -> int:
+        """Every waiting job, one after the other (the worker's round), until ``stopping``
+        says so; how many ran."""
         ran = 0
-        while self.run_next() is not None:
+        while not (stopping is not None and stopping()) and self.run_next() is not None:
             ran += 1
         return ran
 

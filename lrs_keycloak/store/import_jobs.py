@@ -175,12 +175,14 @@ class ImportJobStore:
         self._end(job_id, "failed", report=report, error=error)
 
     def _end(self, job_id: str, state: JobState, **values: Any) -> None:
+        """The job ends: the file's people (names, emails, staff IDs) are not kept past it,
+        only the report (row numbers, usernames, problems)."""
         now = datetime.now(UTC)
         with self._lock, self._sessions.begin() as session:
             session.execute(
                 update(ImportJobRow)
                 .where(ImportJobRow.id == job_id)
-                .values(state=state, beat_at=now, finished_at=now, **values)
+                .values(state=state, beat_at=now, finished_at=now, text="", **values)
             )
 
 

@@ -16,7 +16,7 @@ from lrs_keycloak.cli.worker import import_round
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.store.import_jobs import STALE_AFTER, ImportJobRow
-from lrs_keycloak.web.context import engine, root
+from lrs_keycloak.web.context import engine, root, user_admin
 from tests.integration.test_api import (  # noqa: F401 - the fixtures this module shares
     ORG_A,
     Api,
@@ -118,13 +118,16 @@ def test_a_job_whose_worker_died_is_taken_up_again_and_makes_no_duplicates(
     sue = as_user(people["sue"])
     text = HEADER + f"Ms,Rita,{family},HR batch 11,,ST-{family},LRBOnlineUser\n"
     job_id = _upload(sue, text).get_json()["id"]
-    import_round(root(app))
-    # As if the worker had been killed after making the person, before writing the report.
+    # A first worker takes the job up, makes the person, and is killed before its report.
+    assert root(app).import_jobs().store.claim() is not None
+    first = user_admin(app).actor(people["sue"])
+    assert first is not None
+    user_admin(app).import_users(first, ORG_A.id, text)
     with engine(app).begin() as connection:
         connection.execute(
             update(ImportJobRow)
             .where(ImportJobRow.id == job_id)
-            .values(state="running", report=None, beat_at=datetime.now(UTC) - 2 * STALE_AFTER)
+            .values(beat_at=datetime.now(UTC) - 2 * STALE_AFTER)
         )
     assert import_round(root(app))
     job = sue("GET", f"{IMPORTS_A}/{job_id}").get_json()
