@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from lrs_keycloak.services.api_clients import ApiClients
     from lrs_keycloak.services.console_trail import ConsoleTrail
     from lrs_keycloak.services.enforcement import Enforcer
+    from lrs_keycloak.services.import_jobs import ImportJobs
     from lrs_keycloak.services.lifecycle import Lifecycle
+    from lrs_keycloak.services.notices import Notices
     from lrs_keycloak.services.recovery import Mailer, RecoveryService
     from lrs_keycloak.services.reviews import Reviews
     from lrs_keycloak.services.signatories import SignatoryBook
@@ -111,13 +113,43 @@ def database_revision(
         engine.dispose()
 
 
-def build_user_admin(gateway: KeycloakGateway, engine: Engine, policy: RealmPolicy) -> UserAdmin:
+def build_user_admin(
+    gateway: KeycloakGateway, engine: Engine, policy: RealmPolicy, notices: Notices | None = None
+) -> UserAdmin:
+    """The use cases; with ``notices``, the help desk hears when a suspension or removal takes
+    an organisation's primary contact."""
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
     from lrs_keycloak.services.user_admin import UserAdmin
     from lrs_keycloak.store.audit import AuditLog
 
     contacts = OrganisationContacts(gateway)
-    return UserAdmin(build_directory(gateway), AuditLog(engine), policy, contacts=contacts)
+    return UserAdmin(
+        build_directory(gateway), AuditLog(engine), policy, contacts=contacts, notices=notices
+    )
+
+
+def build_notices(
+    gateway: KeycloakGateway,
+    engine: Engine,
+    mailer: Mailer | None = None,
+    settings: Settings | None = None,
+) -> Notices:
+    """The emails of what happened on its own or elsewhere (services.notices), through
+    ``mailer`` (else the settings' LRS_SMTP_*), to the help desk at LRS_HELPDESK_EMAIL."""
+    from lrs_keycloak.keycloak.contacts import OrganisationContacts
+    from lrs_keycloak.services.notices import Notices
+    from lrs_keycloak.services.recovery import SmtpMailer
+    from lrs_keycloak.services.recovery.mail import SmtpSettings
+    from lrs_keycloak.store.notices import NoticeLog
+
+    settings = settings or load_settings()
+    return Notices(
+        build_directory(gateway),
+        mailer or SmtpMailer(SmtpSettings.from_env(settings)),
+        settings.helpdesk_email,
+        contacts=OrganisationContacts(gateway),
+        sent=NoticeLog(engine),
+    )
 
 
 def build_api_clients(gateway: KeycloakGateway, engine: Engine) -> ApiClients:
@@ -205,7 +237,6 @@ def build_enforcer(
     from lrs_keycloak.keycloak.actors import Actors
     from lrs_keycloak.services.enforcement import Enforcer
     from lrs_keycloak.services.last_super_user import LastSuperUser
-    from lrs_keycloak.services.notices import Notices
     from lrs_keycloak.services.recovery import SmtpMailer
     from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.store.enforcement import EnforcementStore
@@ -222,7 +253,7 @@ def build_enforcer(
         recovery=recovery,
         trail=build_console_trail(gateway, admin, engine),
         last_super_user=LastSuperUser(directory, admin.audit, Actors(gateway), mailer),
-        notices=Notices(directory, mailer, settings.helpdesk_email),
+        notices=build_notices(gateway, engine, mailer, settings),
     )
 
 
@@ -242,6 +273,14 @@ def build_lifecycle(
     mailer = mailer or SmtpMailer(SmtpSettings.from_env(settings))
     reviews = Reviews(admin, ReviewStore(engine), mailer)
     return Lifecycle(admin, LifecycleStore(engine), mailer, reviews)
+
+
+def build_import_jobs(admin: UserAdmin, engine: Engine) -> ImportJobs:
+    """Files of people accepted by the API, imported by the worker (docs/adr/0019)."""
+    from lrs_keycloak.services.import_jobs import ImportJobs
+    from lrs_keycloak.store.import_jobs import ImportJobStore
+
+    return ImportJobs(admin, ImportJobStore(engine))
 
 
 def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
@@ -341,7 +380,13 @@ class Root:
 
     def user_admin(self) -> UserAdmin:
         return self.part(
-            "user_admin", lambda: build_user_admin(self.gateway(), self.engine(), self.policy())
+            "user_admin",
+            lambda: build_user_admin(self.gateway(), self.engine(), self.policy(), self.notices()),
+        )
+
+    def notices(self) -> Notices:
+        return self.part(
+            "notices", lambda: build_notices(self.gateway(), self.engine(), settings=self.settings)
         )
 
     def api_clients(self) -> ApiClients:
@@ -414,6 +459,9 @@ class Root:
         gateway = self.gateway()
         apply(gateway, plan(gateway, policy))
 
+    def import_jobs(self) -> ImportJobs:
+        return self.part("import_jobs", lambda: build_import_jobs(self.user_admin(), self.engine()))
+
     def idempotency_keys(self) -> IdempotencyKeys:
         return self.part("idempotency_keys", lambda: build_idempotency_keys(self.engine()))
 
@@ -432,7 +480,9 @@ __all__ = [
     "build_engine",
     "build_gateway",
     "build_idempotency_keys",
+    "build_import_jobs",
     "build_lifecycle",
+    "build_notices",
     "build_policy",
     "build_recovery",
     "build_recovery_store",

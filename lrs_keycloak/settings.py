@@ -33,19 +33,13 @@ from lrs_keycloak.settings_keycloak import (
     KeycloakSettings,
     is_local_keycloak,
 )
+from lrs_keycloak.settings_limits import API_BODY_LIMIT, IMPORT_BODY_LIMIT, WEBHOOK_BODY_LIMIT
 
 KEYCLOAK_VERSION = "26.7.3"
 LOCAL_MANAGEMENT_URL = "http://127.0.0.1:9000"
 #: Where the senior manager's approval links point in local development (the companion app).
 LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"
 ENV_PREFIX = "LRS_"
-#: Bytes a request to the JSON API (or the approval form) may send (LRS_MAX_BODY_BYTES).
-API_BODY_LIMIT = 64 * 1024
-#: Bytes a webhook delivery may send (LRS_MAX_WEBHOOK_BYTES). An admin event carries the whole
-#: representation as an escaped string (a realm update holds the User Agreement's text in its
-#: attributes; the user profile is a few KiB): far more than an API body, far less than this.
-#: The extension gives up on a refused delivery after one retry.
-WEBHOOK_BODY_LIMIT = 1024 * 1024
 
 #: The checkout when running from one; once installed, site-packages (never write there).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -198,6 +192,11 @@ class Settings(BaseSettings):
         ge=1,
         description="largest webhook delivery the app reads: an admin event carries a whole "
         "representation (a realm with its User Agreement text)",
+    )
+    max_import_bytes: int = Field(
+        IMPORT_BODY_LIMIT,
+        ge=1,
+        description="largest file of people `POST /api/v1/organisations/{org}/imports` reads",
     )
     # --- serving (`lrs-keycloak serve`, `worker`: docs/operations.md) ---
     bind: str = Field("127.0.0.1:5000", description="host:port `serve` listens on")

@@ -189,6 +189,29 @@ def organisations_register(
         _print(result, as_json, f"Registered {org_id} ({name}); its Super User is {username}.")
 
 
+@organisations.command("primary-contact")
+@click.option("--org", "org_id", required=True, help="Organisation id.")
+@click.argument("username")
+@click.option(
+    "--reason", required=True, help="Why, for the audit log (e.g. the organisation's email)."
+)
+@_common
+def organisations_primary_contact(
+    org_id: str, username: str, reason: str, realm: str | None, actor: str | None, as_json: bool
+) -> None:
+    """Record the organisation's new primary contact point (guide §9: "tell the MIAP Help Desk
+    of a change in your primary contact point"): an active account of the organisation. The
+    help desk's step outside a recovery; the audit log keeps the previous one and the reason."""
+    with _boundary(reason=reason):
+        result = _service(realm).change_primary_contact(_operator(actor), org_id, username, reason)
+        previous = result.event.details.get("previous") if result.event else None
+        _print(
+            result,
+            as_json,
+            f"{username} is now the primary contact of {org_id} (before: {previous or 'none'}).",
+        )
+
+
 def _signatories(admin: UserAdmin) -> SignatoryBook:
     from lrs_keycloak.composition import build_signatories
 

@@ -2,10 +2,13 @@
 
 Every ``LRS_POLL_SECONDS`` it handles the admin events and permanent lockouts Keycloak stored
 that nobody handled yet (what the webhook missed while the app was down: the cursor is in the
-database, so nothing is handled twice) and disables the users still flagged after the grace
-period. One worker per deployment is enough; a second would do the same work again, harmlessly
-but for nothing. The web app reacts to webhook deliveries only (lrs_keycloak/web/enforcement.py):
-gunicorn runs several web workers and replaces them at will, so none of them polls.
+database, so nothing is handled twice), disables the users still flagged after the grace
+period, reminds the help desk of recovery cases overdue for their form, and runs the import
+jobs the API accepted (docs/adr/0019). One worker per deployment is enough; a second would do
+the same work again, harmlessly but for nothing (import jobs are claimed: two workers never run
+the same one at once). The web app reacts to webhook deliveries only
+(lrs_keycloak/web/enforcement.py): gunicorn runs several web workers and replaces them at will,
+so none of them polls or runs imports.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from types import FrameType
 
 import click
@@ -45,6 +49,23 @@ def one_round(root: Root) -> bool:
     return True
 
 
+def reminder_round(root: Root) -> bool:
+    """The help desk reminded, once per case, of recovery cases that waited too long for their
+    form (realm-config/lifecycle.yaml, recovery.form_overdue_days); False when it failed."""
+    days = root.policy().lifecycle.recovery_form_overdue_days
+    if days is None:
+        return True
+    try:
+        cases = root.recovery_store().all_awaiting_form()
+        reminded = root.notices().overdue_forms(cases, days, datetime.now(UTC))
+    except Exception:
+        log.exception("The overdue-form reminders failed; the next round tries again")
+        return False
+    if reminded:
+        log.info("Reminded the help desk of cases %s", reminded, extra={"reminded": reminded})
+    return True
+
+
 def lifecycle_round(root: Root) -> bool:
     """End dates and inactivity (`lifecycle run`); False when it failed (logged)."""
     try:
@@ -62,6 +83,20 @@ def lifecycle_round(root: Root) -> bool:
     return True
 
 
+def import_round(root: Root, stop: threading.Event | None = None) -> bool:
+    """The import jobs the API accepted (docs/adr/0019), each run to its end, and any whose
+    worker died taken up again; False when one failed (logged: it is taken up again once its
+    heartbeat is stale)."""
+    try:
+        ran = root.import_jobs().run_all(stop.is_set if stop is not None else None)
+    except Exception:
+        log.exception("An import job failed; it will be taken up again")
+        return False
+    if ran:
+        log.info("Ran %d import jobs", ran, extra={"import_jobs": ran})
+    return True
+
+
 def run_worker(
     root: Root,
     every: float,
@@ -71,18 +106,38 @@ def run_worker(
 ) -> int:
     """Rounds every ``every`` seconds until ``stop`` is set (or ``rounds`` are done), with a
     lifecycle run every ``lifecycle_every`` seconds (0: none); returns how many rounds
-    succeeded."""
+    succeeded. Run until stopped, import jobs have a thread of their own (a file of thousands
+    takes minutes, which must not hold up the events' poll); a counted run does them in turn."""
     done = succeeded = 0
     next_lifecycle = time.monotonic()
+    imports = None
     while not stop.is_set():
         succeeded += one_round(root)
+        reminder_round(root)
+        if rounds is not None:
+            import_round(root)
+        elif imports is None:
+            imports = threading.Thread(
+                target=_import_loop, args=(root, every, stop), name="lrs-import-jobs", daemon=True
+            )
+            imports.start()
         if lifecycle_every > 0 and time.monotonic() >= next_lifecycle:
             lifecycle_round(root)
             next_lifecycle = time.monotonic() + lifecycle_every
         done += 1
         if (rounds is not None and done >= rounds) or stop.wait(every):
             break
+    if imports is not None:
+        # A job under way is given a moment; cut off, it is taken up again by the next worker
+        # once stale, and its people already made are recognised (docs/adr/0019).
+        imports.join(timeout=5)
     return succeeded
+
+
+def _import_loop(root: Root, every: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        import_round(root, stop)
+        stop.wait(every)
 
 
 @click.command()

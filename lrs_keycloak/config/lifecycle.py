@@ -19,8 +19,9 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
         return LifecyclePolicy()
     r = Reader(file, problems)
     top = r.mapping(document, "")
-    for key in sorted(set(top) - {"inactivity", "end_dates", "leavers", "reviews"}, key=str):
-        r.problem(str(key), "unknown key; allowed: end_dates, inactivity, leavers, reviews")
+    allowed = {"inactivity", "end_dates", "leavers", "reviews", "recovery"}
+    for key in sorted(set(top) - allowed, key=str):
+        r.problem(str(key), f"unknown key; allowed: {', '.join(sorted(allowed))}")
     inactivity = r.typed_section(
         top.get("inactivity"),
         "inactivity",
@@ -28,6 +29,11 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
     )
     end_dates = r.typed_section(top.get("end_dates"), "end_dates", {"suspend": bool})
     leavers = r.typed_section(top.get("leavers"), "leavers", {"action": str})
+    recovery = r.typed_section(top.get("recovery"), "recovery", {"form_overdue_days": int})
+    overdue = recovery.get("form_overdue_days")
+    if overdue is not None and not 0 < overdue <= _MAX_DAYS:
+        r.problem("recovery.form_overdue_days", f"must be 1 to {_MAX_DAYS} days")
+        overdue = None
     action = leavers.get("action", "remove")
     if action not in LEAVER_ACTIONS:
         r.problem("leavers.action", f"must be one of {', '.join(LEAVER_ACTIONS)}")
@@ -53,6 +59,7 @@ def read_lifecycle(file: Path, document: Any, problems: list[Problem]) -> Lifecy
         suspend_at_end_date=end_dates.get("suspend", True),
         leavers=action,
         reviews=_reviews(r, top.get("reviews")),
+        recovery_form_overdue_days=overdue,
     )
 
 

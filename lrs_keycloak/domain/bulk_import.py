@@ -107,6 +107,9 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[RowProblem]]:
             continue
         seen[key] = number
         rows.append(row)
+    if not rows and not problems:
+        message = "The file has no people: one row per person under the header row."
+        problems.append(RowProblem(0, Violation("", "no-people", message, RULE_FILE)))
     return rows, problems
 
 

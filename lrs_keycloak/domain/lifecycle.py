@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -54,6 +54,14 @@ class LifecyclePolicy:
     #: What `users leavers` does to a leaver's account: "remove" (guide §7) or "suspend".
     leavers: str = "remove"
     reviews: ReviewPolicy = field(default_factory=ReviewPolicy)
+    #: Days a recovery case may wait for the organisation's New Super User Form (guide §10.2)
+    #: before the help desk is reminded of it (once per case); None: never.
+    recovery_form_overdue_days: int | None = None
+
+
+def form_overdue(created_at: datetime, now: datetime, days: int | None) -> bool:
+    """A recovery case opened at ``created_at`` has waited too long for its form by ``now``."""
+    return days is not None and now - created_at >= timedelta(days=days)
 
 
 @dataclass(frozen=True)

@@ -261,3 +261,31 @@ def check_one_organisation(username: str, organisation_ids: Sequence[str]) -> Vi
             rule=TWO_ORGANISATIONS_RULE,
         )
     return None
+
+
+#: Guide §9: the organisation's primary contact point is how MIAP reaches it.
+RULE_PRIMARY_CONTACT = "guide §9: keeping in touch"
+
+
+def check_primary_contact(
+    username: str, organisation_id: str, member_of: Sequence[str] | None, enabled: bool
+) -> Violation | None:
+    """Whether ``username`` may become the organisation's primary contact: an active account of
+    that organisation (``member_of`` None: no such account), so that MIAP's updates reach it."""
+    if member_of is None or organisation_id not in member_of:
+        return Violation(
+            "username",
+            "not-a-member",
+            f"{username} is not an account of {organisation_id}: the primary contact is one of "
+            "the organisation's own users (normally its initial Super User).",
+            RULE_PRIMARY_CONTACT,
+        )
+    if not enabled:
+        return Violation(
+            "username",
+            "not-active",
+            f"{username} is suspended: MIAP could not reach the organisation through them. "
+            "Reinstate the account first, or name another.",
+            RULE_PRIMARY_CONTACT,
+        )
+    return None

@@ -189,6 +189,9 @@ class Enforcer:
                     super_users=holders[SUPER_USER],
                 )
             self._check_organisation(group, members, outcome)
+            if self.notices is not None:
+                # Guide §9: a console suspension or removal of the primary contact.
+                self.notices.check_primary_contact(group)
 
     def poll(self) -> int:
         """Handle the stored admin events and permanent lockouts not seen yet; returns how many

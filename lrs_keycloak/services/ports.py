@@ -113,6 +113,12 @@ class ContactBook(Protocol):
     def set_primary_contact(self, group_id: str, username: str) -> str | None: ...
 
 
+class ContactNotices(Protocol):
+    """Tells the help desk when an organisation's primary contact is gone (services.notices)."""
+
+    def check_primary_contact(self, group: OrgGroup) -> list[str]: ...
+
+
 # --- the database --------------------------------------------------------------------------------
 
 

@@ -346,6 +346,10 @@ class RecoveryStore:
         row, opened = self.create_awaiting_form(organisation_id, raised_by, now=now)
         return to_case(row), opened
 
+    def all_awaiting_form(self) -> list[RecoveryCase]:
+        """Every organisation's cases awaiting their form, newest first (the reminders)."""
+        return [to_case(r) for r in self.cases(state=CaseState.AWAITING_FORM.value)]
+
     def awaiting_form(self, organisation_id: str) -> list[RecoveryCase]:
         """The organisation's cases awaiting their form, newest first."""
         rows = self.cases(organisation_id=organisation_id, state=CaseState.AWAITING_FORM.value)

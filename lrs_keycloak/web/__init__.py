@@ -46,6 +46,7 @@ def create_app(
         api,
         context,
         hooks,
+        imports,  # noqa: F401 - its routes join the API's blueprint before it is registered
         limits,
         logs,
         openapi,

@@ -134,6 +134,7 @@ def _authenticate() -> None:
     if found is None:
         raise Unauthorised("invalid-token", "The token's user no longer exists.")
     g.lrs_actor = found
+    g.lrs_subject = claims["sub"]  # a job acts as this same account later (an import's)
 
 
 def _api_clients(app: Flask) -> ApiClients:

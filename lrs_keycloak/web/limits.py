@@ -14,25 +14,34 @@ import io
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lrs_keycloak.settings import API_BODY_LIMIT, WEBHOOK_BODY_LIMIT, Settings
+from lrs_keycloak.settings import Settings
+from lrs_keycloak.settings_limits import API_BODY_LIMIT, IMPORT_BODY_LIMIT, WEBHOOK_BODY_LIMIT
 from lrs_keycloak.web.errors import errors, problem
 
-__all__ = ["API_BODY_LIMIT", "WEBHOOK_BODY_LIMIT", "body_limit", "install"]
+__all__ = ["API_BODY_LIMIT", "IMPORT_BODY_LIMIT", "WEBHOOK_BODY_LIMIT", "body_limit", "install"]
+
+#: The endpoints that take a file of people (their cap is LRS_MAX_IMPORT_BYTES).
+IMPORT_ENDPOINTS = frozenset({"api.upload_import", "superuser.import_upload"})
 
 
 def install(app: Flask, settings: Settings) -> None:
     """The caps: ``LRS_MAX_BODY_BYTES`` and ``LRS_MAX_WEBHOOK_BYTES`` (the settings')."""
     app.config["LRS_MAX_BODY_BYTES"] = settings.max_body_bytes
     app.config["LRS_MAX_WEBHOOK_BYTES"] = settings.max_webhook_bytes
+    app.config["LRS_MAX_IMPORT_BYTES"] = settings.max_import_bytes
     # Flask's own cap, as a backstop for any read; the hook below sets each request's cap
-    # (the webhook's is larger) and refuses early, before any authentication runs.
+    # (the webhook's and an import's are larger) and refuses early, before any authentication.
     app.config["MAX_CONTENT_LENGTH"] = app.config["LRS_MAX_BODY_BYTES"]
     app.before_request(_cap)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
 
 
 def body_limit() -> int:
-    key = "LRS_MAX_WEBHOOK_BYTES" if request.blueprint == "hooks" else "LRS_MAX_BODY_BYTES"
+    key = "LRS_MAX_BODY_BYTES"
+    if request.blueprint == "hooks":
+        key = "LRS_MAX_WEBHOOK_BYTES"
+    elif request.endpoint in IMPORT_ENDPOINTS:
+        key = "LRS_MAX_IMPORT_BYTES"
     limit: int = current_app.config[key]
     return limit
 

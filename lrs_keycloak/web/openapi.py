@@ -57,6 +57,7 @@ PATH_PARAMETERS = {
     "org_id": "The organisation's id.",
     "change_id": "The console change's number (from the console-changes listing).",
     "review_id": "The access review's number (from the reviews listing).",
+    "job_id": "The import job's id (the upload's answer and Location).",
 }
 _REF = "#/components/schemas/{model}"
 DESCRIPTION = (
@@ -172,6 +173,9 @@ def build() -> dict[str, Any]:
                 "required": op.body_required,
                 "content": _content(op.body, refs),
             }
+        if op.csv_body is not None:
+            text = {"schema": {"type": "string", "description": op.csv_body}}
+            item["requestBody"] = {"required": True, "content": {"text/csv": text}}
         item["responses"] = _responses(op, refs)
         item.update(op.extra)
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", op.rule)

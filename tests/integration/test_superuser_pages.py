@@ -126,3 +126,38 @@ def test_a_super_user_of_another_organisation_sees_nothing(
         response = bob.get(f"/organisations/{ORG_A.id}{path}")
         assert response.status_code == 404
         assert people["sue"].username not in response.get_data(as_text=True)
+
+
+def test_a_file_of_people_is_uploaded_then_followed_until_added(
+    app: Flask, people: dict[str, Person], synced_gateway: KeycloakGateway
+) -> None:
+    """Guide §2.1 on the pages (docs/adr/0019): a refused file shows its problems by row and
+    nothing is queued; an accepted one is followed on a page that refreshes itself until the
+    worker has added the people."""
+    from lrs_keycloak.cli.worker import import_round
+    from lrs_keycloak.web.context import root
+
+    sue = client_of(app, people["sue"])
+    base = f"/organisations/{ORG_A.id}"
+    assert "Add users from a file" in sue.get(f"{base}/imports/new").get_data(as_text=True)
+    header = "title,given_name,family_name,verification_provided,email,staff_id,roles\n"
+    bad = header + "Ms,Reception,Pages,HR 5,desk@example.org,,LRBOnlineUser\n"
+
+    def upload(text: str) -> Any:
+        data = {"csrf_token": csrf_token(sue), "file": (io.BytesIO(text.encode()), "people.csv")}
+        return sue.post(f"{base}/imports/new", data=data, content_type="multipart/form-data")
+
+    refused = upload(bad)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Problems in the file" in page and "given_name" in page
+    accepted = upload(header + "Ms,Una,Pages,HR 5,una@example.org,,LRBOnlineUser\n")
+    assert accepted.status_code == 302
+    waiting = sue.get(accepted.headers["Location"]).get_data(as_text=True)
+    assert "Waiting to start" in waiting and 'http-equiv="refresh"' in waiting
+    assert import_round(root(app))
+    done = sue.get(accepted.headers["Location"]).get_data(as_text=True)
+    assert "The people were added" in done and "una.pages" in done
+    assert 'http-equiv="refresh"' not in done
+    assert UserDirectory(synced_gateway).find_user("una.pages") is not None
+    bob = client_of(app, people["bob"])
+    assert bob.get(accepted.headers["Location"]).status_code == 404

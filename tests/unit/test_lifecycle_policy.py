@@ -66,3 +66,13 @@ def test_bad_review_settings_are_problems_naming_their_key() -> None:
         "reviews.often",
     }
     assert policy.reviews.every_months is None and policy.reviews.remind_days_before == ()
+
+
+def test_the_recovery_forms_overdue_days_are_read_and_checked() -> None:
+    problems: list[Problem] = []
+    read = read_lifecycle(FILE, {"recovery": {"form_overdue_days": 10}}, problems)
+    assert read.recovery_form_overdue_days == 10 and problems == []
+    refused = read_lifecycle(FILE, {"recovery": {"form_overdue_days": 0}}, problems)
+    assert [p.path for p in problems] == ["recovery.form_overdue_days"]
+    assert refused.recovery_form_overdue_days is None
+    assert load_policy(config_dir(), realm="unit").lifecycle.recovery_form_overdue_days == 10

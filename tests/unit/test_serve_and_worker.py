@@ -35,9 +35,23 @@ class FakeEnforcer:
         return []
 
 
+class FakeImportJobs:
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def run_all(self, stopping: Any = None) -> int:
+        self.threads.append(threading.current_thread().name)
+        return 0
+
+
+class NoCases:
+    def all_awaiting_form(self) -> list[Any]:
+        return []
+
+
 def _root(enforcer: FakeEnforcer) -> Root:
     root = Root(realm="lrs-unit", settings=load_settings(database_url="sqlite://"))
-    root.provide(enforcer=enforcer)
+    root.provide(enforcer=enforcer, import_jobs=FakeImportJobs(), recovery_store=NoCases())
     return root
 
 
@@ -87,6 +101,23 @@ def test_a_failed_round_is_logged_and_the_next_one_tries_again(
         assert worker.run_worker(_root(enforcer), 0.01, threading.Event(), rounds=2) == 1
     assert enforcer.polls == 2
     assert "will try again" in caplog.text
+
+
+def test_import_jobs_run_in_each_counted_round_and_on_a_thread_of_their_own_otherwise() -> None:
+    """docs/adr/0019: a file of thousands must not hold up the events' poll."""
+    root = _root(FakeEnforcer())
+    jobs = root.import_jobs()
+    assert isinstance(jobs, FakeImportJobs)
+    worker.run_worker(root, 0.01, threading.Event(), rounds=2)
+    assert jobs.threads == [threading.current_thread().name] * 2
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_worker, args=(root, 0.01, stop))
+    thread.start()
+    while len(jobs.threads) < 3:
+        stop.wait(0.01)
+    stop.set()
+    thread.join(timeout=10)
+    assert "lrs-import-jobs" in jobs.threads[2:]
 
 
 def test_the_worker_stops_when_told_between_rounds() -> None:

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 
+from lrs_keycloak.domain.lifecycle import form_overdue
 from lrs_keycloak.domain.policies import SUPER_USER
-from lrs_keycloak.services.ports import Directory, Mailer
+from lrs_keycloak.domain.recovery import RecoveryCase
+from lrs_keycloak.keycloak.users import OrgGroup
+from lrs_keycloak.services.ports import ContactBook, Directory, Mailer
 from lrs_keycloak.services.wording import render_email
+from lrs_keycloak.store.notices import NoticeLog
 
 log = logging.getLogger(__name__)
 _TEMPLATES = "lrs_keycloak.services.notices"
 
 
 class Notices:
-    def __init__(self, directory: Directory, mailer: Mailer, helpdesk: str | None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        mailer: Mailer,
+        helpdesk: str | None,
+        contacts: ContactBook | None = None,
+        sent: NoticeLog | None = None,
+    ) -> None:
         self.directory = directory
         self.mailer = mailer
         self.helpdesk = helpdesk
+        #: The organisations' primary contacts (guide §9); None: nobody watches them.
+        self.contacts = contacts
+        #: The notices that go once; None: the help desk's once-only notices are not sent.
+        self.sent = sent
 
     def flagged(self, org_id: str | None, username: str, rule: str, message: str) -> list[str]:
         """An account of ``org_id`` was flagged: its super users are told what to put right."""
@@ -44,6 +61,73 @@ class Notices:
             organisation_id=org_id,
             reason=reason,
         )
+
+    def check_primary_contact(self, group: OrgGroup) -> list[str]:
+        """Guide §9: the organisation's primary contact is MIAP's way to reach it. When that
+        account is suspended (disabled) or removed, however it happened (a super user through
+        the app, the console, the lifecycle), the help desk is told, once until it is put right
+        (the contact active again, or another one recorded)."""
+        if self.contacts is None or self.sent is None or not self.helpdesk:
+            return []  # nobody to tell: no Keycloak reads for nothing
+        contact = self.contacts.primary_contact(group.group_id)
+        if contact is None:
+            return []
+        user = self.directory.find_user(contact)
+        key = f"primary-contact-lost:{group.organisation.id}:{contact}"
+        if user is not None and group.organisation.id in user.organisation_ids and user.enabled:
+            self.sent.release(key)  # active (again): a later loss is told again
+            return []
+        what = "suspended" if user is not None and not user.enabled else "removed"
+        return self._helpdesk_once(
+            key,
+            "primary_contact_lost",
+            organisation=group.organisation.name,
+            organisation_id=group.organisation.id,
+            username=contact,
+            what=what,
+        )
+
+    def overdue_forms(
+        self, cases: Iterable[RecoveryCase], days: int | None, now: datetime
+    ) -> list[int]:
+        """Guide §10.2: the recovery cases that have waited ``days`` or more for the
+        organisation's New Super User Form; the help desk is reminded of each once. Returns
+        the cases it was reminded of now."""
+        reminded = []
+        for case in cases:
+            if not form_overdue(case.created_at, now, days):
+                continue
+            key = f"recovery-form-overdue:{case.id}"
+            if self.sent is None or not self.helpdesk or not self.sent.claim(key):
+                continue  # told already (or nobody to tell): no Keycloak read each round
+            group = self.directory.find_organisation(case.organisation_id)
+            sent = self._send(
+                [self.helpdesk],
+                "recovery_form_overdue",
+                case_id=case.id,
+                organisation=group.organisation.name if group else case.organisation_id,
+                organisation_id=case.organisation_id,
+                days=days,
+                opened=case.created_at.strftime("%d %B %Y"),
+            )
+            if sent:
+                reminded.append(case.id)
+            else:
+                self.sent.release(key)  # the next round tries again
+        return reminded
+
+    def _helpdesk_once(self, key: str, template: str, **values: object) -> list[str]:
+        """Email the help desk unless this notice was sent already; a notice that could not be
+        sent is released, so the next check tries again."""
+        if not self.helpdesk:
+            log.warning("LRS_HELPDESK_EMAIL is not set: the help desk was not told (%s)", key)
+            return []
+        if self.sent is None or not self.sent.claim(key):
+            return []
+        sent = self._send([self.helpdesk], template, **values)
+        if not sent:
+            self.sent.release(key)
+        return sent
 
     def _super_users(self, org_id: str | None, template: str, **values: object) -> list[str]:
         if org_id is None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from lrs_keycloak.domain.bulk_import import ImportRow, RowProblem, read_rows
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import SUPER_USER
+from lrs_keycloak.keycloak.users import OrgGroup
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.creation import Creation
@@ -76,21 +77,29 @@ class ImportRefused(Exception):
         self.problems = problems
 
 
+class Checked(NamedTuple):
+    """A file that may run: its organisation, the people to import, the rows left out."""
+
+    group: OrgGroup
+    rows: list[ImportRow]
+    skipped: list[RowProblem]
+
+
 class BulkImport:
     def __init__(self, access: Access, creation: Creation) -> None:
         self.access = access
         self.creation = creation
 
-    def run(
+    def check(
         self,
         caller: Caller,
         org_id: str,
         text: str,
         reference: str | None = None,
         skip_invalid: bool = False,
-        progress: Progress | None = None,
-        workers: int = 4,
-    ) -> ImportReport:
+    ) -> Checked:
+        """Every row through the single-create rules, nothing written: the people to import
+        and the problems of the rows left out; ``ImportRefused`` when the file cannot run."""
         group = self.access.organisation(caller, org_id, "create")
         rows, problems = read_rows(text)
         bad = {p.row for p in problems}
@@ -105,7 +114,19 @@ class BulkImport:
         problems.sort(key=lambda p: p.row)
         if problems and (not skip_invalid or any(p.row <= 1 for p in problems)):
             raise ImportRefused(problems)  # a problem of the file itself is never skipped
-        good = [row for row in rows if row.number not in bad]
+        return Checked(group, [row for row in rows if row.number not in bad], problems)
+
+    def run(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None = None,
+        skip_invalid: bool = False,
+        progress: Progress | None = None,
+        workers: int = 4,
+    ) -> ImportReport:
+        group, good, problems = self.check(caller, org_id, text, reference, skip_invalid)
         report = ImportReport(skipped=problems)
 
         def one(row: ImportRow) -> RowOutcome:

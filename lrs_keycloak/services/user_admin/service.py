@@ -3,6 +3,7 @@ small class of its own that it hands the shared ``Access``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -12,11 +13,17 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.domain.users import UserDetails
-from lrs_keycloak.services.ports import ContactBook, Directory, Flags
+from lrs_keycloak.services.ports import ContactBook, ContactNotices, Directory, Flags
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
-from lrs_keycloak.services.user_admin.bulk import BulkImport, ImportReport, Progress
-from lrs_keycloak.services.user_admin.callers import Caller
+from lrs_keycloak.services.user_admin.bulk import (
+    BulkImport,
+    Checked,
+    ImportReport,
+    Progress,
+)
+from lrs_keycloak.services.user_admin.callers import Caller, Operator
+from lrs_keycloak.services.user_admin.contact import PrimaryContact
 from lrs_keycloak.services.user_admin.creation import Creation
 from lrs_keycloak.services.user_admin.details import DetailsUpdate
 from lrs_keycloak.services.user_admin.invitations import Invitations
@@ -31,6 +38,8 @@ from lrs_keycloak.services.user_admin.views import Views
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.locks import OrganisationLocks, engine_locks
 
+log = logging.getLogger(__name__)
+
 
 class UserAdmin:
     """The user-administration use cases for one realm."""
@@ -42,6 +51,7 @@ class UserAdmin:
         policy: RealmPolicy,
         locks: OrganisationLocks | None = None,
         contacts: ContactBook | None = None,
+        notices: ContactNotices | None = None,
     ) -> None:
         self.directory = directory
         # The log itself, not its port: callers reach its database (the CLI's signatories), and
@@ -57,12 +67,15 @@ class UserAdmin:
         # The initial Super User is MIAP's primary contact (guide §9); without a contact book
         # (unit tests' fakes) registration records none.
         self._registration = Registration(access, accounts, contacts)
+        self._contact = PrimaryContact(access, contacts)
         self._views = Views(access)
         self._details = DetailsUpdate(access)
         self._roles = RoleChanges(access)
         self._suspension = Suspension(access)
         self._removal = Removal(access)
         self._invitations = Invitations(access)
+        #: Tells the help desk when an organisation's primary contact is suspended or removed.
+        self._notices = notices
         self._second_factor = SecondFactorReset(access)
 
     # --- who is asking -----------------------------------------------------------------------
@@ -108,6 +121,20 @@ class UserAdmin:
         is written when a row is bad unless ``skip_invalid`` (``bulk.BulkImport``)."""
         return BulkImport(self._access, self._creation).run(
             caller, org_id, text, reference, skip_invalid, progress
+        )
+
+    def check_import(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None = None,
+        skip_invalid: bool = False,
+    ) -> Checked:
+        """The checks of ``import_users`` alone, nothing written (an upload answered before
+        the import runs): ``ImportRefused`` lists every problem."""
+        return BulkImport(self._access, self._creation).check(
+            caller, org_id, text, reference, skip_invalid
         )
 
     def register_organisation(
@@ -186,17 +213,43 @@ class UserAdmin:
 
     def suspend(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
         """Guide §6: disable the account and end its sessions at once."""
-        return self._suspension.suspend(caller, org_id, username, reason)
+        result = self._suspension.suspend(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)
+        return result
 
     def reinstate(self, caller: Caller, org_id: str, username: str, reason: str) -> Result:
         """Guide §6.1: re-enable and clear a brute-force lock."""
-        return self._suspension.reinstate(caller, org_id, username, reason)
+        result = self._suspension.reinstate(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)  # active again: a later loss is told again
+        return result
 
     def remove(
         self, caller: Caller, org_id: str, username: str, reason: str | None = None
     ) -> Result:
         """Guide §7: delete the account from Keycloak; its audit history stays."""
-        return self._removal.remove(caller, org_id, username, reason)
+        result = self._removal.remove(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)
+        return result
+
+    def change_primary_contact(
+        self, caller: Operator, org_id: str, username: str, reason: str
+    ) -> Result:
+        """Guide §9: the organisation told MIAP who its primary contact is now (recorded)."""
+        result = self._contact.change(caller, org_id, username, reason)
+        self._check_primary_contact(org_id)  # the new contact is active: forget the old notice
+        return result
+
+    def _check_primary_contact(self, org_id: str) -> None:
+        """After the change: the help desk hears if it took the organisation's primary contact
+        (guide §9). A notice never undoes the change it reports: a failure is logged."""
+        if self._notices is None:
+            return
+        try:
+            group = self.directory.find_organisation(org_id)
+            if group is not None:
+                self._notices.check_primary_contact(group)
+        except Exception:
+            log.exception("Could not check the primary contact of %s", org_id)
 
     def resend_set_password_email(self, caller: Caller, org_id: str, username: str) -> Result:
         """Guide §4, §6.1: Keycloak emails the user a new set-password link; recorded."""

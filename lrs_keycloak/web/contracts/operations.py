@@ -43,6 +43,8 @@ class Operation:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: Statuses whose answer may also be text/csv (the operation's ``format=csv``).
     csv: tuple[int, ...] = ()
+    #: The request body is a CSV file (text/csv), read by the view itself; this describes it.
+    csv_body: str | None = None
 
 
 #: Every operation declared so far, in declaration order.

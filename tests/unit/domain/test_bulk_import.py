@@ -66,3 +66,8 @@ def test_a_file_larger_than_the_limit_is_refused_whole() -> None:
     text = HEADER + "\n" + "\n".join(line.format(i=i) for i in range(MAX_ROWS + 1))
     rows, problems = read_rows(text)
     assert rows == [] and [p.violation.code for p in problems] == ["too-many-rows"]
+
+
+def test_a_file_with_no_people_is_refused_whole() -> None:
+    rows, problems = read_rows(f"{HEADER}\n\n,,,,,,\n")
+    assert rows == [] and [(p.row, p.violation.code) for p in problems] == [(0, "no-people")]

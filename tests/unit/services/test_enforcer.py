@@ -15,6 +15,7 @@ from lrs_keycloak.domain.audit import AuditKind
 from lrs_keycloak.domain.organisations import Organisation, check_one_organisation
 from lrs_keycloak.domain.policies import SUPER_USER, Member, check_active_super_user
 from lrs_keycloak.domain.recovery import CaseState
+from lrs_keycloak.keycloak.users import OrgGroup
 from lrs_keycloak.services.enforcement import ENFORCER, GENERIC_NAME, RULES, Enforcer
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.db import make_engine
@@ -351,6 +352,7 @@ def test_the_poller_handles_each_stored_event_once(
 class Told:
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[object, ...]]] = []
+        self.contacts_checked: list[str] = []
 
     def flagged(self, *args: object) -> list[str]:
         self.calls.append(("flagged", args))
@@ -363,6 +365,10 @@ class Told:
     def no_active_super_user(self, *args: object) -> list[str]:
         self.calls.append(("no_active_super_user", args))
         return ["helpdesk@miap.example"]
+
+    def check_primary_contact(self, group: OrgGroup) -> list[str]:
+        self.contacts_checked.append(group.organisation.id)
+        return []
 
 
 def test_flags_disablings_and_lost_super_users_are_told(
@@ -379,5 +385,7 @@ def test_flags_disablings_and_lost_super_users_are_told(
     kinds = [kind for kind, _ in told.calls]
     assert kinds[:2] == ["flagged", "disabled"] and "no_active_super_user" in kinds
     assert told.calls[0][1][:3] == (COLLEGE.id, "ian.idle", "no-role")
+    # Each organisation a console change touched: is its primary contact still there (§9)?
+    assert COLLEGE.id in told.contacts_checked
     alert = enforcer.audit.events(action=AuditKind.ENFORCER_HELPDESK_ALERTED)[0]
     assert alert.details["helpdesk_emailed"] is True

@@ -12,6 +12,7 @@ from lrs_keycloak.web.pages.superuser import (
     changes,
     console_reasons,
     dashboard,
+    imports,
     reviews,
     set_password,
     users,
@@ -29,6 +30,7 @@ VIEWS = (
     audit,
     console_reasons,
     reviews,
+    imports,
 )
 
 __all__ = ["VIEWS", "bp"]
