@@ -17,10 +17,15 @@ from pydantic.json_schema import models_json_schema
 
 from lrs_keycloak import __version__
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
-from lrs_keycloak.web import api, recovery, reviews  # noqa: F401 - their routes declare operations
+from lrs_keycloak.settings_limits import API_BODY_LIMIT
+from lrs_keycloak.web import (  # noqa: F401 - their routes declare operations
+    api,
+    imports,
+    recovery,
+    reviews,
+)
 from lrs_keycloak.web.contracts.common import Errors
 from lrs_keycloak.web.contracts.operations import OPERATIONS, Operation, operation
-from lrs_keycloak.web.limits import API_BODY_LIMIT
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
