@@ -38,6 +38,25 @@ from lrs_keycloak.store.db import make_engine
 onboard: Any = importlib.import_module("bench.onboard")
 
 
+def people(count: int) -> list[tuple[UserDetails, tuple[str, ...]]]:
+    """``count`` distinct named people: bench/onboard.py's names, the family name given a
+    letter suffix once the 2,500 pairs are used (the realm's validators accept letters only)."""
+    given, family = onboard.GIVEN, onboard.FAMILY
+    out = []
+    for i in range(count):
+        suffix = (
+            ""
+            if i < len(given) * len(family)
+            else chr(ord("a") + i // (len(given) * len(family)) - 1)
+        )
+        surname = family[(i // len(given)) % len(family)] + suffix
+        details = UserDetails(
+            "Mx", given[i % len(given)], surname, f"bench HR ref {i}", staff_id=f"S{i}"
+        )
+        out.append((details, onboard.ROLE_SETS[i % len(onboard.ROLE_SETS)]))
+    return out
+
+
 def csv_text(chunk: list[tuple[UserDetails, tuple[str, ...]]]) -> str:
     lines = [",".join(COLUMNS)]
     for details, roles in chunk:
@@ -86,7 +105,7 @@ def main() -> None:
             )
             raw.assign_client_role(user_id, client, [role_reps[r] for r in roles])
 
-        everyone = onboard.people(0, args.users)
+        everyone = people(args.users)
         size = -(-len(everyone) // args.rounds)
         totals = {"import": 0.0, "plain": 0.0}
         marks: list[float] = []  # when each imported row finished, in order
