@@ -83,27 +83,8 @@ def main() -> None:
         raw = onboard.plain_admin(plain_gw.realm, args.workers)
         client = raw.get_client_id("lrs-portal")
         role_reps = {n: raw.get_client_role(client, n) for s in onboard.ROLE_SETS for n in s}
-        group = [organisation_path(org)]
 
-        def via_plain(person: tuple[UserDetails, tuple[str, ...]]) -> None:
-            d, roles = person
-            user_id = raw.create_user(
-                {
-                    "username": f"{d.given_name}.{d.family_name}".lower(),
-                    "firstName": d.given_name,
-                    "lastName": d.family_name,
-                    "enabled": True,
-                    "groups": group,
-                    "attributes": {
-                        "title": [d.title],
-                        "verificationProvided": [d.verification_provided],
-                        "staffId": [d.staff_id],
-                        "preferredLanguage": ["en"],
-                    },
-                },
-                exist_ok=False,
-            )
-            raw.assign_client_role(user_id, client, [role_reps[r] for r in roles])
+        via_plain = onboard.plain_creator(raw, client, role_reps, [organisation_path(org)])
 
         everyone = people(args.users)
         size = -(-len(everyone) // args.rounds)

@@ -201,6 +201,35 @@ def plain_admin(realm: str, pool: int) -> KeycloakAdmin:
     return KeycloakAdmin(connection=connection)
 
 
+def plain_creator(
+    raw: KeycloakAdmin, client: str, role_reps: dict[str, Any], group: list[str]
+) -> Callable[[tuple[UserDetails, tuple[str, ...]]], None]:
+    """What a script without the rules does for one person: ``create_user`` with the group,
+    then ``assign_client_role`` (the plain side of bench/onboard.py and bench/import.py)."""
+
+    def create(person: tuple[UserDetails, tuple[str, ...]]) -> None:
+        d, roles = person
+        user_id = raw.create_user(
+            {
+                "username": f"{d.given_name}.{d.family_name}".lower(),
+                "firstName": d.given_name,
+                "lastName": d.family_name,
+                "enabled": True,
+                "groups": group,
+                "attributes": {
+                    "title": [d.title],
+                    "verificationProvided": [d.verification_provided],
+                    "staffId": [d.staff_id],
+                    "preferredLanguage": ["en"],
+                },
+            },
+            exist_ok=False,
+        )
+        raw.assign_client_role(user_id, client, [role_reps[r] for r in roles])
+
+    return create
+
+
 def timed(
     work: Callable[[Any], Any], items: list[Any], workers: int
 ) -> tuple[float, list[BaseException]]:
@@ -290,25 +319,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
             return seconds, [r for r in results if isinstance(r, BaseException)]
 
-        def via_plain(person: tuple[UserDetails, tuple[str, ...]]) -> None:
-            d, roles = person
-            user_id = raw.create_user(
-                {
-                    "username": f"{d.given_name}.{d.family_name}".lower(),
-                    "firstName": d.given_name,
-                    "lastName": d.family_name,
-                    "enabled": True,
-                    "groups": group,
-                    "attributes": {
-                        "title": [d.title],
-                        "verificationProvided": [d.verification_provided],
-                        "staffId": [d.staff_id],
-                        "preferredLanguage": ["en"],
-                    },
-                },
-                exist_ok=False,
-            )
-            raw.assign_client_role(user_id, client, [role_reps[r] for r in roles])
+        via_plain = plain_creator(raw, client, role_reps, group)
 
         if args.profile:
             with counting(service_gw) as counts:
