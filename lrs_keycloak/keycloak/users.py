@@ -261,20 +261,11 @@ class UserDirectory:
         Callers that need the brute-force status to the second use ``fill_locks``. A caller
         that has read a role's holders (``role_members``) already passes them in ``holders``.
         """
-        reps = list(
-            self.gw.paged(f"/groups/{_q(group.group_id)}/members", {"briefRepresentation": "false"})
-        )
-        users = [_record(r) for r in reps]
-        by_id = {u.id: u for u in users}
-        held: dict[str, set[str]] = {u.id: set() for u in users}
-        for role in roles:
-            holding = holders[role] if holders and role in holders else self.role_members(role)
-            for user_id in holding & by_id.keys():
-                held[user_id].add(role)
-        for u in users:
-            u.roles = frozenset(held[u.id])
-            u.organisation_ids = (group.organisation.id,)
-        return users
+        held = {
+            role: holders[role] if holders and role in holders else self.role_members(role)
+            for role in roles
+        }
+        return list(self.stream_members(group, held))
 
     def last_logins(self, users: Sequence[UserRecord], pages: int = 10) -> dict[str, int]:
         """When each user last logged on (epoch ms; guide §8: "check if the users are still
