@@ -19,6 +19,7 @@ import click
 
 from lrs_keycloak import progress
 from lrs_keycloak.cli.errors import EXIT_ERROR, EXIT_REFUSED, error_boundary
+from lrs_keycloak.domain.audit_report import STATUSES
 from lrs_keycloak.domain.bulk_import import COLUMNS as IMPORT_COLUMNS
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.organisations import Organisation
@@ -436,7 +437,7 @@ def users_remove(
 @_org
 @click.option("--search", default=None, help="Part of a name, username, email or staff ID.")
 @click.option("--role", default=None, help="Only users holding this role.")
-@click.option("--status", type=click.Choice(["active", "suspended", "locked"]), default=None)
+@click.option("--status", type=click.Choice(STATUSES), default=None)
 @_common
 def users_list(
     org_id: str,

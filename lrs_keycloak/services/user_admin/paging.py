@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lrs_keycloak.domain.audit_report import STATUSES
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.organisations import Organisation
 
@@ -20,7 +21,6 @@ MAX_PER_PAGE = 200
 
 #: The last-logon filters: none, logged on within the period, not within it, no logon recorded.
 LOGON_FILTERS: tuple[str, ...] = ("", "recent", "inactive", "never")
-STATUSES: tuple[str, ...] = ("active", "suspended", "locked")
 
 
 def _name(u: dict[str, Any]) -> str:

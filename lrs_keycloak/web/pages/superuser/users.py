@@ -10,14 +10,13 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
 
 from lrs_keycloak.domain.audit import AuditKind
-from lrs_keycloak.domain.audit_report import ReportFilter, table
+from lrs_keycloak.domain.audit_report import STATUSES, ReportFilter, table
 from lrs_keycloak.domain.csv_cells import csv_lines
 from lrs_keycloak.domain.users import DETAIL_FIELDS
 from lrs_keycloak.services.user_admin.paging import (
     DEFAULT_INACTIVE_DAYS,
     LOGON_FILTERS,
     SORTS,
-    STATUSES,
     UserQuery,
 )
 from lrs_keycloak.web import context
