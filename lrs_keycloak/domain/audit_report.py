@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 from lrs_keycloak.domain.errors import Violation
 
 DAY_MS = 24 * 60 * 60 * 1000
 #: The statuses a row may have: locked after repeated failed passwords (§6.2), suspended (§7).
-STATUSES: tuple[str, ...] = ("active", "suspended", "locked")
+Status = Literal["active", "suspended", "locked"]
+STATUSES: tuple[str, ...] = get_args(Status)
 #: The output formats of `lrs-keycloak audit report` and the API.
 FORMATS: tuple[str, ...] = ("table", "json", "csv")
 #: The longest inactivity period a filter may name (ten years).

@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 from pydantic import ConfigDict, Field, create_model
 
 from lrs_keycloak.domain.audit import EVENTS
-from lrs_keycloak.domain.audit_report import MAX_INACTIVE_DAYS, ReportFilter
+from lrs_keycloak.domain.audit_report import MAX_INACTIVE_DAYS, ReportFilter, Status
 from lrs_keycloak.domain.errors import Violation
 from lrs_keycloak.domain.users import (
     DETAIL_FIELDS,
@@ -23,8 +23,6 @@ from lrs_keycloak.domain.users import (
     not_editable,
 )
 from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning, shape
-
-Status = Literal["active", "suspended", "locked"]
 
 
 def _detail(field: DetailField, *, all_optional: bool = False) -> Any:
