@@ -117,6 +117,7 @@ class ContactNotices(Protocol):
     """Tells the help desk when an organisation's primary contact is gone (services.notices)."""
 
     def check_primary_contact(self, group: OrgGroup) -> list[str]: ...
+    def primary_contact_changed(self, org_id: str) -> None: ...
 
 
 # --- the database --------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 _TEMPLATES = "lrs_keycloak.services.notices"
 
 
+def _contact_lost(org_id: str) -> str:
+    """The start of the keys of an organisation's "primary contact lost" notices."""
+    return f"primary-contact-lost:{org_id}:"
+
+
 class Notices:
     def __init__(
         self,
@@ -73,7 +78,7 @@ class Notices:
         if contact is None:
             return []
         user = self.directory.find_user(contact)
-        key = f"primary-contact-lost:{group.organisation.id}:{contact}"
+        key = f"{_contact_lost(group.organisation.id)}{contact}"
         if user is not None and group.organisation.id in user.organisation_ids and user.enabled:
             self.sent.release(key)  # active (again): a later loss is told again
             return []
@@ -86,6 +91,14 @@ class Notices:
             username=contact,
             what=what,
         )
+
+    def primary_contact_changed(self, org_id: str) -> None:
+        """Guide §9: MIAP recorded another primary contact. What was told of the contacts before
+        is forgotten: a notice about the previous contact, still claimed because they were
+        replaced while suspended or removed, would otherwise silence the next loss of that
+        account if it is made the contact again."""
+        if self.sent is not None:
+            self.sent.release_all(_contact_lost(org_id))
 
     def overdue_forms(
         self, cases: Iterable[RecoveryCase], days: int | None, now: datetime
