@@ -275,12 +275,16 @@ def build_lifecycle(
     return Lifecycle(admin, LifecycleStore(engine), mailer, reviews)
 
 
-def build_import_jobs(admin: UserAdmin, engine: Engine) -> ImportJobs:
-    """Files of people accepted by the API, imported by the worker (docs/adr/0019)."""
+def build_import_jobs(
+    admin: UserAdmin, engine: Engine, settings: Settings | None = None
+) -> ImportJobs:
+    """Files of people accepted by the API, imported by the worker (docs/adr/0019); finished
+    jobs kept ``LRS_IMPORT_JOB_DAYS``."""
     from lrs_keycloak.services.import_jobs import ImportJobs
     from lrs_keycloak.store.import_jobs import ImportJobStore
 
-    return ImportJobs(admin, ImportJobStore(engine))
+    settings = settings or load_settings()
+    return ImportJobs(admin, ImportJobStore(engine), keep_days=settings.import_job_days)
 
 
 def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
@@ -460,7 +464,10 @@ class Root:
         apply(gateway, plan(gateway, policy))
 
     def import_jobs(self) -> ImportJobs:
-        return self.part("import_jobs", lambda: build_import_jobs(self.user_admin(), self.engine()))
+        return self.part(
+            "import_jobs",
+            lambda: build_import_jobs(self.user_admin(), self.engine(), self.settings),
+        )
 
     def idempotency_keys(self) -> IdempotencyKeys:
         return self.part("idempotency_keys", lambda: build_idempotency_keys(self.engine()))
