@@ -36,12 +36,8 @@ def test_an_organisation_never_reviewed_is_due_after_its_registration() -> None:
     assert next_scheduled_ms(None, ms(date(2026, 3, 1)), POLICY) == ms(date(2026, 9, 1))
 
 
-def test_an_organisation_never_reviewed_and_registered_before_the_log_is_due_at_once() -> None:
-    assert next_scheduled_ms(None, None, POLICY) == 0
-
-
 def test_without_every_months_reviews_are_only_started_by_hand() -> None:
-    assert next_scheduled_ms(None, None, ReviewPolicy()) is None
+    assert next_scheduled_ms(None, ms(date(2026, 3, 1)), ReviewPolicy()) is None
 
 
 def test_each_reminder_point_is_sent_once_the_latest_reached_only() -> None:

@@ -5,6 +5,7 @@ suspended at the deadline, a leaver reported, a dry run that changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +19,7 @@ from lrs_keycloak.keycloak.names import LAST_LOGON
 from lrs_keycloak.services.lifecycle import Lifecycle
 from lrs_keycloak.services.reviews import Reviews
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, UserAdmin
-from lrs_keycloak.store.audit import AuditLog
+from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.lifecycle import LifecycleStore
 from lrs_keycloak.store.reviews import ReviewStore
@@ -26,6 +27,7 @@ from tests.unit.services.conftest import COLLEGE
 from tests.unit.services.fake_directory import FakeDirectory
 
 NOW = 1_800_000_000_000
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 REVIEWS = ReviewPolicy(
     every_months=6, deadline_days=30, remind_days_before=(14, 3), suspend_unanswered=True
 )
@@ -56,6 +58,7 @@ def world_with(
     realm_policy: RealmPolicy,
     reviews: ReviewPolicy = REVIEWS,
     suspend_after_days: int | None = None,
+    registered: bool = True,
 ) -> World:
     engine = make_engine("sqlite://")
     audit = AuditLog(engine)
@@ -64,6 +67,8 @@ def world_with(
     admin = UserAdmin(directory, audit, policy)
     for user in directory.users.values():  # no inactivity steps in these tests
         user.attributes[LAST_LOGON] = str(NOW)
+    if registered:  # long ago: a review is due at once
+        audit.record(AuditEvent(AuditKind.ORGANISATION_REGISTERED, "it", COLLEGE.id, at=LONG_AGO))
     outbox = Outbox()
     service = Reviews(admin, ReviewStore(engine), outbox)
     lifecycle = Lifecycle(admin, LifecycleStore(engine), outbox, service)
@@ -83,7 +88,7 @@ def steps(w: World, at: int, dry_run: bool = False) -> list[tuple[str, str, bool
 
 
 def test_the_policy_starts_a_review_once_with_the_members_and_their_roles(world: World) -> None:
-    # The college was registered before the audit log: never reviewed, so due at once.
+    # The college was registered years ago and never reviewed: due at once.
     [(_, step, done, _)] = steps(world, NOW)
     assert (step, done) == ("review-start", True)
     assert steps(world, NOW + DAY_MS) == []
@@ -197,3 +202,25 @@ def test_an_account_suspended_for_inactivity_in_the_same_run_is_not_suspended_ag
     note = "already suspended"
     assert ("olive.online", "review-unanswered", False, note) in at_deadline
     assert len(w.audit.events(COLLEGE.id, target="olive.online", action="user_suspended")) == 1
+
+
+def test_an_organisation_registered_before_the_audit_log_is_first_reviewed_every_months_later(
+    directory: FakeDirectory, realm_policy: RealmPolicy
+) -> None:
+    """Issue 13's decision: an organisation with no registration event is not reviewed at the
+    first run after the upgrade (every such organisation the same day) but ``every_months``
+    after the run that first saw it, which is recorded (event 605) so later runs count from it."""
+    w = world_with(directory, realm_policy, registered=False)
+    assert steps(w, NOW, dry_run=True) == [("", "review-schedule", False, "dry run")]
+    assert w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED) == []
+    [(_, step, done, _)] = steps(w, NOW)
+    assert (step, done) == ("review-schedule", True)
+    [seen] = w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED)
+    assert (
+        seen.details == {"seen_ms": NOW, "due": "2027-07-15"} and seen.actor == "operator:lifecycle"
+    )
+    assert steps(w, NOW + DAY_MS) == []  # recorded once, counted from the first sighting
+    assert steps(w, NOW + 180 * DAY_MS) == [] and w.reviews.store.reviews(COLLEGE.id) == []
+    [(_, step, done, _)] = steps(w, NOW + 181 * DAY_MS)  # 2027-07-15
+    assert (step, done) == ("review-start", True)
+    assert len(w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED)) == 1
