@@ -149,6 +149,7 @@ def build_notices(
         settings.helpdesk_email,
         contacts=OrganisationContacts(gateway),
         sent=NoticeLog(engine),
+        public_url=settings.public_url,
     )
 
 
@@ -263,6 +264,7 @@ def build_lifecycle(
     """End dates, inactivity and access reviews (realm-config/lifecycle.yaml) on ``admin``'s
     realm; its emails through ``mailer`` (else LRS_SMTP_*)."""
     from lrs_keycloak.services.lifecycle import Lifecycle
+    from lrs_keycloak.services.notices import Notices
     from lrs_keycloak.services.recovery import SmtpMailer
     from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.services.reviews import Reviews
@@ -271,7 +273,12 @@ def build_lifecycle(
 
     settings = settings or load_settings()
     mailer = mailer or SmtpMailer(SmtpSettings.from_env(settings))
-    reviews = Reviews(admin, ReviewStore(engine), mailer)
+    # The review's start is told to the super users through the notices (one place for who
+    # hears of what), on the same mailer; only that notice is used, so no contacts or log.
+    notices = Notices(
+        admin.directory, mailer, settings.helpdesk_email, public_url=settings.public_url
+    )
+    reviews = Reviews(admin, ReviewStore(engine), mailer, notices)
     return Lifecycle(admin, LifecycleStore(engine), mailer, reviews)
 
 

@@ -12,6 +12,7 @@ deadline is not answered again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -32,12 +33,13 @@ from lrs_keycloak.domain.reviews import (
     reminder_due,
 )
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
-from lrs_keycloak.services.ports import Mailer
+from lrs_keycloak.services.ports import Mailer, ReviewNotices
 from lrs_keycloak.services.user_admin import Caller, NotPermitted, NotVisible, Operator, UserAdmin
 from lrs_keycloak.services.wording import render_email
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.reviews import ReviewStore
 
+log = logging.getLogger(__name__)
 _TEMPLATES = "lrs_keycloak.services.reviews"
 #: The policy action each answer needs (confirming is a statement about the roles).
 _ACTION = {"confirm": "change_roles", "change-roles": "change_roles", "remove": "remove"}
@@ -65,10 +67,18 @@ def _date(ms: int) -> str:
 
 
 class Reviews:
-    def __init__(self, admin: UserAdmin, store: ReviewStore, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        admin: UserAdmin,
+        store: ReviewStore,
+        mailer: Mailer,
+        notices: ReviewNotices | None = None,
+    ) -> None:
         self.admin = admin
         self.store = store
         self.mailer = mailer
+        #: Tells the super users a review started; None: nobody is told (the first reminder is).
+        self.notices = notices
 
     @property
     def policy(self) -> ReviewPolicy:
@@ -205,7 +215,15 @@ class Reviews:
             reason="scheduled by the policy" if scheduled else None,
             details={"users": len(items), "deadline": _date(deadline)},
         )
-        return self.store.start(review, event)
+        started = self.store.start(review, event)
+        if started is not None and self.notices is not None:
+            # Only the start that made the review tells, so once per review; an email that
+            # could not go is logged by the notices and never undoes the start.
+            try:
+                self.notices.review_started(group, members, started, self.policy)
+            except Exception:
+                log.exception("Could not tell %s's super users of review %s", org.id, started.id)
+        return started
 
     # --- on its own (Lifecycle.run) ----------------------------------------------------------
 

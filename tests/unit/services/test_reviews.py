@@ -17,6 +17,7 @@ from lrs_keycloak.domain.lifecycle import DAY_MS, LifecyclePolicy, ReviewPolicy
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.keycloak.names import LAST_LOGON
 from lrs_keycloak.services.lifecycle import Lifecycle
+from lrs_keycloak.services.notices import Notices
 from lrs_keycloak.services.reviews import Reviews
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, UserAdmin
 from lrs_keycloak.store.audit import AuditEvent, AuditLog
@@ -70,7 +71,8 @@ def world_with(
     if registered:  # long ago: a review is due at once
         audit.record(AuditEvent(AuditKind.ORGANISATION_REGISTERED, "it", COLLEGE.id, at=LONG_AGO))
     outbox = Outbox()
-    service = Reviews(admin, ReviewStore(engine), outbox)
+    notices = Notices(directory, outbox, None, public_url="https://lrs.example/")
+    service = Reviews(admin, ReviewStore(engine), outbox, notices)
     lifecycle = Lifecycle(admin, LifecycleStore(engine), outbox, service)
     return World(lifecycle, service, directory, audit, outbox)
 
@@ -132,7 +134,8 @@ def test_a_reminder_that_could_not_be_sent_is_tried_again(world: World) -> None:
     world.outbox.failing = False
     [(_, step, done, _)] = steps(world, NOW + 17 * DAY_MS)
     assert (step, done) == ("review-remind", True)
-    assert [to for to, _, _ in world.outbox.sent] == ["sue.super@example.org"]
+    reminders = [to for to, subject, _ in world.outbox.sent if "still to answer" in subject]
+    assert reminders == ["sue.super@example.org"]
     assert steps(world, NOW + 17 * DAY_MS) == []
 
 
@@ -224,3 +227,32 @@ def test_an_organisation_registered_before_the_audit_log_is_first_reviewed_every
     [(_, step, done, _)] = steps(w, NOW + 181 * DAY_MS)  # 2027-07-15
     assert (step, done) == ("review-start", True)
     assert len(w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED)) == 1
+
+
+def test_the_super_users_are_told_once_when_the_policy_starts_a_review(world: World) -> None:
+    """Guide §8: the start is the first the super users hear of a review: its deadline and
+    where to answer, to each active super user with an address, once per review."""
+    steps(world, NOW)
+    [review] = world.reviews.store.reviews(COLLEGE.id)
+    [(to, subject, body)] = world.outbox.sent
+    assert to == "sue.super@example.org"
+    assert subject == f"LRS access review of {COLLEGE.name}: answer for 2 users by 2027-02-14"
+    assert "as it does\nevery 6 months" in body and "will be suspended" in body
+    assert f"https://lrs.example/organisations/{COLLEGE.id}/reviews/{review.id}" in body
+    steps(world, NOW + DAY_MS)
+    assert len(world.outbox.sent) == 1
+
+
+def test_the_super_users_are_told_who_started_a_review_by_hand(world: World, sue: Actor) -> None:
+    review = world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    [(_, _, body)] = world.outbox.sent
+    assert body.startswith(f"Dear super user of {COLLEGE.name},\n\nsue.super started an access")
+    with pytest.raises(RuleViolation):  # one open review: no second start, no second email
+        world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    assert len(world.outbox.sent) == 1 and review.id
+
+
+def test_a_review_starts_even_when_its_email_cannot_be_sent(world: World, sue: Actor) -> None:
+    world.outbox.failing = True
+    review = world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    assert world.reviews.store.open_review(COLLEGE.id) == review
