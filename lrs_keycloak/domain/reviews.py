@@ -141,6 +141,21 @@ def check_decision(
     return problems
 
 
+def check_removal_reason(reason: str | None) -> list[Violation]:
+    """The super user's pages ask why a reviewed user is removed (kept in the review's answer
+    and the removal's audit event); the API and CLI may leave it out (then "access review N")."""
+    if (reason or "").strip():
+        return []
+    return [
+        Violation(
+            "reason",
+            "reason-required",
+            "Say why they no longer need access; the audit trail keeps it.",
+            RULE_REVIEW,
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class ReviewItem:
     """One member as the review found them, and the answer given (if any)."""

@@ -9,6 +9,7 @@ from lrs_keycloak.domain.reviews import (
     DECISIONS,
     add_months,
     check_decision,
+    check_removal_reason,
     deadline_ms,
     next_scheduled_ms,
     reminder_due,
@@ -84,3 +85,8 @@ def test_a_closed_review_an_unknown_user_or_an_answered_one_is_refused() -> None
     assert codes("confirm", closed=True, in_review=False) == ["review-closed", "not-in-review"]
     [again] = check_decision("confirm", None, closed=False, in_review=True, answered="remove")
     assert again.code == "already-answered" and "remove" in again.message
+
+
+def test_the_pages_removal_in_a_review_needs_a_reason() -> None:
+    assert [v.field for v in check_removal_reason("  ")] == ["reason"]
+    assert check_removal_reason(None) and check_removal_reason("Left in May") == []
