@@ -149,6 +149,7 @@ def build_notices(
         settings.helpdesk_email,
         contacts=OrganisationContacts(gateway),
         sent=NoticeLog(engine),
+        public_url=settings.public_url,
     )
 
 
@@ -263,6 +264,7 @@ def build_lifecycle(
     """End dates, inactivity and access reviews (realm-config/lifecycle.yaml) on ``admin``'s
     realm; its emails through ``mailer`` (else LRS_SMTP_*)."""
     from lrs_keycloak.services.lifecycle import Lifecycle
+    from lrs_keycloak.services.notices import Notices
     from lrs_keycloak.services.recovery import SmtpMailer
     from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.services.reviews import Reviews
@@ -271,16 +273,25 @@ def build_lifecycle(
 
     settings = settings or load_settings()
     mailer = mailer or SmtpMailer(SmtpSettings.from_env(settings))
-    reviews = Reviews(admin, ReviewStore(engine), mailer)
+    # The review's start is told to the super users through the notices (one place for who
+    # hears of what), on the same mailer; only that notice is used, so no contacts or log.
+    notices = Notices(
+        admin.directory, mailer, settings.helpdesk_email, public_url=settings.public_url
+    )
+    reviews = Reviews(admin, ReviewStore(engine), mailer, notices)
     return Lifecycle(admin, LifecycleStore(engine), mailer, reviews)
 
 
-def build_import_jobs(admin: UserAdmin, engine: Engine) -> ImportJobs:
-    """Files of people accepted by the API, imported by the worker (docs/adr/0019)."""
+def build_import_jobs(
+    admin: UserAdmin, engine: Engine, settings: Settings | None = None
+) -> ImportJobs:
+    """Files of people accepted by the API, imported by the worker (docs/adr/0019); finished
+    jobs kept ``LRS_IMPORT_JOB_DAYS``."""
     from lrs_keycloak.services.import_jobs import ImportJobs
     from lrs_keycloak.store.import_jobs import ImportJobStore
 
-    return ImportJobs(admin, ImportJobStore(engine))
+    settings = settings or load_settings()
+    return ImportJobs(admin, ImportJobStore(engine), keep_days=settings.import_job_days)
 
 
 def build_idempotency_keys(engine: Engine) -> IdempotencyKeys:
@@ -460,7 +471,10 @@ class Root:
         apply(gateway, plan(gateway, policy))
 
     def import_jobs(self) -> ImportJobs:
-        return self.part("import_jobs", lambda: build_import_jobs(self.user_admin(), self.engine()))
+        return self.part(
+            "import_jobs",
+            lambda: build_import_jobs(self.user_admin(), self.engine(), self.settings),
+        )
 
     def idempotency_keys(self) -> IdempotencyKeys:
         return self.part("idempotency_keys", lambda: build_idempotency_keys(self.engine()))

@@ -212,6 +212,12 @@ class Settings(BaseSettings):
         description="minutes between the worker's lifecycle runs (realm-config/lifecycle.yaml);"
         " 0: never (run `lrs-keycloak lifecycle run` from cron)",
     )
+    import_job_days: int = Field(
+        30,
+        ge=1,
+        description="days a finished import job (done or failed: its report) is kept after it "
+        "ended; the worker's import round deletes older ones",
+    )
     # --- outgoing mail (the approval emails); the defaults are realm.yaml's local dev server ---
     smtp_host: str = Field("127.0.0.1", description="SMTP server")
     smtp_port: int = Field(2525, ge=1, le=65535, description="SMTP server's port")

@@ -57,6 +57,7 @@ class AuditKind(StrEnum):
     ACCESS_REVIEW_REMINDED = "access_review_reminded"
     ACCESS_REVIEW_UNANSWERED_SUSPENDED = "access_review_unanswered_suspended"
     ACCESS_REVIEW_CLOSED = "access_review_closed"
+    ACCESS_REVIEW_FIRST_SCHEDULED = "access_review_first_scheduled"
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,12 @@ EVENTS: tuple[EventType, ...] = (
         "A user nobody answered for by the review's deadline was suspended",
     ),
     EventType(604, K.ACCESS_REVIEW_CLOSED, "An access review reached its deadline and closed"),
+    EventType(
+        605,
+        K.ACCESS_REVIEW_FIRST_SCHEDULED,
+        "The lifecycle first saw an organisation registered before the audit log: its first "
+        "access review is due every_months later",
+    ),
 )
 EVENTS_BY_NAME: Mapping[str, EventType] = {e.name.value: e for e in EVENTS}
 

@@ -41,17 +41,15 @@ def _day(ms: int) -> date:
 
 
 def next_scheduled_ms(
-    last_started_ms: int | None, registered_ms: int | None, policy: ReviewPolicy
+    last_started_ms: int | None, since_ms: int, policy: ReviewPolicy
 ) -> int | None:
     """When the policy next starts a review of an organisation: ``every_months`` after the last
-    one started, or after it was registered if it was never reviewed. None: the policy schedules
-    none. An organisation never reviewed whose registration is not known (registered before the
-    audit log) is due at once: nobody has checked its users."""
+    one started, or, never reviewed, after ``since_ms``: when it was registered, or, registered
+    before the audit log, when the lifecycle first saw it (so the organisations of an upgrade
+    are not all reviewed on its first day). None: the policy schedules none."""
     if policy.every_months is None:
         return None
-    anchor = last_started_ms if last_started_ms is not None else registered_ms
-    if anchor is None:
-        return 0
+    anchor = last_started_ms if last_started_ms is not None else since_ms
     due = add_months(_day(anchor), policy.every_months)
     midnight = datetime(due.year, due.month, due.day, tzinfo=UTC)
     return int(midnight.timestamp() * 1000)
@@ -141,6 +139,21 @@ def check_decision(
             )
         )
     return problems
+
+
+def check_removal_reason(reason: str | None) -> list[Violation]:
+    """The super user's pages ask why a reviewed user is removed (kept in the review's answer
+    and the removal's audit event); the API and CLI may leave it out (then "access review N")."""
+    if (reason or "").strip():
+        return []
+    return [
+        Violation(
+            "reason",
+            "reason-required",
+            "Say why they no longer need access; the audit trail keeps it.",
+            RULE_REVIEW,
+        )
+    ]
 
 
 @dataclass(frozen=True)

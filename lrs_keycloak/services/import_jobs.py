@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.services.user_admin import ImportRefused, NotPermitted, NotVisible, UserAdmin
@@ -26,10 +27,23 @@ log = logging.getLogger(__name__)
 BEAT_SECONDS = 1.0
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class ImportJobs:
-    def __init__(self, admin: UserAdmin, store: ImportJobStore) -> None:
+    def __init__(
+        self,
+        admin: UserAdmin,
+        store: ImportJobStore,
+        keep_days: int = 30,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self.admin = admin
         self.store = store
+        #: Days a finished job's report is kept (``LRS_IMPORT_JOB_DAYS``).
+        self.keep_days = keep_days
+        self.clock = clock
 
     def submit(
         self,
@@ -93,11 +107,22 @@ class ImportJobs:
 
     def run_all(self, stopping: Callable[[], bool] | None = None) -> int:
         """Every waiting job, one after the other (the worker's round), until ``stopping``
-        says so; how many ran."""
+        says so, then the finished jobs past their retention deleted; how many ran."""
         ran = 0
         while not (stopping is not None and stopping()) and self.run_next() is not None:
             ran += 1
+        self.forget_finished()
         return ran
+
+    def forget_finished(self) -> int:
+        """Delete the jobs that ended more than ``keep_days`` ago (their reports: row numbers,
+        usernames, problems); how many. A job still queued or running is kept."""
+        deleted = self.store.delete_finished(self.clock() - timedelta(days=self.keep_days))
+        if deleted:
+            log.info(
+                "Deleted %d finished import jobs", deleted, extra={"import_jobs_deleted": deleted}
+            )
+        return deleted
 
 
 __all__ = ["ImportJobs"]

@@ -15,8 +15,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from lrs_keycloak.config import RealmPolicy
+from lrs_keycloak.domain.lifecycle import ReviewPolicy
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.recovery import CaseState, NewSuperUserForm, RecoveryCase
+from lrs_keycloak.domain.reviews import Review
 from lrs_keycloak.domain.signatories import RecordedSignatory, Signatory
 from lrs_keycloak.keycloak.actors import Actor
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
@@ -113,10 +115,19 @@ class ContactBook(Protocol):
     def set_primary_contact(self, group_id: str, username: str) -> str | None: ...
 
 
+class ReviewNotices(Protocol):
+    """Tells an organisation's super users that an access review started (services.notices)."""
+
+    def review_started(
+        self, group: OrgGroup, members: Iterable[UserRecord], review: Review, policy: ReviewPolicy
+    ) -> list[str]: ...
+
+
 class ContactNotices(Protocol):
     """Tells the help desk when an organisation's primary contact is gone (services.notices)."""
 
     def check_primary_contact(self, group: OrgGroup) -> list[str]: ...
+    def primary_contact_changed(self, org_id: str) -> None: ...
 
 
 # --- the database --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Boolean, Engine, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, Boolean, Engine, Integer, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from lrs_keycloak.domain.users import MAX_REFERENCE_LENGTH
@@ -173,6 +173,19 @@ class ImportJobStore:
 
     def fail(self, job_id: str, error: str, report: dict[str, Any] | None = None) -> None:
         self._end(job_id, "failed", report=report, error=error)
+
+    def delete_finished(self, before: datetime) -> int:
+        """Delete the jobs that ended (done or failed) before ``before``: their reports are
+        not kept for ever (``LRS_IMPORT_JOB_DAYS``). Queued and running jobs are never
+        deleted, however old. How many were deleted."""
+        with self._lock, self._sessions.begin() as session:
+            deleted = session.execute(
+                delete(ImportJobRow).where(
+                    ImportJobRow.state.in_(("done", "failed")),
+                    ImportJobRow.finished_at < before,
+                )
+            )
+        return int(deleted.rowcount)  # type: ignore[attr-defined]
 
     def _end(self, job_id: str, state: JobState, **values: Any) -> None:
         """The job ends: the file's people (names, emails, staff IDs) are not kept past it,

@@ -45,5 +45,13 @@ class NoticeLog:
         with self._lock, self._sessions.begin() as session:
             session.execute(delete(NoticeRow).where(NoticeRow.key == key))
 
+    def release_all(self, prefix: str) -> None:
+        """Forget every notice whose key starts with ``prefix`` (e.g. all of one organisation's
+        primary-contact notices, whoever they named)."""
+        with self._lock, self._sessions.begin() as session:
+            session.execute(
+                delete(NoticeRow).where(NoticeRow.key.startswith(prefix, autoescape=True))
+            )
+
 
 __all__ = ["NoticeLog", "NoticeRow"]

@@ -243,6 +243,65 @@ def test_a_super_user_adds_corrects_suspends_and_reinstates_and_sees_it_in_trail
     assert any(r[2] == "user_created" and r[3] == username for r in rows[1:])
 
 
+def test_a_super_user_answers_an_access_review_confirming_changing_roles_and_removing(
+    scene: Scene, context: BrowserContext
+) -> None:
+    """Guide §8 on the pages: for each user of a review, confirm, change the roles (an added
+    role refused without its authorisation reference, from the error summary to the field) or
+    remove them (a reason, then a check page); each answer is shown with who gave it."""
+    admin = scene.companion.root.user_admin()
+    made = [
+        admin.create_user(
+            Operator("e2e-tests"),
+            ORG_A.id,
+            UserDetails("Mx", given, "Review", "HR reference 12"),
+            ["LRBOnlineUser"],
+        ).user
+        for given in ("Rory", "Rita")
+    ]
+    rory, rita = (str((user or {})["username"]) for user in made)
+    page = _page(context)
+    sign_in(page, scene.companion, scene.sue)
+    page.goto(f"{scene.companion.url}/organisations/{ORG_A.id}/reviews")
+    _button(page, "Start a review")
+    expect(page.locator("h1")).to_contain_text("Access review")
+    check_page(page, "review")
+    page.locator(f'tr[id="{scene.sue}"]').get_by_role("button").click()
+    page.wait_for_load_state()
+    expect(page.locator(f'tr[id="{scene.sue}"]')).to_contain_text(f"Confirm by {scene.sue}")
+
+    page.locator(f'tr[id="{rory}"]').get_by_role("link", name=f"Change roles of {rory}").click()
+    expect(page.locator('input[name="roles"][value="LRBOnlineUser"]')).to_be_checked()
+    page.uncheck('input[name="roles"][value="LRBOnlineUser"]')
+    page.check('input[name="roles"][value="LRBViewOnlyUser"]')
+    _button(page, "Change roles")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.locator('a[href="#reference"]')).to_contain_text("guide §5")
+    assert page.title().startswith("Error: ")
+    check_page(page, "review-roles-errors")
+    summary.locator('a[href="#reference"]').click()
+    page.fill("#reference", "HR approval 12")
+    _button(page, "Change roles")
+    expect(page.locator(f'tr[id="{rory}"]')).to_contain_text(
+        f"Change roles to LRBViewOnlyUser by {scene.sue}"
+    )
+
+    page.locator(f'tr[id="{rita}"]').get_by_role("link", name=f"Remove {rita}").click()
+    _button(page, "Continue")  # no reason: refused
+    expect(page.locator(".govuk-error-summary").locator('a[href="#reason"]')).to_be_visible()
+    page.fill("#reason", "Left in May")
+    _button(page, "Continue")
+    expect(page.locator("h1")).to_have_text(f"Check before you remove {rita}")
+    check_page(page, "review-remove-check")
+    _button(page, "Remove account")
+    expect(page.locator(f'tr[id="{rita}"]')).to_contain_text(f"Remove by {scene.sue}")
+    expect(page.locator(f'tr[id="{rita}"]')).to_contain_text("Left in May")
+    directory = admin.directory
+    assert directory.find_user(rita) is None
+    found = directory.find_user(rory)
+    assert found is not None and found.roles == frozenset({"LRBViewOnlyUser"})
+
+
 # --- 2. the help desk: a recovery case from its form to completion -------------------------------
 
 

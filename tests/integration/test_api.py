@@ -18,20 +18,23 @@ from typing import Any
 
 import jwt
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from lrs_keycloak.cli import main
 from lrs_keycloak.domain.organisations import Organisation
 from lrs_keycloak.domain.users import UserDetails
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
+from lrs_keycloak.keycloak.names import LAST_LOGON
 from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.web import create_app
 from lrs_keycloak.web.context import user_admin
-from tests.support.oidc import tokens
+from tests.support.oidc import log_on, tokens
 from tests.support.openapi import check_request, check_response
 from tests.support.smtp import Inbox, body, realm_mail
 
@@ -676,6 +679,76 @@ def test_audit_report_filters_in_json(as_user: Any, people: dict[str, str]) -> N
     assert answer.status_code == 200, answer.get_json()
     users = answer.get_json()["users"]
     assert users and all("LRBSuperUser" in u["roles"] for u in users)
+
+
+def _last_logon_recorded(gw: KeycloakGateway, user_id: str, at_ms: int) -> None:
+    """As if the extension had recorded a logon at ``at_ms``: the attribute is only the
+    admins' to read (user-profile.yaml), so the throwaway realm lets them edit it meanwhile."""
+    profile = gw.call("GET", "/users/profile")
+    try:
+        gw.call("PUT", "/users/profile", {**profile, "unmanagedAttributePolicy": "ADMIN_EDIT"})
+        rep = gw.call("GET", f"/users/{user_id}")
+        rep["attributes"] = {**(rep.get("attributes") or {}), LAST_LOGON: [str(at_ms)]}
+        gw.call("PUT", f"/users/{user_id}", rep)
+    finally:
+        gw.call("PUT", "/users/profile", profile)
+
+
+def test_the_inactive_days_filter_counts_from_a_real_logon(
+    admin: UserAdmin,
+    as_user: Any,
+    people: dict[str, str],
+    synced_gateway: KeycloakGateway,
+    realm_name: str,
+) -> None:
+    """Guide §8, "not logged in for N days", in the API and `audit report --inactive-days`:
+    Ian last signed in 40 days ago, so a 30-day filter keeps him; then he signs in for real
+    (the browser flow), the extension's listener records it on him, and the filter drops him.
+    Nell, made today and never signed in, is counted from her creation: dropped throughout."""
+    operator = Operator("api-tests")
+    made = {
+        given: admin.create_user(operator, ORG_A.id, details, ["LRBOnlineUser"]).user
+        for given, details in [
+            ("ian", UserDetails("Mr", "Ian", "Idle", "HR 9")),
+            ("nell", UserDetails("Ms", "Nell", "New", "HR 9")),
+        ]
+    }
+    ian, nell = made["ian"], made["nell"]
+    assert ian is not None and nell is not None
+    _with_password(synced_gateway, ian["username"])
+    found = UserDirectory(synced_gateway).find_user(ian["username"])
+    assert found is not None
+    _last_logon_recorded(synced_gateway, found.id, int(time.time() * 1000) - 40 * 86_400_000)
+
+    def by_api() -> dict[str, Any]:
+        path = f"/api/v1/organisations/{ORG_A.id}/audit-report?inactive_days=30"
+        answer = as_user(people["sue"])("GET", path)
+        assert answer.status_code == 200, answer.get_json()
+        return {u["username"]: u for u in answer.get_json()["users"]}
+
+    def by_cli() -> dict[str, Any]:
+        run = CliRunner().invoke(
+            main,
+            [
+                "audit", "report", "--org", ORG_A.id, "--inactive-days", "30", "--format", "json",
+                "--realm", realm_name, "--actor", "api-tests",
+            ],
+        )  # fmt: skip
+        assert run.exit_code == 0, run.output
+        return {r["username"]: r for r in json.loads(run.stdout)}
+
+    for kept in (by_api(), by_cli()):
+        assert ian["username"] in kept and nell["username"] not in kept
+    before = int(time.time() * 1000) - 5000
+    log_on(realm_name, ian["username"], PASSWORD)
+    for kept in (by_api(), by_cli()):
+        assert ian["username"] not in kept and nell["username"] not in kept
+    everyone = CliRunner().invoke(
+        main,
+        ["audit", "report", "--org", ORG_A.id, "--format", "json", "--realm", realm_name],
+    )
+    [row] = [r for r in json.loads(everyone.stdout) if r["username"] == ian["username"]]
+    assert row["last_logon_ms"] >= before  # the listener's record, not the one 40 days old
 
 
 def test_audit_report_bad_filter_is_422_naming_the_field(

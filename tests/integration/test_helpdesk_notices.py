@@ -24,6 +24,7 @@ from lrs_keycloak.keycloak.users import UserDirectory
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.settings import load_settings
 from lrs_keycloak.store.db import make_engine, upgrade
+from lrs_keycloak.store.notices import NoticeLog
 from lrs_keycloak.store.recovery import RecoveryStore
 from tests.support.smtp import Inbox, body, realm_mail
 
@@ -141,6 +142,25 @@ def test_a_recovery_case_overdue_for_its_form_is_reminded_once(
     assert reminder_round(root) and reminder_round(root)
     [subject] = _told(inbox, "still awaits its form")
     assert subject == f"Recovery case {case.id} for {ORG.name} still awaits its form"
+
+
+def test_a_contact_replaced_while_suspended_is_told_of_again_once_reappointed(
+    root: Root, admin: UserAdmin, org: dict[str, str], inbox: Inbox
+) -> None:
+    """Guide §9: changing the contact forgets the notice of the previous one's suspension (it
+    is no longer the one checked, so nothing else would), so their next loss, once they are the
+    contact again, is told."""
+    told = len(_told(inbox, "primary contact was suspended"))
+    helpdesk = Operator("hd")
+    admin.suspend(_dee(admin, org), ORG.id, org["sue"], "on leave")
+    admin.change_primary_contact(helpdesk, ORG.id, org["dee"], "Sue is on leave")
+    assert NoticeLog(root.engine()).claim(f"primary-contact-lost:{ORG.id}:{org['sue']}")
+    NoticeLog(root.engine()).release(f"primary-contact-lost:{ORG.id}:{org['sue']}")
+    admin.reinstate(_dee(admin, org), ORG.id, org["sue"], "back")
+    admin.change_primary_contact(helpdesk, ORG.id, org["sue"], "Sue is back")
+    admin.suspend(_dee(admin, org), ORG.id, org["sue"], "on leave again")
+    assert len(_told(inbox, "primary contact was suspended")) == told + 2
+    admin.reinstate(_dee(admin, org), ORG.id, org["sue"], "back again")
 
 
 def test_the_help_desk_records_a_new_primary_contact_from_the_cli(

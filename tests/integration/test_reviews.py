@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
+from email.message import Message
 
 import pytest
 from sqlalchemy import Engine
@@ -95,7 +97,12 @@ def people(admin: UserAdmin) -> tuple[Actor, dict[str, str]]:
 
 
 def reminders(inbox: Inbox, address: str) -> list[str]:
-    return [str(m["Subject"]) for m in inbox.to(address) if "access review" in m["Subject"]]
+    return [str(m["Subject"]) for m in inbox.to(address) if "still to answer" in m["Subject"]]
+
+
+def started(inbox: Inbox, address: str) -> list[Message]:
+    """The emails telling a super user that a review started (guide §8)."""
+    return [m for m in inbox.to(address) if "users by" in str(m["Subject"])]
 
 
 def test_a_review_cycle_to_its_deadline(
@@ -120,6 +127,16 @@ def test_a_review_cycle_to_its_deadline(
     with pytest.raises(RuleViolation) as again:
         reviews.start(sue, ORG.id, now_ms=start)
     assert [v.code for v in again.value.violations] == ["review-open"]
+    # Its super users are told, once, by real SMTP: the deadline and where to answer.
+    deadline = datetime.fromtimestamp(review.deadline_ms / 1000, UTC).date().isoformat()
+    for address in ("sue@review.example.org", "dee@review.example.org"):
+        [told] = started(inbox, address)
+        assert str(told["Subject"]) == (
+            f"LRS access review of {ORG.name}: answer for 6 users by {deadline}"
+        )
+        assert f"/organisations/{ORG.id}/reviews/{review.id}\r\n" in body(told)
+        assert f"{sue.username} started an access review" in body(told)
+    assert started(inbox, "cal@review.example.org") == []  # not a super user
 
     for who in ("sue", "dee", "cal"):
         reviews.decide(sue, ORG.id, review.id, n[who], "confirm", now_ms=start + DAY_MS)

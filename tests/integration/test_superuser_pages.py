@@ -161,3 +161,51 @@ def test_a_file_of_people_is_uploaded_then_followed_until_added(
     assert UserDirectory(synced_gateway).find_user("una.pages") is not None
     bob = client_of(app, people["bob"])
     assert bob.get(accepted.headers["Location"]).status_code == 404
+
+
+def test_a_review_is_answered_on_the_pages_by_confirming_changing_roles_and_removing(
+    app: Flask, people: dict[str, Person], synced_gateway: KeycloakGateway
+) -> None:
+    """Guide §8 on the pages, against the real Keycloak: each answer goes through the same
+    service call as the API's (role-change and removal rules included) and is kept."""
+    admin = user_admin(app)
+    operator = Operator("pages-tests")
+    made = {
+        given: admin.create_user(
+            operator, ORG_A.id, UserDetails("Mx", given, "Reviewed", "HR 6"), ["LRBOnlineUser"]
+        ).user
+        for given in ("Ron", "Rhea")
+    }
+    ron, rhea = (str((made[g] or {})["username"]) for g in ("Ron", "Rhea"))
+    sue = client_of(app, people["sue"])
+    base = f"/organisations/{ORG_A.id}"
+    started = post(sue, f"{base}/reviews", {})
+    assert started.status_code == 302
+    review = started.headers["Location"].rsplit("/", 1)[1]
+    here = f"{base}/reviews/{review}"
+    assert post(sue, f"{here}/users/{people['sue'].username}/confirm", {}).status_code == 302
+
+    refused = post(sue, f"{here}/users/{ron}/roles", {"roles": ["LRBViewOnlyUser"]})
+    assert refused.status_code == 422 and '<a href="#reference">' in refused.get_data(as_text=True)
+    changed = post(
+        sue, f"{here}/users/{ron}/roles", {"roles": ["LRBViewOnlyUser"], "reference": "HR-8"}
+    )
+    assert changed.status_code == 302
+    directory = UserDirectory(synced_gateway)
+    found = directory.find_user(ron)
+    assert found is not None and found.roles == frozenset({"LRBViewOnlyUser"})
+
+    assert post(sue, f"{here}/users/{rhea}/remove", {"reason": "Left in May"}).status_code == 302
+    assert directory.find_user(rhea) is not None  # the check page first
+    assert post(sue, f"{here}/users/{rhea}/remove/check", {}).status_code == 302
+    assert directory.find_user(rhea) is None
+
+    page = sue.get(here).get_data(as_text=True)
+    assert f"Change roles to LRBViewOnlyUser by {people['sue'].username}" in page
+    assert f"Remove by {people['sue'].username}" in page and "Left in May" in page
+    answered = admin.audit.events(ORG_A.id, action="access_review_answered")
+    assert {e.target: e.details["decision"] for e in answered} == {
+        people["sue"].username: "confirm",
+        ron: "change-roles",
+        rhea: "remove",
+    }

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
-from lrs_keycloak.domain.lifecycle import form_overdue
+from lrs_keycloak.domain.lifecycle import ReviewPolicy, form_overdue
 from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.domain.recovery import RecoveryCase
-from lrs_keycloak.keycloak.users import OrgGroup
+from lrs_keycloak.domain.reviews import Review
+from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.ports import ContactBook, Directory, Mailer
 from lrs_keycloak.services.wording import render_email
 from lrs_keycloak.store.notices import NoticeLog
 
 log = logging.getLogger(__name__)
 _TEMPLATES = "lrs_keycloak.services.notices"
+
+
+def _contact_lost(org_id: str) -> str:
+    """The start of the keys of an organisation's "primary contact lost" notices."""
+    return f"primary-contact-lost:{org_id}:"
+
+
+def _active_super_users(members: Iterable[UserRecord], but: str = "") -> list[str]:
+    """The addresses of the organisation's super users who can act on a notice: active, not
+    locked out, with an email address (and not ``but``, the user the notice is about)."""
+    return sorted(
+        u.email
+        for u in members
+        if SUPER_USER in u.roles and u.enabled and not u.locked and u.email and u.username != but
+    )
 
 
 class Notices:
@@ -26,6 +42,7 @@ class Notices:
         helpdesk: str | None,
         contacts: ContactBook | None = None,
         sent: NoticeLog | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.directory = directory
         self.mailer = mailer
@@ -34,6 +51,8 @@ class Notices:
         self.contacts = contacts
         #: The notices that go once; None: the help desk's once-only notices are not sent.
         self.sent = sent
+        #: The companion app as browsers reach it (LRS_PUBLIC_URL): the links to its pages.
+        self.public_url = (public_url or "").rstrip("/")
 
     def flagged(self, org_id: str | None, username: str, rule: str, message: str) -> list[str]:
         """An account of ``org_id`` was flagged: its super users are told what to put right."""
@@ -45,6 +64,29 @@ class Notices:
         """An account was disabled after the grace period with its flag still open."""
         return self._super_users(
             org_id, "account_disabled", username=username, rule=rule, hours=hours
+        )
+
+    def review_started(
+        self, group: OrgGroup, members: Iterable[UserRecord], review: Review, policy: ReviewPolicy
+    ) -> list[str]:
+        """Guide §8: an access review of the organisation started (by one of its super users or
+        by the policy, every ``policy.every_months``): its active super users, read from ``members``
+        (the review's own reading), are told the deadline and where to answer. Sent by whoever
+        started the review, so once per review."""
+        org = group.organisation
+        return self._send(
+            _active_super_users(members),
+            "review_started",
+            organisation=org.name,
+            organisation_id=org.id,
+            review=review.id,
+            total=len(review.items),
+            deadline=datetime.fromtimestamp(review.deadline_ms / 1000, UTC).date().isoformat(),
+            scheduled=review.scheduled,
+            every_months=policy.every_months,
+            started_by=review.started_by,
+            link=f"{self.public_url}/organisations/{org.id}/reviews/{review.id}",
+            suspend=policy.suspend_unanswered,
         )
 
     def no_active_super_user(self, org_id: str, org_name: str, reason: str) -> list[str]:
@@ -73,7 +115,7 @@ class Notices:
         if contact is None:
             return []
         user = self.directory.find_user(contact)
-        key = f"primary-contact-lost:{group.organisation.id}:{contact}"
+        key = f"{_contact_lost(group.organisation.id)}{contact}"
         if user is not None and group.organisation.id in user.organisation_ids and user.enabled:
             self.sent.release(key)  # active (again): a later loss is told again
             return []
@@ -86,6 +128,14 @@ class Notices:
             username=contact,
             what=what,
         )
+
+    def primary_contact_changed(self, org_id: str) -> None:
+        """Guide §9: MIAP recorded another primary contact. What was told of the contacts before
+        is forgotten: a notice about the previous contact, still claimed because they were
+        replaced while suspended or removed, would otherwise silence the next loss of that
+        account if it is made the contact again."""
+        if self.sent is not None:
+            self.sent.release_all(_contact_lost(org_id))
 
     def overdue_forms(
         self, cases: Iterable[RecoveryCase], days: int | None, now: datetime
@@ -136,15 +186,7 @@ class Notices:
         if group is None:
             return []
         members = self.directory.members(group, [SUPER_USER], locks=False)
-        to = sorted(
-            u.email
-            for u in members
-            if SUPER_USER in u.roles
-            and u.enabled
-            and not u.locked
-            and u.email
-            and u.username != values.get("username")
-        )
+        to = _active_super_users(members, but=str(values.get("username", "")))
         return self._send(to, template, organisation=group.organisation.name, **values)
 
     def _send(self, to: list[str], template: str, **values: object) -> list[str]:

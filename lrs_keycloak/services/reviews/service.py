@@ -12,6 +12,7 @@ deadline is not answered again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -32,12 +33,13 @@ from lrs_keycloak.domain.reviews import (
     reminder_due,
 )
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
-from lrs_keycloak.services.ports import Mailer
+from lrs_keycloak.services.ports import Mailer, ReviewNotices
 from lrs_keycloak.services.user_admin import Caller, NotPermitted, NotVisible, Operator, UserAdmin
 from lrs_keycloak.services.wording import render_email
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.reviews import ReviewStore
 
+log = logging.getLogger(__name__)
 _TEMPLATES = "lrs_keycloak.services.reviews"
 #: The policy action each answer needs (confirming is a statement about the roles).
 _ACTION = {"confirm": "change_roles", "change-roles": "change_roles", "remove": "remove"}
@@ -65,10 +67,18 @@ def _date(ms: int) -> str:
 
 
 class Reviews:
-    def __init__(self, admin: UserAdmin, store: ReviewStore, mailer: Mailer) -> None:
+    def __init__(
+        self,
+        admin: UserAdmin,
+        store: ReviewStore,
+        mailer: Mailer,
+        notices: ReviewNotices | None = None,
+    ) -> None:
         self.admin = admin
         self.store = store
         self.mailer = mailer
+        #: Tells the super users a review started; None: nobody is told (the first reminder is).
+        self.notices = notices
 
     @property
     def policy(self) -> ReviewPolicy:
@@ -205,7 +215,15 @@ class Reviews:
             reason="scheduled by the policy" if scheduled else None,
             details={"users": len(items), "deadline": _date(deadline)},
         )
-        return self.store.start(review, event)
+        started = self.store.start(review, event)
+        if started is not None and self.notices is not None:
+            # Only the start that made the review tells, so once per review; an email that
+            # could not go is logged by the notices and never undoes the start.
+            try:
+                self.notices.review_started(group, members, started, self.policy)
+            except Exception:
+                log.exception("Could not tell %s's super users of review %s", org.id, started.id)
+        return started
 
     # --- on its own (Lifecycle.run) ----------------------------------------------------------
 
@@ -223,9 +241,13 @@ class Reviews:
         steps: list[ReviewStep] = []
         review = self.store.open_review(org.id)
         if review is None:
-            due_at = next_scheduled_ms(
-                self.store.latest_started_ms(org.id), self._registered_ms(org.id), self.policy
-            )
+            if self.policy.every_months is None:
+                return []
+            last = self.store.latest_started_ms(org.id)
+            since = last if last is not None else self._since_ms(org.id)
+            if since is None:
+                return self._first_seen(org.id, operator, now_ms, dry_run)
+            due_at = next_scheduled_ms(last, since, self.policy)
             if due_at is None or now_ms < due_at:
                 return []
             reason = f"Every {self.policy.every_months} months (realm-config/lifecycle.yaml)."
@@ -241,12 +263,42 @@ class Reviews:
             return steps + self._remind(group, review, members, operator, now_ms, dry_run)
         return steps + self._deadline(group, review, members, operator, now_ms, dry_run)
 
-    def _registered_ms(self, org_id: str) -> int | None:
-        events = self.admin.access.audit.events(
-            org_id, action=AuditKind.ORGANISATION_REGISTERED, limit=1
-        )
+    def _since_ms(self, org_id: str) -> int | None:
+        """What an organisation never reviewed is scheduled from: its registration event, else
+        (registered before the audit log) the lifecycle run that first saw it; None: neither."""
+        audit = self.admin.access.audit
+        events = audit.events(org_id, action=AuditKind.ORGANISATION_REGISTERED, limit=1)
         at = events[0].at if events else None
-        return int(at.timestamp() * 1000) if at else None
+        if at is not None:
+            return int(at.timestamp() * 1000)
+        seen = audit.events(org_id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED, limit=1)
+        return int(seen[0].details["seen_ms"]) if seen else None
+
+    def _first_seen(
+        self, org_id: str, operator: Operator, now_ms: int, dry_run: bool
+    ) -> list[ReviewStep]:
+        """An organisation registered before the audit log, seen for the first time: its first
+        review is due ``every_months`` from now (recorded, so later runs count from here), not
+        at once, which would review every such organisation on the day of the upgrade."""
+        due_at = next_scheduled_ms(None, now_ms, self.policy)
+        assert due_at is not None  # every_months is set (checked by the caller)
+        reason = (
+            f"Registered before the audit log: its first review is due on {_date(due_at)}, "
+            f"{self.policy.every_months} months from now (realm-config/lifecycle.yaml)."
+        )
+        if not dry_run:
+            self.admin.access.record(
+                operator,
+                org_id,
+                AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED,
+                reason=reason,
+                details={"seen_ms": now_ms, "due": _date(due_at)},
+            )
+        return [
+            ReviewStep(
+                org_id, "", "review-schedule", reason, not dry_run, "dry run" if dry_run else ""
+            )
+        ]
 
     def _remind(
         self,

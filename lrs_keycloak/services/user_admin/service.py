@@ -236,7 +236,12 @@ class UserAdmin:
     ) -> Result:
         """Guide §9: the organisation told MIAP who its primary contact is now (recorded)."""
         result = self._contact.change(caller, org_id, username, reason)
-        self._check_primary_contact(org_id)  # the new contact is active: forget the old notice
+        if self._notices is not None:
+            try:  # the previous contact's notices are forgotten: told again if made it again
+                self._notices.primary_contact_changed(org_id)
+            except Exception:  # a notice never undoes the change it is about
+                log.exception("Could not forget the primary contact notices of %s", org_id)
+        self._check_primary_contact(org_id)
         return result
 
     def _check_primary_contact(self, org_id: str) -> None:

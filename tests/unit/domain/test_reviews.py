@@ -9,6 +9,7 @@ from lrs_keycloak.domain.reviews import (
     DECISIONS,
     add_months,
     check_decision,
+    check_removal_reason,
     deadline_ms,
     next_scheduled_ms,
     reminder_due,
@@ -36,12 +37,8 @@ def test_an_organisation_never_reviewed_is_due_after_its_registration() -> None:
     assert next_scheduled_ms(None, ms(date(2026, 3, 1)), POLICY) == ms(date(2026, 9, 1))
 
 
-def test_an_organisation_never_reviewed_and_registered_before_the_log_is_due_at_once() -> None:
-    assert next_scheduled_ms(None, None, POLICY) == 0
-
-
 def test_without_every_months_reviews_are_only_started_by_hand() -> None:
-    assert next_scheduled_ms(None, None, ReviewPolicy()) is None
+    assert next_scheduled_ms(None, ms(date(2026, 3, 1)), ReviewPolicy()) is None
 
 
 def test_each_reminder_point_is_sent_once_the_latest_reached_only() -> None:
@@ -88,3 +85,8 @@ def test_a_closed_review_an_unknown_user_or_an_answered_one_is_refused() -> None
     assert codes("confirm", closed=True, in_review=False) == ["review-closed", "not-in-review"]
     [again] = check_decision("confirm", None, closed=False, in_review=True, answered="remove")
     assert again.code == "already-answered" and "remove" in again.message
+
+
+def test_the_pages_removal_in_a_review_needs_a_reason() -> None:
+    assert [v.field for v in check_removal_reason("  ")] == ["reason"]
+    assert check_removal_reason(None) and check_removal_reason("Left in May") == []

@@ -4,7 +4,7 @@ worker as the person who sent the file, taken up again when their worker died, n
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -129,3 +129,36 @@ def test_the_files_people_are_not_kept_once_the_job_has_ended(
     ended = store.get(job.id)
     assert ended is not None and ended.state == "done" and ended.text == ""
     assert ended.report is not None and ended.report["created"] == 2
+
+
+def test_the_worker_round_deletes_finished_jobs_older_than_the_retention(
+    admin: UserAdmin, store: ImportJobStore, sue: Actor
+) -> None:
+    """LRS_IMPORT_JOB_DAYS: a job that ended more than that many days ago (done or failed) is
+    deleted by the worker's round (``run_all``); a younger one is kept, and a job still queued
+    or running is never deleted, however old."""
+    now = [datetime.now(UTC)]
+    jobs = ImportJobs(admin, store, keep_days=30, clock=lambda: now[0])
+    done = jobs.submit(sue, COLLEGE.id, TWO)
+    failed = store.add(COLLEGE.id, "sue.super", None, TWO, 2, None, False)
+    store.fail(failed.id, "Taken up 3 times without finishing.")
+    assert jobs.run_all() == 1
+    now[0] += timedelta(days=29, hours=23)  # 30 days not yet past: kept
+    assert jobs.run_all() == 0
+    assert store.get(done.id) is not None and store.get(failed.id) is not None
+    now[0] += timedelta(hours=2)
+    assert jobs.run_all() == 0
+    assert store.get(done.id) is None and store.get(failed.id) is None
+    waiting = store.add(COLLEGE.id, "sue.super", None, TWO, 2, None, False)
+    now[0] += timedelta(days=365)
+    assert jobs.forget_finished() == 0
+    kept = store.get(waiting.id)
+    assert kept is not None and kept.state == "queued"
+
+
+def test_the_retention_is_the_setting_lrs_import_job_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lrs_keycloak.settings import load_settings
+
+    assert load_settings().import_job_days == 30
+    monkeypatch.setenv("LRS_IMPORT_JOB_DAYS", "7")
+    assert load_settings().import_job_days == 7

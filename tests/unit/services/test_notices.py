@@ -231,3 +231,39 @@ def test_a_primary_contact_must_be_an_active_account_of_the_organisation(
         admin.change_primary_contact(sue, COLLEGE.id, "olive.online", "r")  # type: ignore[arg-type]
     assert contacts.primary_contact(group.group_id) == "sue.super"
     assert audit.events(action="primary_contact_changed") == []
+
+
+def test_changing_the_primary_contact_forgets_what_was_told_of_the_previous_one(
+    directory: FakeDirectory, audit: AuditLog, realm_policy: RealmPolicy, sue: Actor
+) -> None:
+    """Guide §9: the notice of the previous contact's suspension, claimed while they were
+    replaced and never released (they are no longer the one checked), is forgotten with the
+    change; so the old contact made the contact again by any route (a recovery's form, the
+    CLI) is told of when lost again, and the new contact's losses are told."""
+    group = _college(directory)
+    outbox = Outbox()
+    contacts = Contacts(**{group.group_id: "olive.online"})
+    sent = NoticeLog(migrated_engine("sqlite://"))
+    notices = Notices(directory, outbox, HELPDESK, contacts, sent)
+    admin = UserAdmin(directory, audit, realm_policy, contacts=contacts, notices=notices)
+    helpdesk = Operator("helpdesk")
+    admin.suspend(sue, COLLEGE.id, "olive.online", "on leave")  # told: olive suspended
+    admin.change_primary_contact(helpdesk, COLLEGE.id, "sue.super", "olive is on leave")
+    assert sent.claim(f"primary-contact-lost:{COLLEGE.id}:olive.online")  # forgotten
+    sent.release(f"primary-contact-lost:{COLLEGE.id}:olive.online")
+    admin.reinstate(sue, COLLEGE.id, "olive.online", "back")  # not the contact: nothing checked
+    admin.change_primary_contact(helpdesk, COLLEGE.id, "olive.online", "olive is back")
+    admin.suspend(sue, COLLEGE.id, "olive.online", "left")
+    assert [s for _, s, _ in outbox.sent] == [
+        f"{COLLEGE.name}: its LRS primary contact was suspended",
+        f"{COLLEGE.name}: its LRS primary contact was suspended",
+    ]
+
+
+def test_forgetting_one_organisations_contact_notices_keeps_the_others() -> None:
+    sent = NoticeLog(migrated_engine("sqlite://"))
+    for key in ["primary-contact-lost:a_b:x", "primary-contact-lost:a%b:y", "recovery-form:1"]:
+        assert sent.claim(key)
+    sent.release_all("primary-contact-lost:a_b:")  # "_" and "%" are not wildcards here
+    assert sent.claim("primary-contact-lost:a_b:x")
+    assert not sent.claim("primary-contact-lost:a%b:y") and not sent.claim("recovery-form:1")

@@ -5,6 +5,7 @@ suspended at the deadline, a leaver reported, a dry run that changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,9 +17,10 @@ from lrs_keycloak.domain.lifecycle import DAY_MS, LifecyclePolicy, ReviewPolicy
 from lrs_keycloak.domain.policies import Actor
 from lrs_keycloak.keycloak.names import LAST_LOGON
 from lrs_keycloak.services.lifecycle import Lifecycle
+from lrs_keycloak.services.notices import Notices
 from lrs_keycloak.services.reviews import Reviews
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible, UserAdmin
-from lrs_keycloak.store.audit import AuditLog
+from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.db import make_engine
 from lrs_keycloak.store.lifecycle import LifecycleStore
 from lrs_keycloak.store.reviews import ReviewStore
@@ -26,6 +28,7 @@ from tests.unit.services.conftest import COLLEGE
 from tests.unit.services.fake_directory import FakeDirectory
 
 NOW = 1_800_000_000_000
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 REVIEWS = ReviewPolicy(
     every_months=6, deadline_days=30, remind_days_before=(14, 3), suspend_unanswered=True
 )
@@ -56,6 +59,7 @@ def world_with(
     realm_policy: RealmPolicy,
     reviews: ReviewPolicy = REVIEWS,
     suspend_after_days: int | None = None,
+    registered: bool = True,
 ) -> World:
     engine = make_engine("sqlite://")
     audit = AuditLog(engine)
@@ -64,8 +68,11 @@ def world_with(
     admin = UserAdmin(directory, audit, policy)
     for user in directory.users.values():  # no inactivity steps in these tests
         user.attributes[LAST_LOGON] = str(NOW)
+    if registered:  # long ago: a review is due at once
+        audit.record(AuditEvent(AuditKind.ORGANISATION_REGISTERED, "it", COLLEGE.id, at=LONG_AGO))
     outbox = Outbox()
-    service = Reviews(admin, ReviewStore(engine), outbox)
+    notices = Notices(directory, outbox, None, public_url="https://lrs.example/")
+    service = Reviews(admin, ReviewStore(engine), outbox, notices)
     lifecycle = Lifecycle(admin, LifecycleStore(engine), outbox, service)
     return World(lifecycle, service, directory, audit, outbox)
 
@@ -83,7 +90,7 @@ def steps(w: World, at: int, dry_run: bool = False) -> list[tuple[str, str, bool
 
 
 def test_the_policy_starts_a_review_once_with_the_members_and_their_roles(world: World) -> None:
-    # The college was registered before the audit log: never reviewed, so due at once.
+    # The college was registered years ago and never reviewed: due at once.
     [(_, step, done, _)] = steps(world, NOW)
     assert (step, done) == ("review-start", True)
     assert steps(world, NOW + DAY_MS) == []
@@ -127,7 +134,8 @@ def test_a_reminder_that_could_not_be_sent_is_tried_again(world: World) -> None:
     world.outbox.failing = False
     [(_, step, done, _)] = steps(world, NOW + 17 * DAY_MS)
     assert (step, done) == ("review-remind", True)
-    assert [to for to, _, _ in world.outbox.sent] == ["sue.super@example.org"]
+    reminders = [to for to, subject, _ in world.outbox.sent if "still to answer" in subject]
+    assert reminders == ["sue.super@example.org"]
     assert steps(world, NOW + 17 * DAY_MS) == []
 
 
@@ -197,3 +205,54 @@ def test_an_account_suspended_for_inactivity_in_the_same_run_is_not_suspended_ag
     note = "already suspended"
     assert ("olive.online", "review-unanswered", False, note) in at_deadline
     assert len(w.audit.events(COLLEGE.id, target="olive.online", action="user_suspended")) == 1
+
+
+def test_an_organisation_registered_before_the_audit_log_is_first_reviewed_every_months_later(
+    directory: FakeDirectory, realm_policy: RealmPolicy
+) -> None:
+    """Issue 13's decision: an organisation with no registration event is not reviewed at the
+    first run after the upgrade (every such organisation the same day) but ``every_months``
+    after the run that first saw it, which is recorded (event 605) so later runs count from it."""
+    w = world_with(directory, realm_policy, registered=False)
+    assert steps(w, NOW, dry_run=True) == [("", "review-schedule", False, "dry run")]
+    assert w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED) == []
+    [(_, step, done, _)] = steps(w, NOW)
+    assert (step, done) == ("review-schedule", True)
+    [seen] = w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED)
+    assert (
+        seen.details == {"seen_ms": NOW, "due": "2027-07-15"} and seen.actor == "operator:lifecycle"
+    )
+    assert steps(w, NOW + DAY_MS) == []  # recorded once, counted from the first sighting
+    assert steps(w, NOW + 180 * DAY_MS) == [] and w.reviews.store.reviews(COLLEGE.id) == []
+    [(_, step, done, _)] = steps(w, NOW + 181 * DAY_MS)  # 2027-07-15
+    assert (step, done) == ("review-start", True)
+    assert len(w.audit.events(COLLEGE.id, action=AuditKind.ACCESS_REVIEW_FIRST_SCHEDULED)) == 1
+
+
+def test_the_super_users_are_told_once_when_the_policy_starts_a_review(world: World) -> None:
+    """Guide §8: the start is the first the super users hear of a review: its deadline and
+    where to answer, to each active super user with an address, once per review."""
+    steps(world, NOW)
+    [review] = world.reviews.store.reviews(COLLEGE.id)
+    [(to, subject, body)] = world.outbox.sent
+    assert to == "sue.super@example.org"
+    assert subject == f"LRS access review of {COLLEGE.name}: answer for 2 users by 2027-02-14"
+    assert "as it does\nevery 6 months" in body and "will be suspended" in body
+    assert f"https://lrs.example/organisations/{COLLEGE.id}/reviews/{review.id}" in body
+    steps(world, NOW + DAY_MS)
+    assert len(world.outbox.sent) == 1
+
+
+def test_the_super_users_are_told_who_started_a_review_by_hand(world: World, sue: Actor) -> None:
+    review = world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    [(_, _, body)] = world.outbox.sent
+    assert body.startswith(f"Dear super user of {COLLEGE.name},\n\nsue.super started an access")
+    with pytest.raises(RuleViolation):  # one open review: no second start, no second email
+        world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    assert len(world.outbox.sent) == 1 and review.id
+
+
+def test_a_review_starts_even_when_its_email_cannot_be_sent(world: World, sue: Actor) -> None:
+    world.outbox.failing = True
+    review = world.reviews.start(sue, COLLEGE.id, now_ms=NOW)
+    assert world.reviews.store.open_review(COLLEGE.id) == review

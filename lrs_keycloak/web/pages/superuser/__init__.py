@@ -13,6 +13,7 @@ from lrs_keycloak.web.pages.superuser import (
     console_reasons,
     dashboard,
     imports,
+    review_answers,
     reviews,
     set_password,
     users,
@@ -30,6 +31,7 @@ VIEWS = (
     audit,
     console_reasons,
     reviews,
+    review_answers,
     imports,
 )
 

@@ -1,7 +1,6 @@
 """Access reviews (guide §8) on the super user's pages: the organisation's reviews, starting
-one, and a review's users with a button to confirm each ("still needs access with these roles").
-Changing roles or removing goes through the user's own page (the same journeys, with their
-reference and reason questions); the review's API and CLI answer those too (ADR 18)."""
+one, and a review's users with a button to confirm each ("still needs access with these roles");
+changing a user's roles or removing them as the review's answer is in ``review_answers``."""
 
 from __future__ import annotations
 
@@ -16,12 +15,12 @@ from lrs_keycloak.web.pages.superuser.blueprint import bp, caller
 from lrs_keycloak.web.signin.guards import super_user_of_org
 
 
-def _reviews() -> Reviews:
+def reviews_service() -> Reviews:
     return context.root(current_app._get_current_object()).reviews()  # type: ignore[attr-defined]
 
 
 def _list(org: str, errors: dict[str, str]) -> tuple[str, int]:
-    found = _reviews().reviews(caller(), org)
+    found = reviews_service().reviews(caller(), org)
     page = render_template("superuser/reviews.html", org=org, reviews=found, errors=errors)
     return page, 422 if errors else 200
 
@@ -36,7 +35,7 @@ def reviews(org: str) -> Any:
 @super_user_of_org
 def review_start(org: str) -> Any:
     try:
-        started = _reviews().start(caller(), org)
+        started = reviews_service().start(caller(), org)
     except RuleViolation as refused:
         return _list(org, {"start": " ".join(v.message for v in refused.violations)})
     return redirect(url_for("superuser.review", org=org, review_id=started.id))
@@ -49,7 +48,7 @@ def review(org: str, review_id: int) -> Any:
 
 
 def _review(org: str, review_id: int, errors: dict[str, str]) -> tuple[str, int]:
-    shown = _reviews().show(caller(), org, review_id)
+    shown = reviews_service().show(caller(), org, review_id)
     page = render_template("superuser/review.html", org=org, review=shown, errors=errors)
     return page, 422 if errors else 200
 
@@ -58,7 +57,7 @@ def _review(org: str, review_id: int, errors: dict[str, str]) -> tuple[str, int]
 @super_user_of_org
 def review_confirm(org: str, review_id: int, username: str) -> Any:
     try:
-        _reviews().decide(caller(), org, review_id, username, "confirm")
+        reviews_service().decide(caller(), org, review_id, username, "confirm")
     except RuleViolation as refused:
         return _review(org, review_id, {username: " ".join(v.message for v in refused.violations)})
     return redirect(url_for("superuser.review", org=org, review_id=review_id))
