@@ -193,6 +193,7 @@ class CompletionSteps(CaseSteps):
                 )
             else:
                 self.store.set_values(case_id, primary_contact_updated=True)
+                self.admin.primary_contact_replaced(group.organisation.id)
                 self._record(
                     AuditKind.PRIMARY_CONTACT_CHANGED,
                     agent.username,

@@ -236,13 +236,18 @@ class UserAdmin:
     ) -> Result:
         """Guide §9: the organisation told MIAP who its primary contact is now (recorded)."""
         result = self._contact.change(caller, org_id, username, reason)
+        self.primary_contact_replaced(org_id)
+        return result
+
+    def primary_contact_replaced(self, org_id: str) -> None:
+        """After any change of the primary contact (here, or a recovery's form): the previous
+        contact's notices are forgotten, so a later loss of either is told again (guide §9)."""
         if self._notices is not None:
-            try:  # the previous contact's notices are forgotten: told again if made it again
+            try:
                 self._notices.primary_contact_changed(org_id)
             except Exception:  # a notice never undoes the change it is about
                 log.exception("Could not forget the primary contact notices of %s", org_id)
         self._check_primary_contact(org_id)
-        return result
 
     def _check_primary_contact(self, org_id: str) -> None:
         """After the change: the help desk hears if it took the organisation's primary contact

@@ -81,6 +81,19 @@ class Contacts:
         return previous
 
 
+class ContactWatch:
+    """The help desk's contact notices, as UserAdmin calls them (services.ports.ContactNotices)."""
+
+    def __init__(self) -> None:
+        self.changed: list[str] = []
+
+    def check_primary_contact(self, group: Any) -> list[str]:
+        return []
+
+    def primary_contact_changed(self, org_id: str) -> None:
+        self.changed.append(org_id)
+
+
 @dataclass
 class World:
     service: RecoveryService
@@ -90,6 +103,7 @@ class World:
     mail: Mailbox
     contacts: Contacts
     clock: Clock
+    notices: ContactWatch
 
     def kinds(self) -> list[str]:
         """The audit events' kinds, oldest first."""
@@ -126,7 +140,8 @@ def world(realm_policy: RealmPolicy) -> Iterator[World]:
     directory.add_user("sarah.jones", COLLEGE.id, [SUPER_USER], enabled=False)
     directory.add_user("olive.online", COLLEGE.id, ["LRBOnlineUser"])
     audit = AuditLog(engine)
-    admin = UserAdmin(directory, audit, realm_policy)
+    notices = ContactWatch()
+    admin = UserAdmin(directory, audit, realm_policy, notices=notices)
     signatories = SignatoryBook(SignatoryStore(engine), directory)
     signatories.record(OPERATOR, COLLEGE.id, PRIYA, registering=True)
     store = RecoveryStore(engine)
@@ -141,7 +156,7 @@ def world(realm_policy: RealmPolicy) -> Iterator[World]:
         signatories=signatories,
         clock=clock,
     )
-    yield World(service, directory, audit, store, mail, contacts, clock)
+    yield World(service, directory, audit, store, mail, contacts, clock, notices)
     engine.dispose()
 
 

@@ -41,6 +41,22 @@ def test_a_second_agent_completes_an_approved_case(world: World) -> None:
     ]
 
 
+def test_a_recovery_making_the_new_primary_contact_forgets_the_previous_contacts_notices(
+    world: World,
+) -> None:
+    """Guide §9: the previous contact's "already told" record would otherwise silence the help
+    desk's notice if they were made the contact again and then suspended."""
+    world.service.complete(IDA, approved_case(world))
+    assert world.notices.changed == [COLLEGE.id]
+
+
+def test_a_recovery_leaving_the_primary_contact_alone_forgets_nothing(world: World) -> None:
+    opened = world.service.open(HAL, form(make_primary_contact=False))
+    world.service.decide_by_link(world.mail.token(), approve=True, ip="203.0.113.7")
+    world.service.complete(IDA, int(opened.case["id"]))
+    assert world.notices.changed == []
+
+
 def test_the_agent_who_raised_a_case_cannot_complete_it(world: World) -> None:
     case_id = approved_case(world, by=HAL)
     with pytest.raises(RuleViolation) as refused:
