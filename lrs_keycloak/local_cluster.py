@@ -20,6 +20,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -166,10 +167,37 @@ def build() -> tuple[Path, float | None]:
 # --- Nodes -----------------------------------------------------------------------------------
 
 
+#: The processes this interpreter started, kept so that they are polled (and reaped) by their
+#: Popen, rather than collected while they run (a ResourceWarning) when start() is called from
+#: a long-lived process such as the test session.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _spawn(command: list[str], pid_file: Path, log_file: Path, **options: Any) -> int:
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stop ends its children too
+            **options,
+        )
+    _CHILDREN[process.pid] = process
+    pid_file.write_text(str(process.pid))
+    return process.pid
+
+
 def _alive(pid_file: Path) -> int | None:
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
+        return None
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return pid
+        del _CHILDREN[pid]
         return None
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reap our own exited child, or kill(0) sees a zombie
@@ -231,17 +259,13 @@ def start_node(node: Node, built: Path, db_options: list[str], wait_seconds: flo
     env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__URL", load_settings().webhook_url)
     env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__SECRET", webhook_secret())
     began = time.monotonic()
-    with node.log_file.open("ab") as log:
-        process = subprocess.Popen(
-            node_command(node, node.home, db_options),
-            cwd=node.home,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stop ends java too
-        )
-    node.pid_file.write_text(str(process.pid))
+    _spawn(
+        node_command(node, node.home, db_options),
+        node.pid_file,
+        node.log_file,
+        cwd=node.home,
+        env=env,
+    )
     if not _wait(node, wait_seconds):
         tail = local_keycloak.log_tail(node.log_file)
         stop_node(node)
@@ -300,7 +324,7 @@ defaults
   mode http
   timeout connect 2s
   timeout client 60s
-  timeout server 60s
+  timeout server 120s
   retries 3
   option redispatch
   option forwardfor
@@ -333,18 +357,11 @@ def start_proxy(members: list[Node]) -> None:
         )
     _stop_pid(_proxy_pid_file(), 10.0)  # its configuration names the nodes: always rewritten
     _proxy_config().write_text(proxy_config(members))
-    with _proxy_log().open("ab") as log:
-        process = subprocess.Popen(
-            [haproxy, "-db", "-f", str(_proxy_config())],  # -db: foreground, our child
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    _proxy_pid_file().write_text(str(process.pid))
+    # -db: in the foreground, as our child (its pid is the one recorded).
+    _spawn([haproxy, "-db", "-f", str(_proxy_config())], _proxy_pid_file(), _proxy_log())
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if _alive(_proxy_pid_file()) is None:
             raise LauncherError(f"haproxy exited: {local_keycloak.log_tail(_proxy_log())}")
         try:
             if requests.get(f"{PUBLIC_URL}/realms/master", timeout=2).status_code == 200:
@@ -369,9 +386,14 @@ def start(count: int = 2, wait_seconds: float = 300.0) -> str:
             f"A cluster of {running} node(s) is running; stop it first "
             f"(lrs-keycloak cluster stop) to start {count}."
         )
-    db_options = local_keycloak.database_options(
-        "postgres", local_keycloak.postgres_url_for(DATABASE_NAME)
-    )
+    # The connection only: `--db` itself is fixed by the build.
+    db_options = [
+        option
+        for option in local_keycloak.database_options(
+            "postgres", local_keycloak.postgres_url_for(DATABASE_NAME)
+        )
+        if not option.startswith("--db=")
+    ]
     home, build_seconds = build()
     lines = [
         f"kc.sh build done in {build_seconds:.0f}s"

@@ -51,6 +51,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[local_clu
         patch.setenv("LRS_ENV", "development")
         patch.setenv("LRS_ADMIN_USERNAME", "admin")
         patch.setenv("LRS_ADMIN_PASSWORD", "admin")
+        # A realm made on a cold node, with the other suites' load on the same 2 cores, can
+        # take far longer than the 10 s default: a timed-out POST retried gives a 409.
+        patch.setenv("LRS_KEYCLOAK_TIMEOUT", "120")
         patch.setenv("LRS_CONFIG_DIR", str(config))
         patch.setenv("LRS_DATABASE_URL", f"sqlite:///{config.parent / 'lrs.sqlite'}")
         yield NODES
