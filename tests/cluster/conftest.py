@@ -1,6 +1,7 @@
 """The two-node cluster of `lrs-keycloak cluster start` (docs/adr/0022), started once for the
-tests of this folder and stopped at the end (unless it was already running: then it is left as
-found, so a developer's cluster survives a test run).
+tests of a module and stopped at its end, so its JVMs do not sit through the rest of the suite
+(unless it was already running: then it is left as found, so a developer's cluster survives a
+test run).
 
 Every test here works on a throwaway realm synced through node 1. A client pins itself to a node
 by sending the proxy's sticky cookie (`LRS_NODE=node2`), exactly as a browser that was sent there
@@ -33,7 +34,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.cluster)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[local_cluster.Node]]:
     healthy, _ = local_cluster.status()
     started_here = not healthy
@@ -73,7 +74,7 @@ def pinned(node: local_cluster.Node) -> requests.Session:
     return session
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def realm(cluster: list[local_cluster.Node]) -> Iterator[str]:
     """A realm synced through node 1 from the (copied) policy files; deleted at the end."""
     name = f"lrs-cl-{uuid.uuid4().hex[:10]}"
