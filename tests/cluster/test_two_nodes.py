@@ -14,8 +14,10 @@ from click.testing import CliRunner
 
 from lrs_keycloak import local_cluster
 from lrs_keycloak.cli import main
+from lrs_keycloak.composition import upgrade_database
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.settings import keycloak_settings
+from lrs_keycloak.web import create_app
 from tests.cluster.conftest import node_gateway, pinned
 from tests.support.oidc import LogonRefused, log_on, page_after_password
 from tests.support.people import make_person
@@ -119,7 +121,7 @@ def test_sync_through_node_1_then_check_through_node_2_is_clean(cluster: Nodes, 
 
 
 def test_with_node_2_stopped_logons_and_the_app_carry_on_through_the_proxy(
-    cluster: Nodes, realm: str
+    cluster: Nodes, realm: str, tmp_path: Path
 ) -> None:
     node1, node2 = cluster
     username, _ = make_person(node_gateway(node1, realm), "Nia", "Survivor", password=PASSWORD)
@@ -130,8 +132,15 @@ def test_with_node_2_stopped_logons_and_the_app_carry_on_through_the_proxy(
     for _ in range(4):
         assert log_on(realm, username, PASSWORD, session=pinned(node2)).code
         assert log_on(realm, username, PASSWORD).code
-    # The app's gateway, through the proxy, still lists and changes users.
+    # The app's gateway, through the proxy, still lists and changes users, and the app itself
+    # reports Keycloak up.
     gw = KeycloakGateway(keycloak_settings(realm))
     made, _ = make_person(gw, "Oli", "Afterwards", password=PASSWORD)
     assert gw.call("GET", "/users", params={"username": made, "exact": "true"})
+    database = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    upgrade_database(database_url=database)
+    app = create_app({"TESTING": True, "LRS_REALM": realm, "LRS_DATABASE_URL": database})
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 200, health.json
+    assert health.json is not None and health.json["checks"]["keycloak"]["status"] == "UP"
     assert time.monotonic() - began < 60
