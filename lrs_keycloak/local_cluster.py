@@ -11,20 +11,17 @@ default `jdbc-ping` stack: no multicast), and Debian's haproxy gives clients one
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import requests
 
-from lrs_keycloak import local_keycloak, progress
+from lrs_keycloak import local_keycloak, local_processes, progress
 from lrs_keycloak.local_keycloak import LauncherError
 from lrs_keycloak.settings import KEYCLOAK_VERSION, cache_dir, load_settings, webhook_secret
 
@@ -167,49 +164,6 @@ def build() -> tuple[Path, float | None]:
 # --- Nodes -----------------------------------------------------------------------------------
 
 
-#: The processes this interpreter started, kept so that they are polled (and reaped) by their
-#: Popen, rather than collected while they run (a ResourceWarning) when start() is called from
-#: a long-lived process such as the test session.
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _spawn(command: list[str], pid_file: Path, log_file: Path, **options: Any) -> int:
-    with log_file.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stop ends its children too
-            **options,
-        )
-    _CHILDREN[process.pid] = process
-    pid_file.write_text(str(process.pid))
-    return process.pid
-
-
-def _alive(pid_file: Path) -> int | None:
-    try:
-        pid = int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is None:
-            return pid
-        del _CHILDREN[pid]
-        return None
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reap our own exited child, or kill(0) sees a zombie
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
-
-
 def node_is_ready(node: Node, timeout: float = 2.0) -> bool:
     try:
         answer = requests.get(
@@ -245,7 +199,7 @@ def node_command(node: Node, home: Path, db_options: list[str]) -> list[str]:
 
 def launch_node(node: Node, built: Path, db_options: list[str]) -> None:
     """Start one node (unless it runs) from a fresh copy of the build; returns at once."""
-    if _alive(node.pid_file) is not None:
+    if local_processes.alive(node.pid_file) is not None:
         return
     node.folder.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(node.home, ignore_errors=True)
@@ -256,7 +210,7 @@ def launch_node(node: Node, built: Path, db_options: list[str]) -> None:
     # The same webhook as start-dev: the extension's event listener posts to the companion app.
     env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__URL", load_settings().webhook_url)
     env.setdefault("KC_SPI_EVENTS_LISTENER__LRS_WEBHOOK__SECRET", webhook_secret())
-    _spawn(
+    local_processes.spawn(
         node_command(node, node.home, db_options),
         node.pid_file,
         node.log_file,
@@ -278,30 +232,15 @@ def _wait(node: Node, wait_seconds: float) -> bool:
     while time.monotonic() < deadline:
         if node_is_ready(node):
             return True
-        if _alive(node.pid_file) is None:
+        if local_processes.alive(node.pid_file) is None:
             return False
         time.sleep(1.0)
     return False
 
 
-def _stop_pid(pid_file: Path, wait_seconds: float) -> int | None:
-    pid = _alive(pid_file)
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + wait_seconds
-        while time.monotonic() < deadline and _alive(pid_file) is not None:
-            time.sleep(0.5)
-        if _alive(pid_file) is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-    pid_file.unlink(missing_ok=True)
-    return pid
-
-
 def stop_node(node: Node, wait_seconds: float = 60.0) -> bool:
     """Stop one node (its other nodes and the proxy carry on); False if it was not running."""
-    return _stop_pid(node.pid_file, wait_seconds) is not None
+    return local_processes.stop_pid(node.pid_file, wait_seconds) is not None
 
 
 # --- Proxy -----------------------------------------------------------------------------------
@@ -355,13 +294,17 @@ def start_proxy(members: list[Node]) -> None:
             "The cluster's reverse proxy is Debian's haproxy, which is not installed: "
             "run `./scripts/setup --cluster` (or `apt-get install haproxy`)."
         )
-    _stop_pid(_proxy_pid_file(), 10.0)  # its configuration names the nodes: always rewritten
+    local_processes.stop_pid(
+        _proxy_pid_file(), 10.0
+    )  # its configuration names the nodes: always rewritten
     _proxy_config().write_text(proxy_config(members))
     # -db: in the foreground, as our child (its pid is the one recorded).
-    _spawn([haproxy, "-db", "-f", str(_proxy_config())], _proxy_pid_file(), _proxy_log())
+    local_processes.spawn(
+        [haproxy, "-db", "-f", str(_proxy_config())], _proxy_pid_file(), _proxy_log()
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if _alive(_proxy_pid_file()) is None:
+        if local_processes.alive(_proxy_pid_file()) is None:
             raise LauncherError(f"haproxy exited: {local_keycloak.log_tail(_proxy_log())}")
         try:
             if requests.get(f"{PUBLIC_URL}/realms/master", timeout=2).status_code == 200:
@@ -407,15 +350,19 @@ def start(count: int = 2, wait_seconds: float = 300.0) -> str:
     # cluster's forming (jdbc-ping), and on 2 cores one JVM starting alone leaves a core idle
     # much of the time (docs/adr/0022: measured against one after the other).
     began = time.monotonic()
-    for node in members:
-        launch_node(node, home, db_options)
-    for node in members:
-        await_node(node, wait_seconds)
-        lines.append(
-            f"{node.name} ready at {node.url} (health :{node.management_port}) after"
-            f" {time.monotonic() - began:.0f}s; log: {node.log_file}"
-        )
-    start_proxy(members)
+    try:
+        for node in members:
+            launch_node(node, home, db_options)
+        for node in members:
+            await_node(node, wait_seconds)
+            lines.append(
+                f"{node.name} ready at {node.url} (health :{node.management_port}) after"
+                f" {time.monotonic() - began:.0f}s; log: {node.log_file}"
+            )
+        start_proxy(members)
+    except LauncherError:
+        stop()  # nothing half-started is left behind: the message says what failed
+        raise
     lines.append(f"Cluster of {count} behind haproxy at {PUBLIC_URL} (Keycloak {KEYCLOAK_VERSION})")
     return "\n".join(lines)
 
@@ -430,7 +377,7 @@ def _recorded_count() -> int:
 def stop() -> str:
     count = _recorded_count() or MAX_NODES
     stopped = [n.name for n in nodes(count) if stop_node(n)]
-    proxy = _stop_pid(_proxy_pid_file(), 10.0)
+    proxy = local_processes.stop_pid(_proxy_pid_file(), 10.0)
     _nodes_file().unlink(missing_ok=True)
     if not stopped and proxy is None:
         return "No cluster started by lrs-keycloak is running."
@@ -445,12 +392,12 @@ def status() -> tuple[bool, str]:
     lines: list[str] = []
     healthy = True
     for node in nodes(count):
-        pid = _alive(node.pid_file)
+        pid = local_processes.alive(node.pid_file)
         ready = pid is not None and node_is_ready(node)
         healthy = healthy and ready
         state = "ready" if ready else ("not ready" if pid else "stopped")
         lines.append(f"{node.name} {node.url}: {state} (pid {pid}); log: {node.log_file}")
-    proxy = _alive(_proxy_pid_file())
+    proxy = local_processes.alive(_proxy_pid_file())
     healthy = healthy and proxy is not None
     lines.append(f"haproxy {PUBLIC_URL}: {'running' if proxy else 'stopped'} (pid {proxy})")
     return healthy, "\n".join(lines)
