@@ -53,6 +53,16 @@ def test_the_proxy_spreads_new_browsers_over_both_nodes(cluster: Nodes, realm: s
     assert {_node_for_a_new_browser(url) for _ in range(4)} == {n.name for n in cluster}
 
 
+def test_the_nodes_form_one_cluster_found_through_the_database(cluster: Nodes) -> None:
+    for node in cluster:
+        lines = node.log_file.read_text(errors="replace").splitlines()
+        # "ISPN000094: Received new cluster view for channel ISPN: [...] (n) [...]", the last one
+        # of the log (appended to at every start) being the view this node is in now.
+        views = [line for line in lines if "ISPN000094" in line]
+        assert views and f"({len(cluster)})" in views[-1], views[-1:]
+        assert any("with stack `jdbc-ping`" in line for line in lines)
+
+
 def test_an_agreement_published_through_node_1_is_shown_at_the_next_logon_through_node_2(
     cluster: Nodes, realm: str, tmp_path: Path
 ) -> None:
