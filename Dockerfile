@@ -63,8 +63,12 @@ CMD ["serve", "--host", "0.0.0.0", "--port", "5000"]
 FROM quay.io/keycloak/keycloak:${KEYCLOAK_VERSION} AS keycloak-build
 # Build-time options, fixed into the server by `kc.sh build`; docker-compose.yml gives the same
 # values at run time (a different one would make `start --optimized` refuse to start).
+# KC_CACHE/KC_CACHE_STACK: a cluster whose members find each other through that database
+# (docs/adr/0022), the nodes of docker-compose.yml.
 ENV KC_DB=postgres \
-    KC_HEALTH_ENABLED=true
+    KC_HEALTH_ENABLED=true \
+    KC_CACHE=ispn \
+    KC_CACHE_STACK=jdbc-ping
 COPY --from=extension /build/target/lrs-keycloak-extension.jar /opt/keycloak/providers/
 RUN /opt/keycloak/bin/kc.sh build
 

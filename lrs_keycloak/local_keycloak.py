@@ -251,7 +251,7 @@ def database_options(database: str, postgres_url: str | None = None) -> list[str
     if database != "postgres":
         raise LauncherError(f"Unknown database {database!r}: choose one of {', '.join(DATABASES)}.")
     if postgres_url is None:
-        postgres_url = _postgres_url()
+        postgres_url = postgres_url_for()
     url = urlsplit(postgres_url)
     if not (url.scheme.startswith("postgresql") and url.hostname and url.path.strip("/")):
         raise LauncherError(f"scripts/postgres gave no database URL, but: {postgres_url!r}")
@@ -270,11 +270,10 @@ def _recorded_database(p: Paths) -> str:
         return "dev-file"  # started before the choice existed
 
 
-def _postgres_url() -> str:
+def postgres_url_for(name: str = POSTGRES_DATABASE_NAME) -> str:
+    """The URL of database `name` on Debian's PostgreSQL, started and created if need be."""
     script = PROJECT_ROOT / "scripts" / "postgres"
-    done = subprocess.run(
-        [str(script), POSTGRES_DATABASE_NAME], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([str(script), name], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise LauncherError(f"No PostgreSQL for Keycloak: {script} said {done.stderr.strip()!r}")
     return done.stdout.strip()
@@ -340,7 +339,7 @@ def start(wait_seconds: float = 240.0, database: str = "dev-file") -> str:
     p.pid_file.write_text(str(process.pid))
     p.database_file.write_text(database)
     if not wait_until_ready(process.pid, wait_seconds):
-        tail = _tail(p.log_file)
+        tail = log_tail(p.log_file)
         stop()
         raise LauncherError(f"Keycloak did not become ready; log {p.log_file} ends:\n{tail}")
     return (
@@ -394,7 +393,7 @@ def status() -> tuple[bool, str]:
     return ready, f"Keycloak at {LOCAL_KEYCLOAK_URL} is {state} ({owner}); log: {p.log_file}"
 
 
-def _tail(path: Path, lines: int = 30) -> str:
+def log_tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:

@@ -17,6 +17,7 @@ from lrs_keycloak.cli import (
     agreement,
     api_clients,
     audit,
+    cluster,
     console_changes,
     db,
     errors,
@@ -40,6 +41,7 @@ def main() -> None:
 
 for _command in (
     keycloak.keycloak,
+    cluster.cluster,
     sync.sync,
     policy.init,
     agreement.agreement,

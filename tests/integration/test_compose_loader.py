@@ -64,6 +64,8 @@ def test_compose_loads_it_and_every_lrs_service_gets_the_same_settings(
         "postgres",
         "mailpit",
         "keycloak",
+        "keycloak-2",
+        "proxy",
         "migrate",
         "sync",
         "companion",
@@ -76,6 +78,10 @@ def test_compose_loads_it_and_every_lrs_service_gets_the_same_settings(
     assert app["LRS_DATABASE_URL"] == (
         "postgresql+psycopg://lrs:test-LRS_DB_PASSWORD@postgres:5432/lrs"
     )
+    # Two nodes alike (one cluster), reached by the app through the proxy (docs/adr/0022).
+    assert services["keycloak-2"]["environment"] == keycloak
+    assert app["LRS_KEYCLOAK_URL"] == "http://proxy:8080"
+    assert [p["published"] for p in services["proxy"]["ports"]] == ["8080"]
     assert services["postgres"]["environment"]["LRS_DB_PASSWORD"] == "test-LRS_DB_PASSWORD"
     assert services["migrate"]["environment"] == services["sync"]["environment"] == app
     assert services["worker"]["environment"] == app

@@ -145,16 +145,10 @@ def _follow_keycloak(session: requests.Session, answer: requests.Response) -> re
     return answer
 
 
-def log_on(
-    realm: str,
-    username: str,
-    password: str,
-    client_id: str = "lrs-portal",
-    redirect_uri: str = "http://127.0.0.1:5000/callback",
-    accept_agreement: bool = True,
-    scope: str = "openid",
-    otp: str | None = None,
-) -> Logon:
+def _authorization_url(
+    realm: str, client_id: str, scope: str, redirect_uri: str
+) -> tuple[str, str]:
+    """(PKCE verifier, the authorization request's URL with its S256 challenge)."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     url = f"{_base()}/realms/{realm}/protocol/openid-connect/auth?" + urlencode(
@@ -167,7 +161,24 @@ def log_on(
             "code_challenge_method": "S256",
         }
     )
-    session = requests.Session()
+    return verifier, url
+
+
+def log_on(
+    realm: str,
+    username: str,
+    password: str,
+    client_id: str = "lrs-portal",
+    redirect_uri: str = "http://127.0.0.1:5000/callback",
+    accept_agreement: bool = True,
+    scope: str = "openid",
+    otp: str | None = None,
+    session: requests.Session | None = None,
+) -> Logon:
+    """`session`: a browser's cookie jar to start from (e.g. the proxy's cookie that pins a
+    node of the cluster, tests/cluster); a new one by default."""
+    verifier, url = _authorization_url(realm, client_id, scope, redirect_uri)
+    session = session or requests.Session()
     page = session.get(url, timeout=30)
     _insecure_cookies(session)
     form = _FORM.search(page.text)
@@ -234,3 +245,30 @@ def console_token(realm: str, username: str, password: str) -> str:
         redirect_uri=f"{_base()}/admin/{realm}/console/",
     )
     return str(result["access_token"])
+
+
+def page_after_password(
+    realm: str,
+    username: str,
+    password: str,
+    session: requests.Session | None = None,
+    client_id: str = "lrs-portal",
+    redirect_uri: str = "http://127.0.0.1:5000/callback",
+) -> str:
+    """The first page Keycloak shows after a right password (the User Agreement, at every
+    logon), as HTML; the logon goes no further."""
+    session = session or requests.Session()
+    _verifier, url = _authorization_url(realm, client_id, "openid", redirect_uri)
+    page = session.get(url, timeout=30)
+    _insecure_cookies(session)
+    form = _FORM.search(page.text)
+    if form is None:
+        raise LogonRefused(f"no login form: {page.status_code} {page.text[:300]}")
+    answer = session.post(
+        html.unescape(form.group(2)),
+        data={"username": username, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    _insecure_cookies(session)
+    return _follow_keycloak(session, answer).text

@@ -142,9 +142,43 @@ def hostname_problems(compose: Compose) -> list[str]:
         ):
             problems.append(f"{name}: LRS_KEYCLOAK_PUBLIC_URL is not KC_HOSTNAME ({hostname})")
     url = urlsplit(resolve_defaults(hostname))
-    published = [str(p).rsplit(":", 2) for p in services["keycloak"].get("ports", [])]
+    # Browsers reach Keycloak through the proxy in front of its nodes (docs/adr/0022).
+    published = [str(p).rsplit(":", 2) for p in services["proxy"].get("ports", [])]
     if not any(p[-2:] == [str(url.port), "8080"] for p in published):
-        problems.append(f"keycloak does not publish its port 8080 as {url.port} ({hostname})")
+        problems.append(f"the proxy does not publish its port 8080 as {url.port} ({hostname})")
+    return problems
+
+
+KEYCLOAK_NODES = ("keycloak", "keycloak-2")
+HAPROXY_CFG = ROOT / "docker" / "haproxy" / "haproxy.cfg"
+
+
+def cluster_problems(compose: Compose, proxy_config: str) -> list[str]:
+    """Two Keycloak nodes alike, clustered through the database, behind the proxy, which sends
+    requests to each of them and to nothing else (docs/adr/0022)."""
+    services = compose["services"]
+    problems = []
+    first = services[KEYCLOAK_NODES[0]]
+    for name in KEYCLOAK_NODES:
+        node = services.get(name)
+        if node is None:
+            problems.append(f"no Keycloak node {name}")
+            continue
+        if node.get("environment") != first.get("environment") or node.get("image") != first.get(
+            "image"
+        ):
+            problems.append(f"{name} is not configured as {KEYCLOAK_NODES[0]} is")
+        environment = node.get("environment", {})
+        for key, value in (("KC_CACHE", "ispn"), ("KC_PROXY_HEADERS", "xforwarded")):
+            if environment.get(key) != value:
+                problems.append(f"{name}: {key} is not {value}")
+        if node.get("ports"):
+            problems.append(f"{name} publishes a port: only the proxy may be reached")
+    servers = re.findall(r"^\s*server \S+ ([\w-]+):8080\b", proxy_config, re.MULTILINE)
+    if sorted(servers) != sorted(KEYCLOAK_NODES):
+        problems.append(f"the proxy's servers are {servers}, not the nodes {list(KEYCLOAK_NODES)}")
+    if "X-Forwarded-Proto" not in proxy_config:
+        problems.append("the proxy does not set X-Forwarded-Proto")
     return problems
 
 
@@ -282,6 +316,27 @@ def test_keycloak_hostname_is_the_issuer_the_app_requires() -> None:
     assert hostname_problems(load()) == []
 
 
+def test_two_keycloak_nodes_alike_form_a_cluster_behind_the_proxy() -> None:
+    assert cluster_problems(load(), HAPROXY_CFG.read_text()) == []
+
+
+def test_cluster_check_finds_a_node_unlike_the_other_or_missing_behind_the_proxy() -> None:
+    compose = copy.deepcopy(load())
+    compose["services"]["keycloak-2"] = {**compose["services"]["keycloak"], "ports": ["9:9"]}
+    assert cluster_problems(compose, HAPROXY_CFG.read_text()) == [
+        "keycloak-2 publishes a port: only the proxy may be reached"
+    ]
+    one_server = re.sub(r"^\s*server node2 .*$", "", HAPROXY_CFG.read_text(), flags=re.MULTILINE)
+    assert len(cluster_problems(load(), one_server)) == 1
+    compose = copy.deepcopy(load())
+    compose["services"]["keycloak-2"] = copy.deepcopy(compose["services"]["keycloak"])
+    compose["services"]["keycloak-2"]["environment"]["KC_CACHE"] = "local"
+    assert cluster_problems(compose, HAPROXY_CFG.read_text()) == [
+        "keycloak-2 is not configured as keycloak is",
+        "keycloak-2: KC_CACHE is not ispn",
+    ]
+
+
 def test_builds_name_dockerfile_stages_and_arguments() -> None:
     assert build_problems(load()) == []
 
@@ -402,7 +457,7 @@ def drop_keycloak_healthcheck(c: Compose) -> None:
         (schema_problems, lambda c: c["services"]["keycloak"].update(helthcheck={})),
         (
             schema_problems,
-            lambda c: c["services"]["sync"]["depends_on"]["keycloak"].update(condition="up"),
+            lambda c: c["services"]["sync"]["depends_on"]["proxy"].update(condition="up"),
         ),
         (dependency_problems, drop_keycloak_healthcheck),
         (
@@ -437,7 +492,7 @@ def drop_keycloak_healthcheck(c: Compose) -> None:
         ),
         (
             hostname_problems,
-            lambda c: c["services"]["keycloak"].update(ports=["127.0.0.1:8081:8080"]),
+            lambda c: c["services"]["proxy"].update(ports=["127.0.0.1:8081:8080"]),
         ),
         (build_problems, lambda c: c["services"]["keycloak"]["build"].update(target="kc")),
         (build_problems, lambda c: c["services"]["keycloak"]["build"]["args"].update(JAVA="21")),
