@@ -146,9 +146,12 @@ class BatchCreation:
 
     def _plan(self, group: OrgGroup, rows: Sequence[ImportRow], reference: str | None) -> _Plan:
         org = group.organisation
-        members = self.access.directory.members(group, self.access.policy.roles.names, locks=False)
+        directory = self.access.directory
+        # The members with their details, without roles: those are read (``find_user``) only
+        # for a member who is the same person as a row, so that the read grows with the
+        # organisation, not with the realm's role holders.
         by_names: dict[tuple[str, str], list[UserRecord]] = {}
-        for user in members:
+        for user in directory.stream_members(group, {}):
             by_names.setdefault(_names(user.first_name, user.last_name), []).append(user)
         plan = _Plan()
         for row in rows:
@@ -162,7 +165,11 @@ class BatchCreation:
             new = _New(row, warnings)
             key = _names(details.given_name, details.family_name)
             if identifies_person(details):
-                same = [u for u in by_names.get(key, []) if self._repeats(row, u)]
+                found = by_names.get(key, [])
+                for i, user in enumerate(found):
+                    if not user.roles and same_person(details, details_of(user)):
+                        found[i] = directory.find_user(user.username) or user
+                same = [u for u in found if self._repeats(row, u)]
                 if same:
                     notice = already_registered(same[0], org.id)
                     plan.known[row.number] = RowOutcome(
