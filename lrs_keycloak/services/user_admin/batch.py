@@ -19,7 +19,7 @@ finishes them (``half_made``): recorded if they were not, enabled, emailed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -105,9 +105,11 @@ class BatchCreation:
         group: OrgGroup,
         rows: Sequence[ImportRow],
         reference: str | None,
+        checked: Mapping[int, list[Violation]] | None = None,
     ) -> Iterator[RowOutcome]:
-        """Each row's outcome, in row order, a chunk at a time (the chunk's people made)."""
-        plan = self._plan(group, rows, reference)
+        """Each row's outcome, in row order, a chunk at a time (the chunk's people made).
+        ``checked``: the warnings of rows the caller has just checked (not checked again)."""
+        plan = self._plan(group, rows, reference, checked or {})
         self._choose_usernames(plan.new, set())
         outcomes = dict(plan.known)
         for new, user in plan.finish:
@@ -144,7 +146,13 @@ class BatchCreation:
 
     # --- planning: nothing written ------------------------------------------------------------
 
-    def _plan(self, group: OrgGroup, rows: Sequence[ImportRow], reference: str | None) -> _Plan:
+    def _plan(
+        self,
+        group: OrgGroup,
+        rows: Sequence[ImportRow],
+        reference: str | None,
+        checked: Mapping[int, list[Violation]],
+    ) -> _Plan:
         org = group.organisation
         directory = self.access.directory
         # The members with their details, without roles: those are read (``find_user``) only
@@ -156,8 +164,10 @@ class BatchCreation:
         plan = _Plan()
         for row in rows:
             details, roles = row.details, row.roles
-            try:  # again: the organisation may have changed since the file was checked
-                warnings = self.accounts.check_new_user(org, details, roles, reference)
+            try:  # unless just checked: the organisation may have changed since
+                warnings = checked.get(row.number)
+                if warnings is None:
+                    warnings = self.accounts.check_new_user(org, details, roles, reference)
             except RuleViolation as refused:
                 texts = tuple(f"{v.field}: {v.message} ({v.rule})" for v in refused.violations)
                 plan.known[row.number] = RowOutcome(row.number, "refused", None, texts)

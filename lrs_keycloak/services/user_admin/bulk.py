@@ -83,12 +83,24 @@ class BulkImport:
     ) -> Checked:
         """Every row through the single-create rules, nothing written: the people to import
         and the problems of the rows left out; ``ImportRefused`` when the file cannot run."""
+        return self._check(caller, org_id, text, reference, skip_invalid)[0]
+
+    def _check(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None,
+        skip_invalid: bool,
+    ) -> tuple[Checked, dict[int, list[Violation]]]:
+        """``check``, and each good row's warnings (the run answers with them)."""
         group = self.access.organisation(caller, org_id, "create")
         rows, problems = read_rows(text)
         bad = {p.row for p in problems}
+        warnings: dict[int, list[Violation]] = {}
         for row in rows:
             try:
-                self.creation.accounts.check_new_user(
+                warnings[row.number] = self.creation.accounts.check_new_user(
                     group.organisation, row.details, row.roles, reference
                 )
             except RuleViolation as refused:
@@ -97,7 +109,8 @@ class BulkImport:
         problems.sort(key=lambda p: p.row)
         if problems and (not skip_invalid or any(p.row <= 1 for p in problems)):
             raise ImportRefused(problems)  # a problem of the file itself is never skipped
-        return Checked(group, [row for row in rows if row.number not in bad], problems)
+        good = [row for row in rows if row.number not in bad]
+        return Checked(group, good, problems), warnings
 
     def run(
         self,
@@ -109,12 +122,14 @@ class BulkImport:
         progress: Progress | None = None,
         workers: int = 4,
     ) -> ImportReport:
-        group, good, problems = self.check(caller, org_id, text, reference, skip_invalid)
+        checked, warnings = self._check(caller, org_id, text, reference, skip_invalid)
+        group, good, problems = checked
         report = ImportReport(skipped=problems)
         # In chunks (docs/adr/0021): an exception (Keycloak stopped, Ctrl-C) leaves the chunk
         # under way made whole or disabled, and a re-run of the file completes the rest.
         batch = BatchCreation(self.creation.accounts, workers)
-        for done, outcome in enumerate(batch.run(caller, group, good, reference), start=1):
+        outcomes = batch.run(caller, group, good, reference, warnings)
+        for done, outcome in enumerate(outcomes, start=1):
             report.outcomes.append(outcome)
             if progress is not None:
                 progress(done, len(good))
