@@ -109,8 +109,13 @@ class BatchCreation:
     ) -> Iterator[RowOutcome]:
         """Each row's outcome, in row order, a chunk at a time (the chunk's people made).
         ``checked``: the warnings of rows the caller has just checked (not checked again)."""
-        plan = self._plan(group, rows, reference, checked or {})
-        self._choose_usernames(plan.new, set())
+        # The two reads of the realm, at once: the taken usernames of every row's names (a
+        # superset of the new rows') while the members are read and the rows planned.
+        bases = _bases(rows)
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            taken = reader.submit(self.access.directory.usernames_taken, bases)
+            plan = self._plan(group, rows, reference, checked or {})
+            self._choose_usernames(plan.new, taken.result())
         outcomes = dict(plan.known)
         for new, user in plan.finish:
             outcomes[new.row.number] = self._finish(caller, group, new, user, reference)
@@ -213,11 +218,10 @@ class BatchCreation:
 
     # --- usernames ----------------------------------------------------------------------------
 
-    def _choose_usernames(self, people: Sequence[_New], known: set[str]) -> None:
-        """The first free candidate for each (as ``Accounts.create`` takes it), the realm's
-        taken usernames read once for all of them."""
-        bases = {base_username(n.row.details.given_name, n.row.details.family_name) for n in people}
-        taken = known | self.access.directory.usernames_taken(bases)
+    def _choose_usernames(self, people: Sequence[_New], taken: set[str]) -> None:
+        """The first free candidate for each, as ``Accounts.create`` takes it; ``taken``: the
+        realm's usernames for their names (``usernames_taken``), read once for all of them."""
+        taken = set(taken)
         for new in people:
             details = new.row.details
             for attempt, candidate in enumerate(
@@ -258,7 +262,14 @@ class BatchCreation:
                 # chunk was made; choose again with the names taken now.
                 if "user name" not in str(conflict).lower() or attempt == MAX_CHUNK_ATTEMPTS - 1:
                     raise
-                self._choose_usernames(chunk, planned - {new.username for new in chunk})
+                mine = {new.username for new in chunk}
+                bases = {
+                    base_username(n.row.details.given_name, n.row.details.family_name)
+                    for n in chunk
+                }
+                self._choose_usernames(
+                    chunk, (planned - mine) | self.access.directory.usernames_taken(bases)
+                )
         for new, user_id in zip(chunk, ids, strict=True):
             new.user_id = user_id
         try:
@@ -318,6 +329,10 @@ class BatchCreation:
                 if undo_creation:
                     undo.push(f"the creation of {new.username}", remove)
                 self.accounts.activate(user_id, new.row.details, undo)
+
+
+def _bases(rows: Sequence[ImportRow]) -> set[str]:
+    return {base_username(r.details.given_name, r.details.family_name) for r in rows}
 
 
 def _enabled(user: UserRecord) -> UserRecord:
