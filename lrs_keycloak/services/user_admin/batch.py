@@ -42,7 +42,7 @@ Outcome = Literal["created", "existing", "refused"]
 #: People per Keycloak transaction. A partial import's cost grows faster than its size (each
 #: user's existence check flushes the whole transaction so far), so small chunks, several at
 #: once, beat one big one; a failed or killed chunk also leaves fewer accounts to finish.
-CHUNK = 50
+CHUNK = 25
 #: A chunk whose usernames a concurrent creation took is tried again with fresh ones.
 MAX_CHUNK_ATTEMPTS = 5
 
