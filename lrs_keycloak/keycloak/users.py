@@ -20,7 +20,7 @@ from urllib.parse import quote
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.organisations import Organisation, is_organisation_id
 from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE
-from lrs_keycloak.keycloak import events, flows
+from lrs_keycloak.keycloak import events, flows, user_batches
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import (
@@ -359,6 +359,14 @@ class UserDirectory:
     def create_user(self, representation: dict[str, Any]) -> str:
         """POST /users in one request (with ``groups``); the new id. 409 → Conflict."""
         return self.gw.create("/users", representation)
+
+    def create_users(self, users: Sequence[tuple[dict[str, Any], Collection[str]]]) -> list[str]:
+        """Many users with their LRS roles in one transaction (keycloak/user_batches.py)."""
+        return user_batches.create_users(self.gw, LRS_CLIENT, users)
+
+    def usernames_taken(self, prefixes: Collection[str]) -> set[str]:
+        """``usernames_starting`` for many prefixes at once (keycloak/user_batches.py)."""
+        return user_batches.usernames_taken(self.gw, prefixes)
 
     def update_user(self, user_id: str, fields: dict[str, Any]) -> None:
         """Partial PUT: Keycloak keeps what the body leaves out (checked on 26.7)."""

@@ -6,7 +6,7 @@ The log outlives the accounts it talks about (guide §7: a removed user's histor
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +99,15 @@ class AuditLog:
             session.add(row)
             session.flush()
             return _from_row(row)
+
+    def record_many(self, events: Sequence[AuditEvent]) -> list[AuditEvent]:
+        """Store several events in one transaction: all of them or, on any failure, none (the
+        bulk import records a chunk of new accounts at once, docs/adr/0021)."""
+        rows = [event_row(event) for event in events]
+        with self._write_lock, self._sessions.begin() as session:
+            session.add_all(rows)
+            session.flush()
+            return [_from_row(row) for row in rows]
 
     def withdraw(self, event_id: int) -> None:
         """Delete an event written just before its change, when that change then failed: the

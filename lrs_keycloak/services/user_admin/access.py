@@ -111,4 +111,8 @@ class Access:
         return group, user, members
 
     def record(self, caller: Caller, org_id: str | None, action: str, **kw: Any) -> AuditEvent:
-        return self.audit.record(AuditEvent(action, caller.username, org_id, **kw))
+        return self.audit.record(self.event(caller, org_id, action, **kw))
+
+    def event(self, caller: Caller, org_id: str | None, action: str, **kw: Any) -> AuditEvent:
+        """The event ``record`` stores, not stored yet (for ``Audit.record_many``)."""
+        return AuditEvent(action, caller.username, org_id, **kw)

@@ -2,48 +2,31 @@
 creation.
 
 Every row is checked before anything is written; unless the caller skips invalid rows, one bad
-row means nothing is created and every problem is reported (row, field, reason, rule). Each
-person is then created all-or-nothing (docs/adr/0007), and a person the organisation already
-has (same names and email or staff ID, same roles) is answered with their account: so a run
-that was interrupted (Keycloak stopped, Ctrl-C, a killed process) is completed by running the
-same file again, with nothing duplicated and nothing half-made.
+row means nothing is created and every problem is reported (row, field, reason, rule). The
+people are then made a chunk at a time in ADR 7's order (batch.py, docs/adr/0021), and a
+person the organisation already has (same names and email or staff ID, same roles) is
+answered with their account: so a run that was interrupted (Keycloak stopped, Ctrl-C, a
+killed process) is completed by running the same file again, with nothing duplicated and
+nothing half-made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from lrs_keycloak.domain.bulk_import import ImportRow, RowProblem, read_rows
 from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.keycloak.users import OrgGroup
 from lrs_keycloak.services.user_admin.access import Access
+from lrs_keycloak.services.user_admin.batch import BatchCreation, Outcome, RowOutcome
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.creation import Creation
-from lrs_keycloak.services.user_admin.result import Result
 
-Outcome = Literal["created", "existing", "refused"]
 #: Called after each person with (done, total).
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RowOutcome:
-    row: int
-    outcome: Outcome
-    username: str | None
-    messages: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "outcome": self.outcome,
-            "username": self.username,
-            "messages": list(self.messages),
-        }
 
 
 @dataclass
@@ -100,12 +83,24 @@ class BulkImport:
     ) -> Checked:
         """Every row through the single-create rules, nothing written: the people to import
         and the problems of the rows left out; ``ImportRefused`` when the file cannot run."""
+        return self._check(caller, org_id, text, reference, skip_invalid)[0]
+
+    def _check(
+        self,
+        caller: Caller,
+        org_id: str,
+        text: str,
+        reference: str | None,
+        skip_invalid: bool,
+    ) -> tuple[Checked, dict[int, list[Violation]]]:
+        """``check``, and each good row's warnings (the run answers with them)."""
         group = self.access.organisation(caller, org_id, "create")
         rows, problems = read_rows(text)
         bad = {p.row for p in problems}
+        warnings: dict[int, list[Violation]] = {}
         for row in rows:
             try:
-                self.creation.accounts.check_new_user(
+                warnings[row.number] = self.creation.accounts.check_new_user(
                     group.organisation, row.details, row.roles, reference
                 )
             except RuleViolation as refused:
@@ -114,7 +109,8 @@ class BulkImport:
         problems.sort(key=lambda p: p.row)
         if problems and (not skip_invalid or any(p.row <= 1 for p in problems)):
             raise ImportRefused(problems)  # a problem of the file itself is never skipped
-        return Checked(group, [row for row in rows if row.number not in bad], problems)
+        good = [row for row in rows if row.number not in bad]
+        return Checked(group, good, problems), warnings
 
     def run(
         self,
@@ -126,36 +122,17 @@ class BulkImport:
         progress: Progress | None = None,
         workers: int = 4,
     ) -> ImportReport:
-        group, good, problems = self.check(caller, org_id, text, reference, skip_invalid)
+        checked, warnings = self._check(caller, org_id, text, reference, skip_invalid)
+        group, good, problems = checked
         report = ImportReport(skipped=problems)
-
-        def one(row: ImportRow) -> RowOutcome:
-            try:
-                made = self.creation.create_in(caller, group, row.details, row.roles, reference)
-            except RuleViolation as refused:  # e.g. the organisation changed since the check
-                texts = tuple(f"{v.field}: {v.message} ({v.rule})" for v in refused.violations)
-                return RowOutcome(row.number, "refused", None, texts)
-            return _outcome(row, made)
-
-        done = 0
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            try:
-                for outcome in pool.map(one, good):
-                    report.outcomes.append(outcome)
-                    done += 1
-                    if progress is not None:
-                        progress(done, len(good))
-            except BaseException:
-                # Interrupted (Ctrl-C) or Keycloak failed: let the creations already running
-                # finish whole, start no more; a re-run of the file completes the rest.
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        # In chunks (docs/adr/0021): an exception (Keycloak stopped, Ctrl-C) leaves the chunk
+        # under way made whole or disabled, and a re-run of the file completes the rest.
+        batch = BatchCreation(self.creation.accounts, workers)
+        outcomes = batch.run(caller, group, good, reference, warnings)
+        for done, outcome in enumerate(outcomes, start=1):
+            report.outcomes.append(outcome)
+            if progress is not None:
+                progress(done, len(good))
         if any(SUPER_USER in row.roles for row in good):
             report.warnings = self.access.deputy(group)
         return report
-
-
-def _outcome(row: ImportRow, made: Result) -> RowOutcome:
-    username = (made.user or {}).get("username")
-    texts = tuple(w.message for w in made.warnings)
-    return RowOutcome(row.number, "existing" if made.existing else "created", username, texts)

@@ -11,13 +11,25 @@ from lrs_keycloak.domain.errors import RuleViolation, Violation
 from lrs_keycloak.domain.policies import SUPER_USER
 from lrs_keycloak.domain.users import UserDetails, identifies_person
 from lrs_keycloak.keycloak.fields import public_user, representation
-from lrs_keycloak.keycloak.users import OrgGroup
+from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
 from lrs_keycloak.services.user_admin.all_or_nothing import all_or_nothing, recorded
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.refusals import violation
 from lrs_keycloak.services.user_admin.result import Result
+
+
+def already_registered(existing: UserRecord, org_id: str) -> Violation:
+    """The answer to a creation that was already done (domain.users.repeats_creation)."""
+    same = f"{existing.first_name} {existing.last_name}".strip()
+    return violation(
+        "",
+        "person-already-registered",
+        f"{same} already has the account {existing.username} in {org_id} with these roles "
+        "(same names and email address or staff ID): nothing was created.",
+        "guide §4, §10.1: one account per person in each organisation",
+    )
 
 
 class Creation:
@@ -92,14 +104,7 @@ class Creation:
             if existing is None:
                 return self._new_account(caller, group, details, roles, reference, warnings, taken)
         self.access.directory.fill_locks([existing] if existing.enabled else [])
-        same = f"{existing.first_name} {existing.last_name}".strip()
-        notice = violation(
-            "",
-            "person-already-registered",
-            f"{same} already has the account {existing.username} in {org_id} with these roles "
-            "(same names and email address or staff ID): nothing was created.",
-            "guide §4, §10.1: one account per person in each organisation",
-        )
+        notice = already_registered(existing, org_id)
         return Result(user=existing.as_dict(), warnings=[notice], existing=True)
 
     def _new_account(

@@ -132,6 +132,28 @@ class FakeDirectory:
             self.users[user.id] = user
             return user.id
 
+    def create_users(self, users: Sequence[tuple[dict[str, Any], Collection[str]]]) -> list[str]:
+        """All of them or none, as Keycloak's partial import (one transaction)."""
+        self._maybe_fail("create_users")
+        with self._lock:
+            names = [rep["username"] for rep, _ in users]
+            taken = [n for n in names if self.by_name(n)]
+            if taken or len(set(names)) < len(names):
+                raise Conflict(f"User with user name {(taken or names)[0]} already exists.", 409)
+        ids: list[str] = []
+        try:
+            for rep, roles in users:
+                ids.append(self.create_user(rep))
+                self.users[ids[-1]].roles = frozenset(roles)
+        except BaseException:
+            for user_id in ids:  # rolled back
+                self.users.pop(user_id, None)
+            raise
+        return ids
+
+    def usernames_taken(self, prefixes: Collection[str]) -> set[str]:
+        return set().union(*(self.usernames_starting(p) for p in prefixes))
+
     def add_roles(self, user_id: str, roles: Collection[str]) -> None:
         self._maybe_fail("add_roles")
         user = self.users[user_id]
