@@ -13,7 +13,8 @@ def test_docker_compose_pins_the_launchers_keycloak_version_ports_and_realm() ->
     # Built from quay.io/keycloak/keycloak with the extension (Dockerfile, target keycloak).
     assert keycloak["image"] == f"lrs-keycloak/keycloak:{KEYCLOAK_VERSION}"
     assert keycloak["build"]["args"]["KEYCLOAK_VERSION"] == KEYCLOAK_VERSION
-    assert "127.0.0.1:8080:8080" in keycloak["ports"]
+    # The nodes are reached through the proxy, which alone publishes the launcher's port.
+    assert "127.0.0.1:8080:8080" in compose["services"]["proxy"]["ports"]
     assert keycloak["environment"]["KC_HTTP_MANAGEMENT_PORT"] == "9000"
     assert compose["services"]["companion"]["environment"]["LRS_REALM"] == "lrs"
     assert "127.0.0.1:5000:5000" in compose["services"]["companion"]["ports"]
