@@ -58,9 +58,10 @@ from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.console_trail import NO_EMAIL, NO_EMAIL_RULE, ConsoleTrail
 from lrs_keycloak.services.last_super_user import LastSuperUser
 from lrs_keycloak.services.notices import Notices
-from lrs_keycloak.services.ports import Audit, Flags, WaitingCases, WatchedDirectory
+from lrs_keycloak.services.ports import Audit, EventClaims, Flags, WaitingCases, WatchedDirectory
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
+from lrs_keycloak.store.event_claims import event_key, process_owner
 
 ENFORCER = "lrs-enforcer"
 #: Why the enforcer cancels a case it opened that still awaits its form.
@@ -106,6 +107,8 @@ class Outcome:
     cases_cancelled: list[int] = field(default_factory=list)
     #: Organisations whose last active super user was put back.
     restored: list[str] = field(default_factory=list)
+    #: Another process has the event, or had it and finished it: nothing was done here.
+    skipped: bool = False
 
 
 class Enforcer:
@@ -120,6 +123,7 @@ class Enforcer:
         trail: ConsoleTrail | None = None,
         last_super_user: LastSuperUser | None = None,
         notices: Notices | None = None,
+        claims: EventClaims | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
@@ -136,11 +140,54 @@ class Enforcer:
         self.last_super_user = last_super_user
         #: Emails the super users and the help desk of what the enforcer did (issue 13).
         self.notices = notices
+        #: Who handles which event, shared by every process (issue 14): the webhook's
+        #: deliveries to any gunicorn worker and every worker's poll see the same events.
+        self.claims = claims
+        self.owner = process_owner()
 
     # --- entry points ----------------------------------------------------------------------------
 
     def handle(self, event: dict[str, Any]) -> Outcome:
-        """React to one admin event, or a permanent lockout (from the webhook or the poller)."""
+        """React to one admin event, or a permanent lockout (from the webhook or the poller),
+        unless another process has it or had it: with claims, each event is handled once across
+        the app's processes (docs/adr/0023)."""
+        key = event_key(event) if self.claims is not None else None
+        if self.claims is None or key is None:
+            return self._handle(event)
+        if not self.claims.claim(key, event, self.owner, self.now()):
+            return Outcome([], [], [], skipped=True)
+        return self._handle_claimed(key, event)
+
+    def _handle_claimed(self, key: str, event: dict[str, Any]) -> Outcome:
+        assert self.claims is not None
+        try:
+            outcome = self._handle(event)
+        except BaseException:
+            # Any process may retry it at its next poll: the claim keeps the event.
+            self.claims.release(key, self.owner, self.now())
+            raise
+        if not self.claims.done(key, self.owner, self.now()):
+            log.warning("Event %s took longer than its lease; another process took it up", key)
+        return outcome
+
+    def take_abandoned(self) -> int:
+        """Handle the events another process claimed and never finished (it died, or its
+        handling failed); returns how many were handled."""
+        if self.claims is None:
+            return 0
+        handled = 0
+        for abandoned in self.claims.take_abandoned(self.owner, self.now()):
+            log.info(
+                "Taking up event %s (attempt %d)",
+                abandoned.key,
+                abandoned.attempts,
+                extra={"event_key": abandoned.key, "attempt": abandoned.attempts},
+            )
+            self._handle_claimed(abandoned.key, abandoned.event)
+            handled += 1
+        return handled
+
+    def _handle(self, event: dict[str, Any]) -> Outcome:
         outcome = Outcome([], [], [])
         if event.get("kind") == "login" or "resourceType" not in event:
             user_id = event.get("userId")
@@ -197,7 +244,8 @@ class Enforcer:
         """Handle the stored admin events and permanent lockouts not seen yet; returns how many
         were handled."""
         directory = self.directory
-        handled = self._poll(CURSOR, directory.admin_events_since)
+        handled = self.take_abandoned()
+        handled += self._poll(CURSOR, directory.admin_events_since)
         lockouts = self._poll(
             LOCKOUT_CURSOR, lambda since: directory.login_events_since(since, LOCKOUT)
         )
@@ -215,8 +263,7 @@ class Enforcer:
         for event in fetch(since):
             if event["time"] == since and event["id"] in seen:
                 continue
-            self.handle(event)
-            handled += 1
+            handled += not self.handle(event).skipped
             if event["time"] > latest:
                 latest, latest_ids = event["time"], set()
             latest_ids.add(event["id"])
