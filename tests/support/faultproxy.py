@@ -31,6 +31,8 @@ class _Trigger:
     fired: threading.Event
     #: Matching requests still let through before this one fires.
     skip: int
+    #: Whether the proxy goes down when it fires (else only this connection is cut: a blip).
+    stays_down: bool = True
 
 
 @dataclass
@@ -87,13 +89,24 @@ class FaultProxy:
         if self._listener is None:
             self.listen()
 
-    def fail_at(self, pattern: bytes, after: bool, skip: int = 0) -> threading.Event:
+    def fail_at(
+        self, pattern: bytes, after: bool, skip: int = 0, stays_down: bool = True
+    ) -> threading.Event:
         """Go down at the first request containing ``pattern`` (after ``skip`` such requests
         went through): before it is forwarded, or (``after``) once it was answered, the answer
-        dropped. The event is set when it fired."""
+        dropped. With ``stays_down=False`` only that connection is cut (a blip: the next
+        connection goes through). The event is set when it fired."""
         fired = threading.Event()
-        self._trigger = _Trigger(pattern, after, fired, skip)
+        self._trigger = _Trigger(pattern, after, fired, skip, stays_down)
         return fired
+
+    def _fire(self, trigger: _Trigger, line: _Line) -> None:
+        trigger.fired.set()  # first: the client learns of the cut only after this
+        if trigger.stays_down:
+            self.down()
+        else:
+            _close(line.client)
+            _close(line.upstream)
 
     def hold(self) -> None:
         self._released.clear()
@@ -149,8 +162,7 @@ class FaultProxy:
             if trigger is not None and trigger.pattern in data and _due(trigger):
                 self._trigger = None
                 if not trigger.after:
-                    trigger.fired.set()
-                    self.down()
+                    self._fire(trigger, line)
                     return
                 line.dropping = trigger
             try:
@@ -169,8 +181,7 @@ class FaultProxy:
                 break
             if line.dropping is not None:
                 # The server made the change and answered; the client never hears it.
-                self.down()
-                line.dropping.fired.set()
+                self._fire(line.dropping, line)
                 return
             self._released.wait()
             try:
