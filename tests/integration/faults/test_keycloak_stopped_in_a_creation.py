@@ -125,3 +125,47 @@ def test_a_creation_whose_answer_is_lost_in_a_blip_is_not_sent_twice(
     assert directory.usernames_starting("bea.blipton") == {"bea.blipton"}
     whole = directory.find_user("bea.blipton")
     assert whole is not None and whole.enabled and whole.roles == {"LRBOnlineUser"}
+
+
+IMPORT_HEADER = "title,given_name,family_name,verification_provided,email,staff_id,roles\n"
+IMPORT_NAMES = ["Ingram", "Irving", "Isherwood", "Ives", "Iqbal", "Ibbotson"]
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "answer-lost"])
+def test_an_import_cut_off_by_a_stopped_keycloak_completes_without_duplicates_when_run_again(
+    realm_name: str,
+    synced_gateway: KeycloakGateway,
+    organisation: str,
+    database: str,
+    keycloak_proxy: FaultProxy,
+    tmp_path: Any,
+    after: bool,
+) -> None:
+    given = "Ida" if after else "Ivy"
+    rows = [
+        f"Ms,{given},{family},HR batch 9,,ST-{given}-{n},LRBOnlineUser\n"
+        for n, family in enumerate(IMPORT_NAMES)
+    ]
+    path = tmp_path / "people.csv"
+    path.write_text(IMPORT_HEADER + "".join(rows))
+    pattern = STEPS["account"].replace(b"{realm}", realm_name.encode())
+    # Keycloak stops at the fourth person's account (people are made a few at a time).
+    fired = keycloak_proxy.fail_at(pattern, after, skip=3)
+    cut = _run(realm_name, "users", "import", str(path), "--org", organisation, "--json")
+    assert fired.is_set(), cut.output
+    assert cut.exit_code != 0 and "Traceback" not in cut.output
+    keycloak_proxy.up()
+
+    again = _run(realm_name, "users", "import", str(path), "--org", organisation, "--json")
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.stdout)
+    assert report["created"] + report["existing"] == len(IMPORT_NAMES)
+    directory = UserDirectory(synced_gateway)
+    audit = AuditLog(make_engine(database))
+    for family in IMPORT_NAMES:
+        username = f"{given}.{family}".lower()
+        assert directory.usernames_starting(username) == {username}
+        person = directory.find_user(username)
+        assert person is not None and person.enabled and person.roles == {"LRBOnlineUser"}
+        records = audit.events(organisation, target=username, action=AuditKind.USER_CREATED)
+        assert len(records) == 1
