@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +63,7 @@ from lrs_keycloak.services.ports import Audit, EventClaims, Flags, WaitingCases,
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
 from lrs_keycloak.store.event_claims import event_key, process_owner
+from lrs_keycloak.store.locks import OrganisationLocks
 
 ENFORCER = "lrs-enforcer"
 #: Why the enforcer cancels a case it opened that still awaits its form.
@@ -72,6 +74,8 @@ CURSOR = "admin-events"
 #: out every super user of an organisation: the organisation is re-checked as for a suspension.
 LOCKOUT = "USER_DISABLED_BY_PERMANENT_LOCKOUT"
 LOCKOUT_CURSOR = "lockout-events"
+#: The key of the lock the enforcer's checks take across processes (store.locks).
+CHECKS_LOCK = "lrs-enforcer"
 log = logging.getLogger(__name__)
 
 #: One flag for every way check_person_name finds a name not one person's (its own codes, such
@@ -124,6 +128,7 @@ class Enforcer:
         last_super_user: LastSuperUser | None = None,
         notices: Notices | None = None,
         claims: EventClaims | None = None,
+        locks: OrganisationLocks | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
@@ -144,6 +149,9 @@ class Enforcer:
         #: deliveries to any gunicorn worker and every worker's poll see the same events.
         self.claims = claims
         self.owner = process_owner()
+        #: One check at a time across processes too (docs/adr/0023): two events about the same
+        #: user or organisation checked at once by two processes would both raise its flag.
+        self.locks = locks
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -192,7 +200,7 @@ class Enforcer:
         if event.get("kind") == "login" or "resourceType" not in event:
             user_id = event.get("userId")
             if event.get("type") == LOCKOUT and isinstance(user_id, str):
-                with self._lock:
+                with self._checking():
                     orgs = self.directory.user_organisation_ids(user_id)
                     self._check_organisations(orgs, outcome)
             return outcome
@@ -202,7 +210,7 @@ class Enforcer:
         if match is None:
             return outcome
         user_id = match.group(1)
-        with self._lock:
+        with self._checking():
             before = self.store.last_membership(user_id)
             if self.last_super_user is not None:
                 # Before the checks, so the organisation is whole again when they look at it.
@@ -217,6 +225,15 @@ class Enforcer:
                 # (once: the trail's own key, not the cursor, decides).
                 self.trail.record(event, before)
         return outcome
+
+    @contextmanager
+    def _checking(self) -> Iterator[None]:
+        with self._lock:
+            if self.locks is None:
+                yield
+                return
+            with self.locks(CHECKS_LOCK):
+                yield
 
     def _check_organisations(self, affected: list[str], outcome: Outcome) -> None:
         # Read once per event, not once per use: the realm's LRBSuperUser holders.

@@ -4,6 +4,7 @@ workers); tests/faults/test_worker_killed.py does the same with real processes."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,10 +14,11 @@ from sqlalchemy import Engine
 
 from lrs_keycloak.config import RealmPolicy
 from lrs_keycloak.domain.audit import AuditKind
-from lrs_keycloak.services.enforcement import Enforcer
+from lrs_keycloak.services.enforcement import CHECKS_LOCK, Enforcer
 from lrs_keycloak.store.audit import AuditLog
 from lrs_keycloak.store.enforcement import EnforcementStore
 from lrs_keycloak.store.event_claims import EventClaims, event_key
+from lrs_keycloak.store.locks import engine_locks
 from lrs_keycloak.store.recovery import RecoveryStore
 from tests.support.store import migrated_engine
 from tests.unit.services.fake_console import FakeConsole
@@ -142,3 +144,23 @@ def test_without_claims_each_event_is_handled_where_it_arrives(
     event = console.console_change(console.person("Ian", "Idle", [COLLEGE.id], []))
     assert not alone.handle(event).skipped
     assert not alone.handle(event).skipped
+
+
+def test_checks_take_turns_across_processes(
+    console: FakeConsole,  # noqa: F811
+    realm_policy: RealmPolicy,
+    engine: Engine,
+    clock: Clock,
+) -> None:
+    """Two events about one organisation handled at once by two processes would both find it
+    without an active super user and both alert: the checks take the store's lock in turn."""
+    locks = engine_locks(engine)
+    worker = process(console, realm_policy, engine, clock)
+    worker.locks = locks
+    event = console.console_change(console.person("Ian", "Idle", [COLLEGE.id], []))
+    finished = threading.Event()
+    with locks(CHECKS_LOCK):  # another process is checking
+        threading.Thread(target=lambda: (worker.handle(event), finished.set())).start()
+        assert not finished.wait(0.5)
+    assert finished.wait(10)
+    assert raised(worker) == ["ian.idle"]
