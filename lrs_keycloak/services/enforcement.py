@@ -191,7 +191,14 @@ class Enforcer:
                 abandoned.attempts,
                 extra={"event_key": abandoned.key, "attempt": abandoned.attempts},
             )
-            self._handle_claimed(abandoned.key, abandoned.event)
+            try:
+                self._handle_claimed(abandoned.key, abandoned.event)
+            except Exception:
+                # Released again: the next round retries it; the others are not held up.
+                log.exception(
+                    "Event %s failed again (attempt %d)", abandoned.key, abandoned.attempts
+                )
+                continue
             handled += 1
         return handled
 

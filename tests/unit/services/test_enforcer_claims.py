@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -164,3 +165,37 @@ def test_checks_take_turns_across_processes(
         assert not finished.wait(0.5)
     assert finished.wait(10)
     assert raised(worker) == ["ian.idle"]
+
+
+def test_an_abandoned_event_failing_again_does_not_hold_up_the_others(
+    console: FakeConsole,  # noqa: F811
+    realm_policy: RealmPolicy,
+    engine: Engine,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dead, worker = (process(console, realm_policy, engine, clock) for _ in range(2))
+    assert worker.poll() == 0
+    first = console.person("Ian", "Idle", [COLLEGE.id], [])
+    second = console.person("Ivy", "Idle", [COLLEGE.id], [])
+    for user in (first, second):
+        event = console.console_change(user)
+        key = event_key(event)
+        assert key is not None and dead.claims is not None
+        assert dead.claims.claim(key, event, dead.owner, clock())
+    assert worker.poll() == 0  # live leases: left, and the cursor moves past them
+    clock.offset += LEASE + timedelta(seconds=1)
+    found = console.user_by_id
+
+    def first_unreachable(user_id: str) -> Any:
+        if user_id == first.id:
+            raise ConnectionError("Keycloak stopped")
+        return found(user_id)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(console, "user_by_id", first_unreachable)
+        assert worker.poll() == 1
+    assert raised(worker) == ["ivy.idle"]
+    clock.offset += timedelta(seconds=1)
+    assert worker.poll() == 1
+    assert sorted(raised(worker)) == ["ian.idle", "ivy.idle"]
