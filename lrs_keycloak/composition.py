@@ -241,6 +241,8 @@ def build_enforcer(
     from lrs_keycloak.services.recovery import SmtpMailer
     from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.store.enforcement import EnforcementStore
+    from lrs_keycloak.store.event_claims import EventClaims
+    from lrs_keycloak.store.locks import engine_locks
 
     settings = settings or load_settings()
     if mailer is None:
@@ -255,6 +257,8 @@ def build_enforcer(
         trail=build_console_trail(gateway, admin, engine),
         last_super_user=LastSuperUser(directory, admin.audit, Actors(gateway), mailer),
         notices=build_notices(gateway, engine, mailer, settings),
+        claims=EventClaims(engine, timedelta(seconds=settings.event_lease_seconds)),
+        locks=engine_locks(engine),
     )
 
 

@@ -206,6 +206,12 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(0, ge=0, description="proxies whose X-Forwarded-* are trusted")
     metrics_token: SecretStr | None = Field(None, description="bearer token `/metrics` requires")
     poll_seconds: float = Field(15, gt=0, description="seconds between the worker's polls/sweeps")
+    event_lease_seconds: float = Field(
+        120,
+        gt=0,
+        description="seconds a process holds a Keycloak event it took before another may take"
+        " it up (docs/adr/0023); above the time one event takes, Keycloak timeouts included",
+    )
     lifecycle_minutes: float = Field(
         60,
         ge=0,

@@ -4,11 +4,11 @@ Every ``LRS_POLL_SECONDS`` it handles the admin events and permanent lockouts Ke
 that nobody handled yet (what the webhook missed while the app was down: the cursor is in the
 database, so nothing is handled twice), disables the users still flagged after the grace
 period, reminds the help desk of recovery cases overdue for their form, and runs the import
-jobs the API accepted (docs/adr/0019). One worker per deployment is enough; a second would do
-the same work again, harmlessly but for nothing (import jobs are claimed: two workers never run
-the same one at once). The web app reacts to webhook deliveries only
-(lrs_keycloak/web/enforcement.py): gunicorn runs several web workers and replaces them at will,
-so none of them polls or runs imports.
+jobs the API accepted (docs/adr/0019). One worker per deployment is enough; a second is safe
+(for availability): each event is claimed before it is handled, and one whose worker died is
+taken up once its lease runs out (docs/adr/0023); import jobs are claimed too. The web app
+reacts to webhook deliveries only (lrs_keycloak/web/enforcement.py): gunicorn runs several web
+workers and replaces them at will, so none of them polls or runs imports.
 """
 
 from __future__ import annotations

@@ -381,3 +381,18 @@ def repeats_creation(
     and their account is in use. Anything else (other roles, a suspended account, e.g. the help
     desk nominating an existing user as the new super user) is a creation of its own."""
     return existing_enabled and set(roles) == set(existing_roles) and same_person(details, existing)
+
+
+def unfinished_creation(
+    details: UserDetails,
+    roles: Iterable[str],
+    existing: UserDetails,
+    existing_roles: Iterable[str],
+    recorded: bool,
+) -> bool:
+    """An account a creation of this person left half-made (ADR 7, docs/adr/0023): Keycloak made
+    it, and perhaps some of its roles, but the creation stopped before its audit record stood
+    (Keycloak stopped, or its answer was lost, so the clean-up could not delete it). Nothing
+    records it, so it is nobody's account yet: a repeat of the creation completes it instead of
+    making a second account for the same person."""
+    return not recorded and set(existing_roles) <= set(roles) and same_person(details, existing)

@@ -19,6 +19,8 @@ from urllib.parse import quote
 import jwt
 from keycloak import KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError, KeycloakError
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from lrs_keycloak.keycloak.errors import (
     Conflict,
@@ -67,6 +69,23 @@ def error_details(body: Json) -> list[dict[str, str]]:
     return details
 
 
+#: The requests sent again when the line broke after they were sent: reads only.
+REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def no_replayed_writes(connection: KeycloakOpenIDConnection, pool_size: int) -> None:
+    """Retry a request once when the connection could not be made (it never left), but a write
+    whose answer was lost never: python-keycloak's adapter retries POST too, so a creation whose
+    answer was lost reached Keycloak twice (409 for the second, and the next username taken: two
+    accounts for one person; measured through tests/support/faultproxy.py, docs/adr/0023).
+    The caller hears "cannot be reached" instead and the creation's own repeat detection
+    decides."""
+    retry = Retry(total=1, allowed_methods=REPLAYABLE)
+    session = connection._s  # python-keycloak's requests session; no public way to reach it
+    for protocol in ("https://", "http://"):
+        session.mount(protocol, HTTPAdapter(max_retries=retry, pool_maxsize=pool_size))
+
+
 class KeycloakGateway:
     """Typed admin-API calls for one realm; counts its writes so tests can prove a no-op."""
 
@@ -98,6 +117,7 @@ class KeycloakGateway:
                 pool_maxsize=pool_size,
                 **credentials,
             )
+            no_replayed_writes(connection, pool_size)
             connection.get_token()
         except KeycloakConnectionError as error:
             raise KeycloakUnavailable(f"Keycloak at {settings.url} cannot be reached") from error

@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,9 +59,11 @@ from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.console_trail import NO_EMAIL, NO_EMAIL_RULE, ConsoleTrail
 from lrs_keycloak.services.last_super_user import LastSuperUser
 from lrs_keycloak.services.notices import Notices
-from lrs_keycloak.services.ports import Audit, Flags, WaitingCases, WatchedDirectory
+from lrs_keycloak.services.ports import Audit, EventClaims, Flags, WaitingCases, WatchedDirectory
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
+from lrs_keycloak.store.event_claims import event_key, process_owner
+from lrs_keycloak.store.locks import OrganisationLocks
 
 ENFORCER = "lrs-enforcer"
 #: Why the enforcer cancels a case it opened that still awaits its form.
@@ -71,6 +74,8 @@ CURSOR = "admin-events"
 #: out every super user of an organisation: the organisation is re-checked as for a suspension.
 LOCKOUT = "USER_DISABLED_BY_PERMANENT_LOCKOUT"
 LOCKOUT_CURSOR = "lockout-events"
+#: The key of the lock the enforcer's checks take across processes (store.locks).
+CHECKS_LOCK = "lrs-enforcer"
 log = logging.getLogger(__name__)
 
 #: One flag for every way check_person_name finds a name not one person's (its own codes, such
@@ -106,6 +111,8 @@ class Outcome:
     cases_cancelled: list[int] = field(default_factory=list)
     #: Organisations whose last active super user was put back.
     restored: list[str] = field(default_factory=list)
+    #: Another process has the event, or had it and finished it: nothing was done here.
+    skipped: bool = False
 
 
 class Enforcer:
@@ -120,6 +127,8 @@ class Enforcer:
         trail: ConsoleTrail | None = None,
         last_super_user: LastSuperUser | None = None,
         notices: Notices | None = None,
+        claims: EventClaims | None = None,
+        locks: OrganisationLocks | None = None,
     ) -> None:
         self.directory = directory
         self.policy = policy
@@ -136,16 +145,69 @@ class Enforcer:
         self.last_super_user = last_super_user
         #: Emails the super users and the help desk of what the enforcer did (issue 13).
         self.notices = notices
+        #: Who handles which event, shared by every process (issue 14): the webhook's
+        #: deliveries to any gunicorn worker and every worker's poll see the same events.
+        self.claims = claims
+        self.owner = process_owner()
+        #: One check at a time across processes too (docs/adr/0023): two events about the same
+        #: user or organisation checked at once by two processes would both raise its flag.
+        self.locks = locks
 
     # --- entry points ----------------------------------------------------------------------------
 
     def handle(self, event: dict[str, Any]) -> Outcome:
-        """React to one admin event, or a permanent lockout (from the webhook or the poller)."""
+        """React to one admin event, or a permanent lockout (from the webhook or the poller),
+        unless another process has it or had it: with claims, each event is handled once across
+        the app's processes (docs/adr/0023)."""
+        key = event_key(event) if self.claims is not None else None
+        if self.claims is None or key is None:
+            return self._handle(event)
+        if not self.claims.claim(key, event, self.owner, self.now()):
+            return Outcome([], [], [], skipped=True)
+        return self._handle_claimed(key, event)
+
+    def _handle_claimed(self, key: str, event: dict[str, Any]) -> Outcome:
+        assert self.claims is not None
+        try:
+            outcome = self._handle(event)
+        except BaseException:
+            # Any process may retry it at its next poll: the claim keeps the event.
+            self.claims.release(key, self.owner, self.now())
+            raise
+        if not self.claims.done(key, self.owner, self.now()):
+            log.warning("Event %s took longer than its lease; another process took it up", key)
+        return outcome
+
+    def take_abandoned(self) -> int:
+        """Handle the events another process claimed and never finished (it died, or its
+        handling failed); returns how many were handled."""
+        if self.claims is None:
+            return 0
+        handled = 0
+        for abandoned in self.claims.take_abandoned(self.owner, self.now()):
+            log.info(
+                "Taking up event %s (attempt %d)",
+                abandoned.key,
+                abandoned.attempts,
+                extra={"event_key": abandoned.key, "attempt": abandoned.attempts},
+            )
+            try:
+                self._handle_claimed(abandoned.key, abandoned.event)
+            except Exception:
+                # Released again: the next round retries it; the others are not held up.
+                log.exception(
+                    "Event %s failed again (attempt %d)", abandoned.key, abandoned.attempts
+                )
+                continue
+            handled += 1
+        return handled
+
+    def _handle(self, event: dict[str, Any]) -> Outcome:
         outcome = Outcome([], [], [])
         if event.get("kind") == "login" or "resourceType" not in event:
             user_id = event.get("userId")
             if event.get("type") == LOCKOUT and isinstance(user_id, str):
-                with self._lock:
+                with self._checking():
                     orgs = self.directory.user_organisation_ids(user_id)
                     self._check_organisations(orgs, outcome)
             return outcome
@@ -155,7 +217,7 @@ class Enforcer:
         if match is None:
             return outcome
         user_id = match.group(1)
-        with self._lock:
+        with self._checking():
             before = self.store.last_membership(user_id)
             if self.last_super_user is not None:
                 # Before the checks, so the organisation is whole again when they look at it.
@@ -170,6 +232,15 @@ class Enforcer:
                 # (once: the trail's own key, not the cursor, decides).
                 self.trail.record(event, before)
         return outcome
+
+    @contextmanager
+    def _checking(self) -> Iterator[None]:
+        with self._lock:
+            if self.locks is None:
+                yield
+                return
+            with self.locks(CHECKS_LOCK):
+                yield
 
     def _check_organisations(self, affected: list[str], outcome: Outcome) -> None:
         # Read once per event, not once per use: the realm's LRBSuperUser holders.
@@ -197,7 +268,8 @@ class Enforcer:
         """Handle the stored admin events and permanent lockouts not seen yet; returns how many
         were handled."""
         directory = self.directory
-        handled = self._poll(CURSOR, directory.admin_events_since)
+        handled = self.take_abandoned()
+        handled += self._poll(CURSOR, directory.admin_events_since)
         lockouts = self._poll(
             LOCKOUT_CURSOR, lambda since: directory.login_events_since(since, LOCKOUT)
         )
@@ -215,8 +287,7 @@ class Enforcer:
         for event in fetch(since):
             if event["time"] == since and event["id"] in seen:
                 continue
-            self.handle(event)
-            handled += 1
+            handled += not self.handle(event).skipped
             if event["time"] > latest:
                 latest, latest_ids = event["time"], set()
             latest_ids.add(event["id"])

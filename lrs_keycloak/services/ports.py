@@ -25,6 +25,7 @@ from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.console_changes import RecordedChange
 from lrs_keycloak.store.enforcement import Flag
+from lrs_keycloak.store.event_claims import Abandoned
 from lrs_keycloak.store.recovery import RecoveryCaseRow
 
 # --- Keycloak ------------------------------------------------------------------------------------
@@ -173,6 +174,16 @@ class Flags(Protocol):
     def last_membership(self, user_id: str) -> list[str]: ...
     def cursor(self, name: str) -> tuple[int, set[str]] | None: ...
     def save_cursor(self, name: str, time_ms: int, seen_ids: set[str]) -> None: ...
+
+
+class EventClaims(Protocol):
+    """Each Keycloak event taken by one process at a time, and done once (store.event_claims):
+    the webhook's deliveries to any app process and every worker's poll share it."""
+
+    def claim(self, key: str, event: dict[str, Any], owner: str, now: datetime) -> bool: ...
+    def done(self, key: str, owner: str, now: datetime) -> bool: ...
+    def release(self, key: str, owner: str, now: datetime) -> None: ...
+    def take_abandoned(self, owner: str, now: datetime, limit: int = 100) -> list[Abandoned]: ...
 
 
 class ConsoleChangeStore(Protocol):

@@ -14,7 +14,12 @@ import jwt
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from lrs_keycloak.services.errors import GatewayError, KeycloakUnavailable
+from lrs_keycloak.services.errors import (
+    DATABASE_UNAVAILABLE,
+    GatewayError,
+    KeycloakUnavailable,
+    database_unavailable,
+)
 from lrs_keycloak.services.user_admin import NotPermitted, NotVisible
 from lrs_keycloak.web.logs import redact
 
@@ -82,6 +87,10 @@ def unexpected(error: Exception) -> Response:
         log.error("API error %s: Keycloak unavailable: %s", error_id, error)
         message = f"Keycloak cannot be reached (error {error_id})."
         return errors(503, [problem("", "keycloak-unavailable", message)], error_id=error_id)
+    if database_unavailable(error):
+        log.error("API error %s: the database is unavailable: %s", error_id, error)
+        message = f"{DATABASE_UNAVAILABLE} (error {error_id})"
+        return errors(503, [problem("", "database-unavailable", message)], error_id=error_id)
     kind = "Keycloak answered unexpectedly" if isinstance(error, GatewayError) else "unexpected"
     # The path may be the senior manager's approval link: its token never goes to the log.
     path = redact(request.path)

@@ -39,7 +39,7 @@ SHARED = {
     f"{API_BODY_LIMIT // 1024} KiB by default): refused (body-too-large) before it is read "
     "when Content-Length says so, or as soon as a chunked body grows past it.",
     "InternalError": "Unexpected error; `error_id` is in the log.",
-    "KeycloakUnavailable": "Keycloak cannot be reached.",
+    "KeycloakUnavailable": "Keycloak or the app's database cannot be reached; try again.",
     "NotHelpDesk": "The token's holder is not an active MIAP help desk agent (realm role "
     f"{HELPDESK_REALM_ROLE}): without the role, disabled or locked.",
     "HelpDeskNotFound": "No such recovery case or organisation.",

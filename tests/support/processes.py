@@ -91,3 +91,21 @@ def act_on_each_other(
         answers.put((me, refused.violations[0].code))
     except Exception as error:  # reported, so the test shows it instead of hanging
         answers.put((me, f"error: {type(error).__name__}: {error}"))
+
+
+def poll_and_hang(realm: str, store_url: str, lease_seconds: float, claimed: Any) -> None:
+    """A worker process that claims the next event and hangs while handling it (until it is
+    killed): the first event it handles sets ``claimed`` and never returns."""
+    import os
+
+    os.environ["LRS_DATABASE_URL"] = store_url
+    os.environ["LRS_EVENT_LEASE_SECONDS"] = str(lease_seconds)
+    from lrs_keycloak.composition import Root
+    from lrs_keycloak.services.enforcement import Enforcer
+
+    def hang(self: Enforcer, event: dict[str, Any]) -> Any:
+        claimed.set()
+        time.sleep(600)
+
+    Enforcer._handle = hang  # type: ignore[method-assign]
+    Root(realm=realm).enforcer().poll()

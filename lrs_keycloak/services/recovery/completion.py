@@ -136,7 +136,18 @@ class CompletionSteps(CaseSteps):
                 )
                 created = Result(user=adopted.as_dict())
             else:
-                members = self._member_view(group, users)
+                # An account a completion cut short by Keycloak's stop left unrecorded (maybe
+                # enabled, when the answer to enabling it was lost) is not a super user who can
+                # act: the creation below completes it (docs/adr/0023), one account, one record.
+                unfinished = {
+                    u.id
+                    for u in users
+                    if made_for_case(form, u.email, u.attributes.get("verificationProvided"))
+                    and not self.admin.audit.events(
+                        organisation_id=case.organisation_id, target=u.username, limit=1
+                    )
+                }
+                members = self._member_view(group, [u for u in users if u.id not in unfinished])
                 problems = check_completion(
                     replace(case, state=S.APPROVED), members, agent.username
                 )

@@ -12,6 +12,7 @@ from lrs_keycloak.domain.users import (
     UserDetails,
     check_lengths,
     repeats_creation,
+    unfinished_creation,
     validate_details,
 )
 from lrs_keycloak.keycloak.errors import Conflict, Rejected
@@ -53,20 +54,28 @@ class Accounts:
 
     def existing_person(
         self, group: OrgGroup, details: UserDetails, roles: Collection[str]
-    ) -> tuple[UserRecord | None, set[str]]:
-        """The organisation's account this creation already made (domain.users.repeats_creation),
-        if any, and the usernames taken by the person's base name (the creation skips them)."""
+    ) -> tuple[UserRecord | None, set[str], bool]:
+        """The organisation's account this creation already made, if any; the usernames taken
+        by the person's base name (the creation skips them); and whether that account is
+        unfinished (domain.users.unfinished_creation: to be completed) rather than done
+        (domain.users.repeats_creation: to be answered as it is)."""
         directory = self.access.directory
+        org_id = group.organisation.id
         taken = directory.usernames_starting(base_username(details.given_name, details.family_name))
         for username in sorted(taken):
             user = directory.find_user(username)
-            if (
-                user is not None
-                and group.organisation.id in user.organisation_ids
-                and repeats_creation(details, roles, details_of(user), user.roles, user.enabled)
-            ):
-                return user, taken
-        return None, taken
+            if user is None or org_id not in user.organisation_ids:
+                continue
+            found = details_of(user)
+            if unfinished_creation(details, roles, found, user.roles, self._recorded(user, org_id)):
+                return user, taken, True
+            if repeats_creation(details, roles, found, user.roles, user.enabled):
+                return user, taken, False
+        return None, taken, False
+
+    def _recorded(self, user: UserRecord, org_id: str) -> bool:
+        """Whether the audit trail names the account at all (its creation, a console change)."""
+        return bool(self.access.audit.events(organisation_id=org_id, target=user.username, limit=1))
 
     def create(
         self,

@@ -100,12 +100,54 @@ class Creation:
         # the first attempt still finds the account it made.
         names = f"{details.given_name.strip()}\x1f{details.family_name.strip()}".casefold()
         with self.access.locks(org_id, f"create:{names}"):
-            existing, taken = self.accounts.existing_person(group, details, roles)
+            existing, taken, unfinished = self.accounts.existing_person(group, details, roles)
             if existing is None:
                 return self._new_account(caller, group, details, roles, reference, warnings, taken)
+            if unfinished:
+                return self._complete(caller, group, existing, details, roles, reference, warnings)
         self.access.directory.fill_locks([existing] if existing.enabled else [])
         notice = already_registered(existing, org_id)
         return Result(user=existing.as_dict(), warnings=[notice], existing=True)
+
+    def _complete(
+        self,
+        caller: Caller,
+        group: OrgGroup,
+        account: UserRecord,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None,
+        warnings: list[Violation],
+    ) -> Result:
+        """The rest of a creation that Keycloak's stop cut short (docs/adr/0023): the missing
+        roles, the record, then the account enabled, in the order and with the undo of a new
+        one; the account it made is kept, so the person gets one account, not two."""
+        org_id = group.organisation.id
+        directory = self.access.directory
+        missing = set(roles) - set(account.roles)
+        with all_or_nothing() as undo:
+            if missing:
+                directory.add_roles(account.id, missing)
+                undo.push("the roles given", lambda: directory.remove_roles(account.id, missing))
+            event = recorded(
+                self.access.audit,
+                undo,
+                self.access.record(
+                    caller,
+                    org_id,
+                    AuditKind.USER_CREATED,
+                    target=account.username,
+                    reference=reference,
+                    details={
+                        "roles": sorted(roles),
+                        "email_sent": bool(details.email),
+                        "completed": True,
+                    },
+                ),
+            )
+            self.accounts.activate(account.id, details, undo)
+        user = {**representation(details), "username": account.username, "roles": sorted(roles)}
+        return Result(user=public_user(user), warnings=warnings, event=event)
 
     def _new_account(
         self,
