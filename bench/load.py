@@ -53,6 +53,7 @@ from onboard import ORG, plain_admin
 from pages import Raw, seed
 
 from lrs_keycloak.composition import build_policy, upgrade_database
+from lrs_keycloak.keycloak.errors import GatewayError
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import ORGANISATIONS_GROUP
 from lrs_keycloak.keycloak.sync import apply, plan
@@ -265,8 +266,7 @@ def main() -> None:
             _run(args, gw, Target(realm, base, ORG.id, supers[0], plain, password, run))
     finally:
         if own_realm:
-            gw.delete_realm()
-            print(f"realm {realm} deleted")
+            _delete(gw)
         else:
             _remove_bench_organisation(gw, ORG.id)
 
@@ -274,6 +274,20 @@ def main() -> None:
 @contextmanager
 def _nothing(url: str) -> Iterator[str]:
     yield url
+
+
+def _delete(gw: KeycloakGateway) -> None:
+    """Delete the bench's realm, trying again for a while: on the development H2 database a
+    realm with thousands of users can be held by a lock for some time."""
+    for _ in range(12):
+        try:
+            gw.delete_realm()
+            print(f"realm {gw.realm} deleted")
+            return
+        except GatewayError as refused:
+            print(f"deleting realm {gw.realm}: {refused}; again in 10 s", flush=True)
+            time.sleep(10)
+    print(f"realm {gw.realm} NOT deleted: delete it by hand (lrs-keycloak or the admin console)")
 
 
 def _members(gw: Any, org: str) -> tuple[str, list[dict[str, Any]]]:
@@ -364,10 +378,15 @@ def _run(args: Any, gw: KeycloakGateway, t: Target) -> None:
 
     turn = iter(range(10**9))
     turn_lock = threading.Lock()
+    mine = threading.local()
 
     def login(session: requests.Session) -> bool:
-        with turn_lock:
-            username = plain[next(turn) % args.login_clients]
+        # Each thread logs its own person on, again and again, as people do: with persons
+        # shared between threads, a few logons were refused (user_disabled) on the dev H2.
+        if not hasattr(mine, "username"):
+            with turn_lock:
+                mine.username = plain[next(turn) % args.login_clients]
+        username = mine.username
         logon = log_on(realm, username, password)
         answer = session.post(
             f"{gw.settings.url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token",
