@@ -263,12 +263,14 @@ def main() -> None:
             set_password(gw, username, password)
         database = f"sqlite:///{Path(tempfile.mkdtemp()) / 'load.sqlite'}"
         with served(realm, port, database) if own_realm else _nothing(app_url) as base:
-            _run(args, gw, Target(realm, base, ORG.id, supers[0], plain, password, run))
+            failed = _run(args, gw, Target(realm, base, ORG.id, supers[0], plain, password, run))
     finally:
         if own_realm:
             _delete(gw)
         else:
             _remove_bench_organisation(gw, ORG.id)
+    if failed:
+        sys.exit(1)  # an error or a lost write: the figures above say which
 
 
 @contextmanager
@@ -318,7 +320,9 @@ class Target:
     run: str  # this run's mark in the family names it creates
 
 
-def _run(args: Any, gw: KeycloakGateway, t: Target) -> None:
+def _run(args: Any, gw: KeycloakGateway, t: Target) -> bool:
+    """Run the targets and print their figures; whether a hard goal failed (an error, a lost
+    or unanswered write)."""
     realm, base, org, sue, plain, password, run = (
         t.realm, t.base, t.org, t.sue, t.plain, t.password, t.run
     )  # fmt: skip
@@ -422,6 +426,7 @@ def _run(args: Any, gw: KeycloakGateway, t: Target) -> None:
         print(report(name, tally))
     errors = sum(sum(t.errors.values()) for t in results.values())
     print(f"errors: {errors} (goal 0)")
+    failed = errors > 0
     for name, tally in results.items():
         for kind, message in tally.first.items():
             print(f"  {name} {kind}: {message}")
@@ -432,6 +437,7 @@ def _run(args: Any, gw: KeycloakGateway, t: Target) -> None:
             if (m.get("lastName") or "").startswith(f"Load{run}")
         }
         lost, extra = set(created) - held, held - set(created)
+        failed = failed or bool(lost or extra)
         print(
             f"writes: {len(created)} created (201), {len(held)} in Keycloak; "
             f"lost {len(lost)}, unanswered {len(extra)} (goal 0 and 0)"
@@ -453,6 +459,7 @@ def _run(args: Any, gw: KeycloakGateway, t: Target) -> None:
             f"logins: {rate:.1f}/s full browser flow with the agreement, on {cores} cores shared "
             f"(Keycloak's sizing guide: ~15 password logins/s per vCPU, {15 * cores}/s)"
         )
+    return failed
 
 
 if __name__ == "__main__":
