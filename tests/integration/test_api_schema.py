@@ -56,7 +56,7 @@ from tests.support.smtp import Inbox, realm_mail
 
 PASSWORD = "a long enough passphrase 42"
 #: Cases per (operation, caller); LRS_SCHEMA_EXAMPLES raises it for a deeper run by hand.
-EXAMPLES = int(os.environ.get("LRS_SCHEMA_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("LRS_SCHEMA_EXAMPLES", "10"))
 ORG_A = Organisation("ash-college", "Ash College", "college", frozenset())
 ORG_B = Organisation("birch-training", "Birch Training", "training-provider", frozenset())
 CALLERS = ("super-user", "plain-user", "help-desk", "other-super-user", "no-token", "garbage")
