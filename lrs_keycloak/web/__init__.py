@@ -32,6 +32,9 @@ def create_app(
     settings.refuse_unsafe()
 
     app = Flask(__name__)
+    from lrs_keycloak.web.contracts import operations as contracts
+
+    contracts.install(app)  # the routes' <int:…> are ids the store can hold (404 past them)
     app.config.from_mapping(
         LRS_REALM=settings.realm,
         LRS_DATABASE_URL=settings.database_url,

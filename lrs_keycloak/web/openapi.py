@@ -25,7 +25,7 @@ from lrs_keycloak.web import (  # noqa: F401 - their routes declare operations
     reviews,
 )
 from lrs_keycloak.web.contracts.common import Errors
-from lrs_keycloak.web.contracts.operations import OPERATIONS, Operation, operation
+from lrs_keycloak.web.contracts.operations import MAX_ID, OPERATIONS, Operation, operation
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -106,7 +106,9 @@ def _models() -> list[tuple[type[BaseModel], Any]]:
 def _parameters(op: Operation, query: dict[str, Any] | None) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for converter, name in re.findall(r"<(?:([^:>]+):)?([^>]+)>", op.rule):
-        schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string"}
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
         found.append(
             {
                 "name": name,

@@ -34,7 +34,7 @@ from lrs_keycloak.services.user_admin import Operator, UserAdmin
 from lrs_keycloak.settings import LOCAL_KEYCLOAK_URL
 from lrs_keycloak.web import create_app
 from lrs_keycloak.web.context import user_admin
-from tests.support.oidc import log_on, tokens
+from tests.support.oidc import Tokens, log_on, tokens
 from tests.support.openapi import check_request, check_response
 from tests.support.smtp import Inbox, body, realm_mail
 
@@ -94,28 +94,9 @@ def people(admin: UserAdmin, synced_gateway: KeycloakGateway) -> dict[str, str]:
     return names
 
 
-class Tokens:
-    """Real access tokens, one logon per user, fetched again shortly before they expire."""
-
-    def __init__(self, realm: str) -> None:
-        self.realm = realm
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
-
-    def all(self, username: str) -> dict[str, Any]:
-        at, found = self._cache.get(username, (0.0, {}))
-        if time.monotonic() - at > found.get("expires_in", 0) - 60:
-            found = tokens(self.realm, username, PASSWORD)
-            self._cache[username] = (time.monotonic(), found)
-        return found
-
-    def access(self, username: str) -> str:
-        token: str = self.all(username)["access_token"]
-        return token
-
-
 @pytest.fixture(scope="module")
 def tok(realm_name: str, people: dict[str, str]) -> Tokens:
-    return Tokens(realm_name)
+    return Tokens(realm_name, PASSWORD)
 
 
 class Api:

@@ -15,6 +15,7 @@ import hashlib
 import html
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -272,3 +273,23 @@ def page_after_password(
     )
     _insecure_cookies(session)
     return _follow_keycloak(session, answer).text
+
+
+class Tokens:
+    """Real access tokens, one logon per user, fetched again shortly before they expire."""
+
+    def __init__(self, realm: str, password: str) -> None:
+        self.realm = realm
+        self.password = password
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def all(self, username: str) -> dict[str, Any]:
+        at, found = self._cache.get(username, (0.0, {}))
+        if time.monotonic() - at > found.get("expires_in", 0) - 60:
+            found = tokens(self.realm, username, self.password)
+            self._cache[username] = (time.monotonic(), found)
+        return found
+
+    def access(self, username: str) -> str:
+        token: str = self.all(username)["access_token"]
+        return token

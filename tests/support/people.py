@@ -35,3 +35,13 @@ def make_person(
     gw.call("POST", "/users", rep)
     (user,) = gw.call("GET", "/users", params={"username": username, "exact": "true"})
     return username, str(user["id"])
+
+
+def set_password(gw: KeycloakGateway, username: str, password: str) -> None:
+    """Give the person a password (test set-up only), so that tests can log on as them."""
+    (user,) = gw.call("GET", "/users", params={"username": username, "exact": "true"})
+    gw.call(
+        "PUT",
+        f"/users/{user['id']}/reset-password",
+        {"type": "password", "value": password, "temporary": False},
+    )

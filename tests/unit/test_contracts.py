@@ -160,6 +160,19 @@ def test_the_super_users_api_answers_a_missing_detail_as_the_domain(app: Flask, 
     assert _errors(again)[field] == _domain_answer(field)
 
 
+@pytest.mark.parametrize("field", REQUIRED_DETAILS)
+def test_a_change_clearing_a_required_detail_with_null_gets_the_domains_missing_answer(
+    app: Flask, field: str
+) -> None:
+    # Found by schemathesis: {"family_name": null} was documented and accepted, then a 500.
+    answer = app.test_client().patch(
+        "/api/v1/organisations/anytown-college/users/olive.online",
+        json={field: None},
+        headers=BEARER,
+    )
+    assert _errors(answer)[field] == _domain_answer(field)
+
+
 def test_the_help_desks_registration_answers_a_missing_detail_as_the_domain(app: Flask) -> None:
     person = {k: v for k, v in PERSON.items() if k != "title"}
     body = {"id": "new-college", "name": "New College", "kind": "college", "super_user": person}

@@ -10,6 +10,7 @@ from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.policies import Actor, may_update_own_details
 from lrs_keycloak.domain.users import (
     DETAILS,
+    REQUIRED_DETAILS,
     SELF_EDITABLE_DETAILS,
     not_editable,
     validate_details,
@@ -75,7 +76,9 @@ class DetailsUpdate:
         refuse_oversized(reference=reference)
         user = access.target(group, username)
         before = details_of(user)
-        after = replace(before, **{k: v for k, v in changes.items()})  # type: ignore[arg-type]
+        # A required detail cleared (None) is blank, which the domain refuses as missing.
+        cleared = {k: "" for k, v in changes.items() if v is None and k in REQUIRED_DETAILS}
+        after = replace(before, **{**changes, **cleared})  # type: ignore[arg-type]
         errors, warnings = validate_details(
             after,
             policy=access.policy.generic_names,

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Flask, request
 from pydantic import BaseModel
+from werkzeug.routing import IntegerConverter, Map
 
 from lrs_keycloak.web.contracts.common import Contract
 
@@ -45,6 +46,25 @@ class Operation:
     csv: tuple[int, ...] = ()
     #: The request body is a CSV file (text/csv), read by the view itself; this describes it.
     csv_body: str | None = None
+
+
+#: The largest number a path's ``<int:…>`` carries: the store's ids are INTEGER columns (32 bits
+#: on PostgreSQL). A larger one names nothing and is answered 404 by routing, as a number that
+#: no row has; passed on, it would overflow the database driver (a 500).
+MAX_ID = 2**31 - 1
+
+
+class StoredId(IntegerConverter):
+    """Flask's ``int`` converter, bounded to the ids the store can hold (``MAX_ID``)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def install(app: Flask) -> None:
+    """Every ``<int:…>`` of the app's routes is a ``StoredId``; before any route is added."""
+    app.url_map.converters["int"] = StoredId
 
 
 #: Every operation declared so far, in declaration order.

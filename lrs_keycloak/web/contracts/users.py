@@ -25,10 +25,26 @@ from lrs_keycloak.domain.users import (
 from lrs_keycloak.web.contracts.common import Answer, Contract, Kind, Warning, shape
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 def _detail(field: DetailField, *, all_optional: bool = False) -> Any:
-    """The field as a pydantic field: required text, or optional text that null leaves out."""
+    """The field as a pydantic field: required text, or optional text that null leaves out.
+    In a change (``all_optional``) a required detail may be left out but never cleared: it is
+    text, and null is refused as the missing value it would make (``title-required``…)."""
     if field.required and not all_optional:
         return (str, Field(max_length=field.max_length, description=field.description))
+    if field.required:
+        return (
+            str,
+            Field(
+                None,
+                max_length=field.max_length,
+                description=field.description,
+                json_schema_extra=_no_default,
+            ),
+        )
     return (
         str | None,
         Field(None, max_length=field.max_length, description=field.description),

@@ -312,6 +312,15 @@ def test_update_validates_the_new_details(admin: UserAdmin, sue: Actor) -> None:
     assert "generic-name" in codes(refused)
 
 
+def test_a_required_detail_cleared_with_none_is_refused_as_missing_not_a_crash(
+    admin: UserAdmin, sue: Actor
+) -> None:
+    # Found by schemathesis: PATCH {"family_name": null} reached the name analysis as None.
+    with pytest.raises(RuleViolation) as refused:
+        admin.update_details(sue, COLLEGE.id, "olive.online", {"family_name": None})
+    assert codes(refused) == {"required"}
+
+
 def test_operator_registers_organisation_with_initial_super_user(
     admin: UserAdmin, directory: FakeDirectory, audit: AuditLog
 ) -> None:
