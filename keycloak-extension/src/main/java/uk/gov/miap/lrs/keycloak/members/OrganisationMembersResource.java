@@ -9,7 +9,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.persistence.EntityManager;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.TreeMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,6 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.models.GroupModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
-import org.keycloak.models.RoleModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.representations.userprofile.config.UPAttribute;
 import org.keycloak.representations.userprofile.config.UPAttributePermissions;
@@ -28,6 +30,7 @@ import org.keycloak.services.resources.admin.AdminAuth;
 import org.keycloak.services.resources.admin.AdminRoot;
 import org.keycloak.services.resources.admin.fgap.AdminPermissions;
 import org.keycloak.userprofile.UserProfileProvider;
+import uk.gov.miap.lrs.keycloak.KeycloakJpa;
 import uk.gov.miap.lrs.keycloak.guard.GuardTexts;
 
 /**
@@ -94,9 +97,45 @@ public class OrganisationMembersResource {
             throw new NotFoundException("no client " + page.clientId());
         }
         List<String> visible = visibleAttributes(page);
-        return session.users()
+        List<UserModel> users = session.users()
                 .getGroupMembersStream(realm, group, page.first(), page.max())
-                .map(user -> member(user, client, visible))
+                .toList();
+        if (users.isEmpty()) {
+            return List.of();
+        }
+        List<String> ids = users.stream().map(UserModel::getId).toList();
+        // The page's attributes and role mappings in one query each: through the user model they
+        // are two lazy loads per user (measured: 0.33x the brief listing's users/s at 20,000
+        // users, where the user cache no longer holds them all).
+        EntityManager em = KeycloakJpa.entityManager(session);
+        Map<String, Map<String, List<String>>> found = new HashMap<>();
+        if (!visible.isEmpty()) {
+            List<Object[]> rows = em.createQuery("SELECT a.user.id, a.name, a.value, a.longValue"
+                            + " FROM UserAttributeEntity a WHERE a.user.id IN :ids AND a.name IN :names",
+                            Object[].class)
+                    .setParameter("ids", ids)
+                    .setParameter("names", visible)
+                    .getResultList();
+            for (Object[] row : rows) {
+                String value = row[2] != null ? (String) row[2] : (String) row[3];
+                found.computeIfAbsent((String) row[0], k -> new TreeMap<>())
+                        .computeIfAbsent((String) row[1], k -> new ArrayList<>())
+                        .add(value);
+            }
+        }
+        Map<String, List<String>> roles = new HashMap<>();
+        List<Object[]> mappings = em.createQuery("SELECT r.user.id, k.name FROM UserRoleMappingEntity r,"
+                        + " RoleEntity k WHERE k.id = r.roleId AND r.user.id IN :ids AND k.clientRole = true"
+                        + " AND k.clientId = :client ORDER BY k.name", Object[].class)
+                .setParameter("ids", ids)
+                .setParameter("client", client.getId())
+                .getResultList();
+        for (Object[] row : mappings) {
+            roles.computeIfAbsent((String) row[0], k -> new ArrayList<>()).add((String) row[1]);
+        }
+        return users.stream()
+                .map(user -> member(user, found.getOrDefault(user.getId(), Map.of()),
+                        roles.getOrDefault(user.getId(), List.of())))
                 .toList();
     }
 
@@ -116,7 +155,8 @@ public class OrganisationMembersResource {
     }
 
     /** The fields of Keycloak's brief representation, the wanted attributes and client roles. */
-    private static Map<String, Object> member(UserModel user, ClientModel client, List<String> wanted) {
+    private static Map<String, Object> member(
+            UserModel user, Map<String, List<String>> attributes, List<String> clientRoles) {
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("id", user.getId());
         rep.put("username", user.getUsername());
@@ -125,16 +165,8 @@ public class OrganisationMembersResource {
         rep.put("email", user.getEmail());
         rep.put("enabled", user.isEnabled());
         rep.put("createdTimestamp", user.getCreatedTimestamp());
-        Map<String, List<String>> all = user.getAttributes();
-        Map<String, List<String>> attributes = new LinkedHashMap<>();
-        for (String name : wanted) {
-            List<String> values = all.get(name);
-            if (values != null && !values.isEmpty()) {
-                attributes.put(name, values);
-            }
-        }
         rep.put("attributes", attributes);
-        rep.put("clientRoles", user.getClientRoleMappingsStream(client).map(RoleModel::getName).sorted().toList());
+        rep.put("clientRoles", clientRoles);
         return rep;
     }
 }
