@@ -8,7 +8,8 @@ them (bulk import; one super user each, the others with one or two roles). Then,
 - raw: each organisation's members, one paginated brief listing per group (the floor: the same
   users, the fewest requests that name them);
 - report: `UserAdmin.audit_report` over every organisation, as `lrs-keycloak audit report`
-  runs it (members with their attributes, each role's holders, last logons, flags).
+  runs it (each organisation's members with their attributes and LRS roles, a page a request
+  through the extension's `lrs` resource, docs/adr/0020; last logons; flags).
 Prints users/s (median) and requests for both, and the report's peak memory: Python's own
 allocations (tracemalloc) and the process's resident set. Goals (issue 13): report >= 0.8x the
 raw users/s; <= 1.1x its requests; peak memory at the large size <= 1.3x the small.

@@ -156,7 +156,8 @@ class KeycloakGateway:
         params: dict[str, Any] | None = None,
         expected: tuple[int, ...] = (200, 201, 204),
     ) -> Json:
-        """One admin-API request; `path` is relative to /admin/realms/{realm} unless absolute."""
+        """One request; `path` is relative to /admin/realms/{realm} unless absolute (``admin/…``
+        or ``realms/…``, relative to the server)."""
         response = self._send(method, path, body, params, expected)
         if not response.content:
             return None
@@ -178,7 +179,9 @@ class KeycloakGateway:
         params: dict[str, Any] | None,
         expected: tuple[int, ...],
     ) -> Any:
-        url = path if path.startswith("admin/") else f"admin/realms/{_q(self.realm)}{path}"
+        # Absolute: the admin API of another realm, or a realm's own resources (the extension's).
+        absolute = path.startswith(("admin/", "realms/"))
+        url = path if absolute else f"admin/realms/{_q(self.realm)}{path}"
         raw = getattr(self._connection, f"raw_{method.lower()}")
         started = time.monotonic()
         try:

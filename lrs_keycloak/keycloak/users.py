@@ -1,7 +1,9 @@
 """Users, organisation groups and LRS role mappings in Keycloak, for the user-admin services.
 
-Listing is built from bulk calls only: the organisation group's members, paged, and one paged
-``/clients/{id}/roles/{role}/users`` per LRS role, never one GET per user. Keycloak 26.7
+Listing is built from bulk calls only, never one GET per user: the organisation's members a page
+at a time through the extension's ``lrs`` realm resource, each with the attributes the services
+read and their LRS roles (``stream_members``, docs/adr/0020); or the group's full members, paged,
+and one paged ``/clients/{id}/roles/{role}/users`` per LRS role (``members``). Keycloak 26.7
 disables a permanently locked-out user and records why (attribute ``disabledReason`` =
 ``permanentLockout``, removed again when the account is enabled), so "locked" is read from the
 listing itself; the brute-force status (one GET per user, ``fill_locks``) is asked only where
@@ -24,6 +26,8 @@ from lrs_keycloak.keycloak import events, flows, user_batches
 from lrs_keycloak.keycloak.errors import GatewayError, NotFound
 from lrs_keycloak.keycloak.gateway import KeycloakGateway
 from lrs_keycloak.keycloak.names import (
+    AGREEMENT_ACCEPTED_AT,
+    AGREEMENT_VERSION,
     LAST_LOGON,
     MANAGED_BY,
     ORG_ENTITLEMENTS,
@@ -41,6 +45,20 @@ PERMANENT_LOCKOUT = "permanentLockout"
 SET_PASSWORD = "UPDATE_PASSWORD"
 #: How long the set-password link in the email stays valid (seconds): three days.
 SET_PASSWORD_LIFESPAN = 3 * 24 * 3600
+#: The extension's read of an organisation's members (keycloak-extension, realm resource ``lrs``;
+#: docs/adr/0020): a page of members with the brief fields, the attributes named and their roles
+#: of one client, in one request. Relative to the server, not to the admin API.
+MEMBERS_RESOURCE = "realms/{realm}/lrs/organisations/{group}/members"
+#: The user attributes a member read through MEMBERS_RESOURCE carries: the person's details, the
+#: last logon, why Keycloak disabled the account, and the agreement accepted (all that the
+#: services read from a UserRecord's attributes).
+MEMBER_ATTRIBUTES = (
+    *USER_ATTRIBUTES.values(),
+    LAST_LOGON,
+    DISABLED_REASON,
+    AGREEMENT_VERSION,
+    AGREEMENT_ACCEPTED_AT,
+)
 
 
 def _q(value: str) -> str:
@@ -265,7 +283,14 @@ class UserDirectory:
             role: holders[role] if holders and role in holders else self.role_members(role)
             for role in roles
         }
-        return list(self.stream_members(group, held))
+        path = f"/groups/{_q(group.group_id)}/members"
+        found = []
+        for rep in self.gw.paged(path, {"briefRepresentation": "false"}):
+            user = _record(rep)
+            user.roles = frozenset(role for role, ids in held.items() if user.id in ids)
+            user.organisation_ids = (group.organisation.id,)
+            found.append(user)
+        return found
 
     def last_logins(self, users: Sequence[UserRecord], pages: int = 10) -> dict[str, int]:
         """When each user last logged on (epoch ms; guide §8: "check if the users are still
@@ -301,19 +326,16 @@ class UserDirectory:
                 break
         return found
 
-    def role_holders(self, roles: Iterable[str]) -> dict[str, set[str]]:
-        """Each LRS role's direct holders: one paged listing per role, whatever the realm's size."""
-        return {role: self.role_members(role) for role in roles}
-
-    def stream_members(
-        self, group: OrgGroup, holders: Mapping[str, set[str]]
-    ) -> Iterator[UserRecord]:
-        """The organisation's users a page at a time, so a report's memory stays flat as the
-        organisation grows; their LRS roles from ``holders`` (``role_holders``)."""
-        path = f"/groups/{_q(group.group_id)}/members"
-        for rep in self.gw.paged(path, {"briefRepresentation": "false"}):
+    def stream_members(self, group: OrgGroup, roles: Collection[str]) -> Iterator[UserRecord]:
+        """The organisation's users a page at a time, each with MEMBER_ATTRIBUTES and their LRS
+        roles among ``roles``: one request a page (MEMBERS_RESOURCE), nothing kept between
+        pages, so memory stays flat however large the organisation or the realm grows."""
+        wanted = frozenset(roles)
+        path = MEMBERS_RESOURCE.format(realm=_q(self.gw.realm), group=_q(group.group_id))
+        params = {"client": LRS_CLIENT, "attribute": list(MEMBER_ATTRIBUTES)}
+        for rep in self.gw.paged(path, params):
             user = _record(rep)
-            user.roles = frozenset(role for role, ids in holders.items() if user.id in ids)
+            user.roles = wanted.intersection(rep.get("clientRoles") or ())
             user.organisation_ids = (group.organisation.id,)
             yield user
 

@@ -12,7 +12,7 @@ or two at once, send it once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -153,7 +153,7 @@ class Lifecycle:
             )
         action = self.admin.policy.lifecycle.leavers
         by_staff: dict[str, list[UserRecord]] = {}
-        for user in access.directory.stream_members(group, {}):
+        for user in access.directory.stream_members(group, ()):
             staff = (user.attributes.get(STAFF_ID_ATTRIBUTE) or "").strip().casefold()
             if staff:
                 by_staff.setdefault(staff, []).append(user)
@@ -200,19 +200,18 @@ class Lifecycle:
             groups = sorted(directory.organisations(), key=lambda g: g.organisation.id)
         # A review's snapshot needs every LRS role; the rest of the run only the super users.
         roles = self.admin.policy.roles.names if self.reviews is not None else [SUPER_USER]
-        holders = directory.role_holders(roles)
         actions: list[LifecycleAction] = []
         for group in groups:
-            actions += self._organisation(group, holders, now, dry_run)
+            actions += self._organisation(group, roles, now, dry_run)
         return actions
 
     def _organisation(
-        self, group: OrgGroup, holders: dict[str, set[str]], now_ms: int, dry_run: bool
+        self, group: OrgGroup, roles: Collection[str], now_ms: int, dry_run: bool
     ) -> list[LifecycleAction]:
         org = group.organisation
         end_dates = self.store.end_dates(org.id)
         reinstated = self._reinstatements(org.id)
-        members = list(self.admin.access.directory.stream_members(group, holders))
+        members = list(self.admin.access.directory.stream_members(group, roles))
         warned = self.store.warned({u.id for u in members})
         super_users = [u for u in members if SUPER_USER in u.roles and u.enabled and u.email]
         actions = []

@@ -200,8 +200,7 @@ class Reviews:
         org = group.organisation
         if members is None:
             directory = self.admin.access.directory
-            holders = directory.role_holders(self.admin.policy.roles.names)
-            members = list(directory.stream_members(group, holders))
+            members = list(directory.stream_members(group, self.admin.policy.roles.names))
         items = tuple(
             ReviewItem(u.id, u.username, tuple(sorted(u.roles)))
             for u in sorted(members, key=lambda u: u.username)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -91,16 +91,11 @@ class FakeDirectory:
     ) -> dict[str, int]:
         return {u: t for u, t in self.logins.items() if wanted is None or u in wanted}
 
-    def role_holders(self, roles: Iterable[str]) -> dict[str, set[str]]:
-        return {r: {u.id for u in self.users.values() if r in u.roles} for r in roles}
-
-    def stream_members(
-        self, group: OrgGroup, holders: Mapping[str, set[str]]
-    ) -> Iterator[UserRecord]:
+    def stream_members(self, group: OrgGroup, roles: Collection[str]) -> Iterator[UserRecord]:
+        wanted = frozenset(roles)
         for user in self.users.values():
             if group.organisation.id in user.organisation_ids:
-                roles = frozenset(r for r, ids in holders.items() if user.id in ids)
-                yield replace(user, roles=roles, locked=False)
+                yield replace(user, roles=user.roles & wanted, locked=False)
 
     def fill_locks(self, users: list[UserRecord]) -> None:
         for u in users:

@@ -1,6 +1,7 @@
 package uk.gov.miap.lrs.keycloak.guard;
 
 import jakarta.persistence.EntityManager;
+import uk.gov.miap.lrs.keycloak.KeycloakJpa;
 import jakarta.persistence.LockModeType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -160,20 +161,7 @@ final class GuardRequest extends AbstractKeycloakTransaction {
         return ErrorResponse.errors(List.of(new ErrorRepresentation(field, message, null)), Response.Status.BAD_REQUEST);
     }
 
-    /** The JPA provider's class, which lives in keycloak-model-jpa: not on the extension's
-     * compile path (its parent POM is not served by every Maven mirror), so it is looked up by
-     * name in the server, where it always is. */
-    static final String JPA_PROVIDER = "org.keycloak.connections.jpa.JpaConnectionProvider";
-
-    @SuppressWarnings("unchecked")
     static EntityManager entityManager(KeycloakSession session) {
-        try {
-            Class<? extends Provider> type =
-                    (Class<? extends Provider>) Class.forName(JPA_PROVIDER, true, GuardRequest.class.getClassLoader());
-            Object provider = session.getProvider(type);
-            return (EntityManager) type.getMethod("getEntityManager").invoke(provider);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("lrs-guard needs Keycloak's JPA store (" + JPA_PROVIDER + ")", e);
-        }
+        return KeycloakJpa.entityManager(session);
     }
 }
