@@ -13,7 +13,7 @@ precision matters.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,31 +266,17 @@ class UserDirectory:
     # --- users --------------------------------------------------------------------------------
 
     def members(
-        self,
-        group: OrgGroup,
-        roles: Iterable[str],
-        locks: bool = True,
-        holders: Mapping[str, set[str]] | None = None,
+        self, group: OrgGroup, roles: Collection[str], locks: bool = True
     ) -> list[UserRecord]:
-        """The organisation's users with their LRS roles and lock status.
+        """The organisation's users with their LRS roles among ``roles`` and lock status, read
+        through the extension's member pages (``stream_members``: one request a page, roles
+        included), not the realm-wide role-holder listings they once needed (ADR 20).
 
         ``locked`` comes from the listing itself (see the module docstring), whatever
         ``locks`` says: the flag stays for callers written when it cost one GET per user.
-        Callers that need the brute-force status to the second use ``fill_locks``. A caller
-        that has read a role's holders (``role_members``) already passes them in ``holders``.
+        Callers that need the brute-force status to the second use ``fill_locks``.
         """
-        held = {
-            role: holders[role] if holders and role in holders else self.role_members(role)
-            for role in roles
-        }
-        path = f"/groups/{_q(group.group_id)}/members"
-        found = []
-        for rep in self.gw.paged(path, {"briefRepresentation": "false"}):
-            user = _record(rep)
-            user.roles = frozenset(role for role, ids in held.items() if user.id in ids)
-            user.organisation_ids = (group.organisation.id,)
-            found.append(user)
-        return found
+        return list(self.stream_members(group, roles))
 
     def last_logins(self, users: Sequence[UserRecord], pages: int = 10) -> dict[str, int]:
         """When each user last logged on (epoch ms; guide §8: "check if the users are still

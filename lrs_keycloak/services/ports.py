@@ -77,11 +77,7 @@ class WatchedDirectory(Protocol):
 
     def find_organisation(self, org_id: str) -> OrgGroup | None: ...
     def members(
-        self,
-        group: OrgGroup,
-        roles: Iterable[str],
-        locks: bool = True,
-        holders: Mapping[str, set[str]] | None = None,
+        self, group: OrgGroup, roles: Collection[str], locks: bool = True
     ) -> list[UserRecord]: ...
     def role_members(self, role: str) -> set[str]: ...
     def user_by_id(self, user_id: str) -> UserRecord | None:
