@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,12 +57,12 @@ from lrs_keycloak.domain.roles import (
 from lrs_keycloak.keycloak.errors import NotFound
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.console_trail import NO_EMAIL, NO_EMAIL_RULE, ConsoleTrail
+from lrs_keycloak.services.event_once import OncePerEvent
 from lrs_keycloak.services.last_super_user import LastSuperUser
 from lrs_keycloak.services.notices import Notices
 from lrs_keycloak.services.ports import Audit, EventClaims, Flags, WaitingCases, WatchedDirectory
 from lrs_keycloak.store.audit import AuditEvent
 from lrs_keycloak.store.enforcement import ORGANISATION_TARGET, Flag
-from lrs_keycloak.store.event_claims import event_key, process_owner
 from lrs_keycloak.store.locks import OrganisationLocks
 
 ENFORCER = "lrs-enforcer"
@@ -147,8 +147,9 @@ class Enforcer:
         self.notices = notices
         #: Who handles which event, shared by every process (issue 14): the webhook's
         #: deliveries to any gunicorn worker and every worker's poll see the same events.
-        self.claims = claims
-        self.owner = process_owner()
+        self.once = (
+            OncePerEvent(claims, lambda: self.now(), self._handle) if claims is not None else None
+        )
         #: One check at a time across processes too (docs/adr/0023): two events about the same
         #: user or organisation checked at once by two processes would both raise its flag.
         self.locks = locks
@@ -158,49 +159,15 @@ class Enforcer:
     def handle(self, event: dict[str, Any]) -> Outcome:
         """React to one admin event, or a permanent lockout (from the webhook or the poller),
         unless another process has it or had it: with claims, each event is handled once across
-        the app's processes (docs/adr/0023)."""
-        key = event_key(event) if self.claims is not None else None
-        if self.claims is None or key is None:
+        the app's processes (services.event_once)."""
+        if self.once is None:
             return self._handle(event)
-        if not self.claims.claim(key, event, self.owner, self.now()):
-            return Outcome([], [], [], skipped=True)
-        return self._handle_claimed(key, event)
-
-    def _handle_claimed(self, key: str, event: dict[str, Any]) -> Outcome:
-        assert self.claims is not None
-        try:
-            outcome = self._handle(event)
-        except BaseException:
-            # Any process may retry it at its next poll: the claim keeps the event.
-            self.claims.release(key, self.owner, self.now())
-            raise
-        if not self.claims.done(key, self.owner, self.now()):
-            log.warning("Event %s took longer than its lease; another process took it up", key)
-        return outcome
+        outcome = self.once.run(event)
+        return Outcome([], [], [], skipped=True) if outcome is None else outcome
 
     def take_abandoned(self) -> int:
-        """Handle the events another process claimed and never finished (it died, or its
-        handling failed); returns how many were handled."""
-        if self.claims is None:
-            return 0
-        handled = 0
-        for abandoned in self.claims.take_abandoned(self.owner, self.now()):
-            log.info(
-                "Taking up event %s (attempt %d)",
-                abandoned.key,
-                abandoned.attempts,
-                extra={"event_key": abandoned.key, "attempt": abandoned.attempts},
-            )
-            try:
-                self._handle_claimed(abandoned.key, abandoned.event)
-            except Exception:
-                # Released again: the next round retries it; the others are not held up.
-                log.exception(
-                    "Event %s failed again (attempt %d)", abandoned.key, abandoned.attempts
-                )
-                continue
-            handled += 1
-        return handled
+        """Handle the events another process claimed and never finished; returns how many."""
+        return self.once.take_abandoned() if self.once is not None else 0
 
     def _handle(self, event: dict[str, Any]) -> Outcome:
         outcome = Outcome([], [], [])
@@ -235,21 +202,18 @@ class Enforcer:
 
     @contextmanager
     def _checking(self) -> Iterator[None]:
-        with self._lock:
-            if self.locks is None:
-                yield
-                return
-            with self.locks(CHECKS_LOCK):
-                yield
+        across = self.locks(CHECKS_LOCK) if self.locks is not None else nullcontext()
+        with self._lock, across:
+            yield
 
     def _check_organisations(self, affected: list[str], outcome: Outcome) -> None:
-        # Read once per event, not once per use: the realm's LRBSuperUser holders.
+        # Read once per event: the realm's LRBSuperUser holders, for the console's permissions.
         holders = {SUPER_USER: self.directory.role_members(SUPER_USER)} if affected else {}
         for org_id in affected:
             group = self.directory.find_organisation(org_id)
             if group is None:
                 continue
-            members = self.directory.members(group, [SUPER_USER], locks=False, holders=holders)
+            members = self.directory.members(group, [SUPER_USER], locks=False)
             if self.policy.admin_console_scoped:
                 # Who administers the organisation in the console, and which of its members
                 # they may give roles to, follow the change now, not at the next sync.
@@ -299,11 +263,8 @@ class Enforcer:
         grace = timedelta(hours=self.policy.grace_period_hours)
         disabled = []
         for flag in self.store.open_flags():
-            if (
-                flag.rule not in DISABLING
-                or flag.disabled_at
-                or flag.raised_at + grace > self.now()
-            ):
+            waiting = flag.raised_at + grace > self.now()
+            if flag.rule not in DISABLING or flag.disabled_at or waiting:
                 continue
             try:
                 self.directory.set_enabled(flag.user_id, False)

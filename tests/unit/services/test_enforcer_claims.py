@@ -92,7 +92,7 @@ def test_an_event_whose_process_died_is_taken_up_once_its_lease_runs_out(
     key = event_key(event)
     assert key is not None
     # The dead process claimed the event and was killed before handling it.
-    assert dead.claims is not None and dead.claims.claim(key, event, dead.owner, clock())
+    assert dead.once is not None and dead.once.claims.claim(key, event, dead.once.owner, clock())
     assert worker.poll() == 0  # its lease still runs: the poller leaves it (cursor moves on)
     assert raised(worker) == []
     clock.offset += LEASE + timedelta(seconds=1)
@@ -101,7 +101,13 @@ def test_an_event_whose_process_died_is_taken_up_once_its_lease_runs_out(
     assert raised(worker) == ["ian.idle"]
     claims = EventClaims(engine, LEASE)
     state = claims.state(key)
-    assert state is not None and state[0] == worker.owner and state[1] == 2 and state[2]
+    assert (
+        state is not None
+        and worker.once is not None
+        and state[0] == worker.once.owner
+        and state[1] == 2
+        and state[2]
+    )
 
 
 def test_an_event_whose_handling_failed_is_retried_at_the_next_poll(
@@ -181,8 +187,8 @@ def test_an_abandoned_event_failing_again_does_not_hold_up_the_others(
     for user in (first, second):
         event = console.console_change(user)
         key = event_key(event)
-        assert key is not None and dead.claims is not None
-        assert dead.claims.claim(key, event, dead.owner, clock())
+        assert key is not None and dead.once is not None
+        assert dead.once.claims.claim(key, event, dead.once.owner, clock())
     assert worker.poll() == 0  # live leases: left, and the cursor moves past them
     clock.offset += LEASE + timedelta(seconds=1)
     found = console.user_by_id
