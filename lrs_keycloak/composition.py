@@ -128,6 +128,14 @@ def build_user_admin(
     )
 
 
+def build_mailer(mailer: Mailer | None, settings: Settings) -> Mailer:
+    """``mailer``, else one sending through the settings' LRS_SMTP_*."""
+    from lrs_keycloak.services.recovery import SmtpMailer
+    from lrs_keycloak.services.recovery.mail import SmtpSettings
+
+    return mailer or SmtpMailer(SmtpSettings.from_env(settings))
+
+
 def build_notices(
     gateway: KeycloakGateway,
     engine: Engine,
@@ -138,14 +146,12 @@ def build_notices(
     ``mailer`` (else the settings' LRS_SMTP_*), to the help desk at LRS_HELPDESK_EMAIL."""
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
     from lrs_keycloak.services.notices import Notices
-    from lrs_keycloak.services.recovery import SmtpMailer
-    from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.store.notices import NoticeLog
 
     settings = settings or load_settings()
     return Notices(
         build_directory(gateway),
-        mailer or SmtpMailer(SmtpSettings.from_env(settings)),
+        build_mailer(mailer, settings),
         settings.helpdesk_email,
         contacts=OrganisationContacts(gateway),
         sent=NoticeLog(engine),
@@ -189,15 +195,14 @@ def build_recovery(
     starts them and ``mailer`` sends them (else the settings': LRS_SECRET_KEY, LRS_PUBLIC_URL,
     LRS_SMTP_*)."""
     from lrs_keycloak.keycloak.contacts import OrganisationContacts
-    from lrs_keycloak.services.recovery import ApprovalLinks, RecoveryService, SmtpMailer
-    from lrs_keycloak.services.recovery.mail import SmtpSettings
+    from lrs_keycloak.services.recovery import ApprovalLinks, RecoveryService
 
     settings = settings or load_settings()
     return RecoveryService(
         admin,
         store,
         OrganisationContacts(gateway),
-        mailer or SmtpMailer(SmtpSettings.from_env(settings)),
+        build_mailer(mailer, settings),
         ApprovalLinks(secret or settings.signing_key()),
         public_url or settings.public_url,
         signatories=build_signatories(engine, admin),
@@ -238,15 +243,12 @@ def build_enforcer(
     from lrs_keycloak.keycloak.actors import Actors
     from lrs_keycloak.services.enforcement import Enforcer
     from lrs_keycloak.services.last_super_user import LastSuperUser
-    from lrs_keycloak.services.recovery import SmtpMailer
-    from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.store.enforcement import EnforcementStore
     from lrs_keycloak.store.event_claims import EventClaims
     from lrs_keycloak.store.locks import engine_locks
 
     settings = settings or load_settings()
-    if mailer is None:
-        mailer = SmtpMailer(SmtpSettings.from_env(settings))
+    mailer = build_mailer(mailer, settings)
     directory = build_directory(gateway)
     return Enforcer(
         directory,
@@ -269,14 +271,12 @@ def build_lifecycle(
     realm; its emails through ``mailer`` (else LRS_SMTP_*)."""
     from lrs_keycloak.services.lifecycle import Lifecycle
     from lrs_keycloak.services.notices import Notices
-    from lrs_keycloak.services.recovery import SmtpMailer
-    from lrs_keycloak.services.recovery.mail import SmtpSettings
     from lrs_keycloak.services.reviews import Reviews
     from lrs_keycloak.store.lifecycle import LifecycleStore
     from lrs_keycloak.store.reviews import ReviewStore
 
     settings = settings or load_settings()
-    mailer = mailer or SmtpMailer(SmtpSettings.from_env(settings))
+    mailer = build_mailer(mailer, settings)
     # The review's start is told to the super users through the notices (one place for who
     # hears of what), on the same mailer; only that notice is used, so no contacts or log.
     notices = Notices(
@@ -485,28 +485,3 @@ class Root:
 
     def delivery_log(self, keep: timedelta) -> DeliveryLog:
         return self.part("replay_guard", lambda: build_delivery_log(self.engine(), keep))
-
-
-__all__ = [
-    "RETRY_AFTER",
-    "Root",
-    "build_api_clients",
-    "build_console_trail",
-    "build_delivery_log",
-    "build_directory",
-    "build_enforcer",
-    "build_engine",
-    "build_gateway",
-    "build_idempotency_keys",
-    "build_import_jobs",
-    "build_lifecycle",
-    "build_notices",
-    "build_policy",
-    "build_recovery",
-    "build_recovery_store",
-    "build_signatories",
-    "build_user_admin",
-    "database_revision",
-    "on_keycloak_call",
-    "upgrade_database",
-]

@@ -15,9 +15,6 @@ Outside local development no secret is generated and no admin credentials are as
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -34,6 +31,7 @@ from lrs_keycloak.settings_keycloak import (
     is_local_keycloak,
 )
 from lrs_keycloak.settings_limits import API_BODY_LIMIT, IMPORT_BODY_LIMIT, WEBHOOK_BODY_LIMIT
+from lrs_keycloak.settings_secrets import generated_secret
 
 KEYCLOAK_VERSION = "26.7.3"
 LOCAL_MANAGEMENT_URL = "http://127.0.0.1:9000"
@@ -414,15 +412,7 @@ class Settings(BaseSettings):
             return configured.get_secret_value()
         if not self.is_development:
             _refuse(self, [_not_generated(variable)])
-        path = self.cache_path() / "run" / file
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: two processes starting together keep one secret, readable by this user only.
-            with contextlib.suppress(FileExistsError):
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as out:
-                    out.write(secrets.token_hex(32))
-        return path.read_text().strip()
+        return generated_secret(self.cache_path() / "run" / file)
 
 
 def _plain(value: SecretStr | None) -> str | None:
@@ -490,9 +480,7 @@ def default_config_dir() -> Path:
     """The default policy: the checkout's realm-config/ (the source of truth, edited there),
     else the copy shipped in the package."""
     checkout = PROJECT_ROOT / "realm-config"
-    if running_from_checkout() and checkout.is_dir():
-        return checkout
-    return packaged_config_dir()
+    return checkout if running_from_checkout() and checkout.is_dir() else packaged_config_dir()
 
 
 def config_dir() -> Path:
