@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from lrs_keycloak.web.pages import BLUEPRINTS
 from lrs_keycloak.web.signin import guards
@@ -85,7 +86,7 @@ def _url(app: Flask, rule: Rule) -> str:
         kind = type(converter).__name__
         if name in ("org", "org_id"):
             values[name] = ORG
-        elif kind in ("IntegerConverter", "NumberConverter"):
+        elif isinstance(converter, NumberConverter):
             values[name] = 1
         elif kind == "AnyConverter":
             values[name] = sorted(converter.items)[0]  # type: ignore[attr-defined]
