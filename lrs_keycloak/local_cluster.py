@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import requests
 
 from lrs_keycloak import local_keycloak, local_processes, progress
@@ -319,8 +320,8 @@ def start_proxy(members: list[Node]) -> None:
 
 
 def start(count: int = 2, wait_seconds: float = 300.0) -> str:
-    """Build if needed, start `count` nodes one after the other (the first creates the schema,
-    the next ones join its cluster) and the proxy; a line per step."""
+    """Build if needed, start `count` nodes (on an empty database the first alone, as it makes
+    the schema; then the others, which join its cluster) and the proxy; a line per step."""
     if not 1 <= count <= MAX_NODES:
         raise LauncherError(f"--nodes must be between 1 and {MAX_NODES} (got {count}).")
     running = _recorded_count()
@@ -329,12 +330,11 @@ def start(count: int = 2, wait_seconds: float = 300.0) -> str:
             f"A cluster of {running} node(s) is running; stop it first "
             f"(lrs-keycloak cluster stop) to start {count}."
         )
+    database_url = local_keycloak.postgres_url_for(DATABASE_NAME)
     # The connection only: `--db` itself is fixed by the build.
     db_options = [
         option
-        for option in local_keycloak.database_options(
-            "postgres", local_keycloak.postgres_url_for(DATABASE_NAME)
-        )
+        for option in local_keycloak.database_options("postgres", database_url)
         if not option.startswith("--db=")
     ]
     home, build_seconds = build()
@@ -346,13 +346,17 @@ def start(count: int = 2, wait_seconds: float = 300.0) -> str:
     run_dir().mkdir(parents=True, exist_ok=True)
     _nodes_file().write_text(str(count))
     members = nodes(count)
-    # All at once: the database's locks order the schema's creation (Liquibase) and the
-    # cluster's forming (jdbc-ping), and on 2 cores one JVM starting alone leaves a core idle
-    # much of the time (docs/adr/0022: measured against one after the other).
+    # All at once on an existing schema: the cluster's forming is ordered through the database
+    # (jdbc-ping), and on 2 cores one JVM starting alone leaves a core idle much of the time. On
+    # an empty database the first node makes the schema alone: nodes starting together on it
+    # raced to create Liquibase's changelog table (docs/adr/0022).
+    first_alone = not keycloak_schema_exists(database_url)
     began = time.monotonic()
     try:
         for node in members:
             launch_node(node, home, db_options)
+            if first_alone and node == members[0]:
+                await_node(node, wait_seconds)
         for node in members:
             await_node(node, wait_seconds)
             lines.append(
@@ -365,6 +369,17 @@ def start(count: int = 2, wait_seconds: float = 300.0) -> str:
         raise
     lines.append(f"Cluster of {count} behind haproxy at {PUBLIC_URL} (Keycloak {KEYCLOAK_VERSION})")
     return "\n".join(lines)
+
+
+def keycloak_schema_exists(database_url: str) -> bool:
+    """Whether a Keycloak made its schema in the database (its migration table exists)."""
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        with psycopg.connect(plain, connect_timeout=10) as connection:
+            found = connection.execute("SELECT to_regclass('public.migration_model')").fetchone()
+    except psycopg.Error as error:
+        raise LauncherError(f"The cluster's database cannot be read: {error}") from None
+    return found is not None and found[0] is not None
 
 
 def _recorded_count() -> int:
