@@ -37,6 +37,9 @@ CLUSTER_PORT = 7800
 PROXY_PORT = 8390
 PUBLIC_URL = f"http://127.0.0.1:{PROXY_PORT}"
 MAX_NODES = 9
+#: Database connections per node (Keycloak's default is 100): nodes x this, plus the app's
+#: processes' pools, must stay under PostgreSQL's max_connections.
+DB_POOL_MAX = 30
 #: Build-time options fixed into the server by `kc.sh build` (Keycloak's "Configuring Keycloak
 #: for production" and "Configuring distributed caches"): PostgreSQL, the health endpoints the
 #: proxy checks, the clustered Infinispan cache discovering its members through the database.
@@ -194,6 +197,10 @@ def node_command(node: Node, home: Path, db_options: list[str]) -> list[str]:
         "--proxy-trusted-addresses=127.0.0.1",
         "--cache-embedded-network-bind-address=127.0.0.1",
         f"--cache-embedded-network-bind-port={node.cluster_port}",
+        # Every node's pool must fit in PostgreSQL's max_connections (100 by default) beside
+        # the app's: at Keycloak's default of 100 a node, two loaded nodes ran it out
+        # ("remaining connection slots are reserved", a 500) in bench/load.py.
+        f"--db-pool-max-size={DB_POOL_MAX}",
         *db_options,
     ]
 
