@@ -1,14 +1,18 @@
 """`lifecycle run` against the real Keycloak and a real SMTP server (guide §2.1, §7, §8):
 unused accounts warned by email, an account suspended on its end date with its super users
-told, a dry run that changes nothing, and a second run that does nothing more."""
+told, a dry run that changes nothing, a second run that does nothing more, and an unused
+account suspended, reinstated, left alone through its grace period and suspended after it."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from lrs_keycloak.composition import build_lifecycle
 from lrs_keycloak.config import RealmPolicy
@@ -22,7 +26,7 @@ from lrs_keycloak.services.lifecycle import Lifecycle
 from lrs_keycloak.services.recovery import SmtpMailer
 from lrs_keycloak.services.recovery.mail import SmtpSettings
 from lrs_keycloak.services.user_admin import Operator, UserAdmin
-from lrs_keycloak.store.audit import AuditLog
+from lrs_keycloak.store.audit import AuditEvent, AuditLog
 from lrs_keycloak.store.db import make_engine, upgrade
 from tests.support.smtp import Inbox, body, realm_mail
 
@@ -113,3 +117,64 @@ def test_an_account_is_suspended_on_its_end_date_and_its_super_users_are_told(
         told = [m for m in inbox.to(address) if "suspended" in m["Subject"]]
         assert told and ivy in told[-1]["Subject"] and "end date reached" in told[-1]["Subject"]
     assert [a for a in lifecycle.run(ORG.id, now_ms=tomorrow) if a.username == ivy] == []
+
+
+class ClockedAudit(AuditLog):
+    """The audit log on the test's clock: a reinstatement made "91 days from now" is recorded
+    then, as it would be had the test waited that long."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], int]) -> None:
+        super().__init__(engine)
+        self.clock = clock
+
+    def record(self, event: AuditEvent) -> AuditEvent:
+        at = datetime.fromtimestamp(self.clock() / 1000, UTC)
+        return super().record(replace(event, at=event.at or at))
+
+
+def test_an_unused_account_is_suspended_and_once_reinstated_gets_its_grace_period(
+    synced_gateway: KeycloakGateway,
+    policy: RealmPolicy,
+    inbox: Inbox,
+    sue: Actor,
+    tmp_path: Path,
+) -> None:
+    offset = 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    upgrade(engine)
+    admin = UserAdmin(
+        UserDirectory(synced_gateway), ClockedAudit(engine, lambda: now_ms() + offset), policy
+    )
+    mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=inbox.port, starttls=False))
+    lifecycle = build_lifecycle(admin, engine, mailer=mailer)
+    made = admin.create_user(sue, ORG.id, person("Gus", "Grace"), ["LRBOnlineUser"])
+    assert made.user is not None
+    gus = str(made.user["username"])
+    directory = UserDirectory(synced_gateway)
+
+    def steps_at(days: int) -> list[tuple[str, bool]]:
+        nonlocal offset
+        offset = days * DAY_MS
+        found = lifecycle.run(ORG.id, now_ms=now_ms() + offset)
+        return [(a.step, a.done) for a in found if a.username == gus]
+
+    suspend = policy.lifecycle.suspend_after_days
+    assert suspend is not None  # realm-config/lifecycle.yaml suspends unused accounts
+    grace = policy.lifecycle.grace_after_reinstatement_days
+    assert ("suspend-inactive", True) in steps_at(suspend + 1)
+    user = directory.find_user(gus)
+    assert user is not None and not user.enabled
+    assert any(
+        gus in str(m["Subject"]) and "suspended" in str(m["Subject"]) for m in inbox.messages
+    )
+
+    admin.reinstate(Operator("it"), ORG.id, gus, "back from a long leave")
+    # Still unused, but reinstated a day ago: left alone through the grace period.
+    assert all(step != "suspend-inactive" for step, _ in steps_at(suspend + 2))
+    assert all(step != "suspend-inactive" for step, _ in steps_at(suspend + grace))
+    user = directory.find_user(gus)
+    assert user is not None and user.enabled
+    # The grace period over, unused all along: suspended again.
+    assert ("suspend-inactive", True) in steps_at(suspend + 2 + grace)
+    user = directory.find_user(gus)
+    assert user is not None and not user.enabled
