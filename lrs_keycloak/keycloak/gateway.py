@@ -38,6 +38,8 @@ from lrs_keycloak.settings_keycloak import KeycloakSettings
 
 Json = Any
 PAGE = 500
+#: Bytes a streamed listing reads at a time (`KeycloakGateway.streamed`).
+STREAM_READ = 16 * 1024
 #: Told of every admin-API request once it is over: (method, outcome, ok, seconds), the outcome
 #: being the HTTP status or "unreachable"/"error" when none came. The web app counts them
 #: (lrs_keycloak.web.metrics); a hook never changes the call.
@@ -267,7 +269,8 @@ class KeycloakGateway:
                 raise _refusal("GET", path, response)
             response.raw.decode_content = True
             try:
-                yield from ijson.items(response.raw, "item", use_float=True)
+                # 16 KiB reads (ijson's default is 64): memory holds a few members' bytes.
+                yield from ijson.items(response.raw, "item", use_float=True, buf_size=STREAM_READ)
             except (urllib3.exceptions.HTTPError, OSError) as error:
                 raise KeycloakUnavailable(
                     f"Keycloak at {self.settings.url} broke off GET {path}"

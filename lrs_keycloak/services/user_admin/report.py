@@ -24,9 +24,11 @@ from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.callers import Caller, NotPermitted, Operator
 
 #: Members read ahead of the rows being written, across organisations (services.read_ahead):
-#: about one organisation of the bench's largest (bench/audit.py: 100 a piece), and at most this
-#: many held however large an organisation or the realm grows.
-READ_AHEAD = 100
+#: enough for the next organisation's request to be under way while this one's last rows are
+#: written. Each member held costs memory: at 100 the queue filled with large organisations'
+#: members (their page arrives at once) but not small ones', so the peak grew with organisation
+#: size (bench/audit.py: 1.33x at 20,000 users against 2,000; at 25, see docs/adr/0020).
+READ_AHEAD = 25
 
 
 def sees_every_organisation(caller: Caller) -> bool:
