@@ -14,9 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
+import ijson
 import jwt
+import requests
+import urllib3
 from keycloak import KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError, KeycloakError
 from requests.adapters import HTTPAdapter
@@ -35,6 +38,8 @@ from lrs_keycloak.settings_keycloak import KeycloakSettings
 
 Json = Any
 PAGE = 500
+#: Bytes a streamed listing reads at a time (`KeycloakGateway.streamed`).
+STREAM_READ = 16 * 1024
 #: Told of every admin-API request once it is over: (method, outcome, ok, seconds), the outcome
 #: being the HTTP status or "unreachable"/"error" when none came. The web app counts them
 #: (lrs_keycloak.web.metrics); a hook never changes the call.
@@ -205,28 +210,7 @@ class KeycloakGateway:
                 self.writes += 1
         if response.status_code in expected:
             return response
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = response.text
-        message = (
-            payload.get("errorMessage") or payload.get("error") or json.dumps(payload)
-            if isinstance(payload, dict)
-            else str(payload)[:300]
-        )
-        status = response.status_code
-        text = f"{method} {path}: {status} {message}"
-        if status == 400:
-            raise Rejected(text, status, error_details(payload))
-        if status == 401:
-            raise KeycloakAuthFailed(text, status)
-        if status == 403:
-            raise Forbidden(text, status)
-        if status == 404:
-            raise NotFound(text, status)
-        if status == 409:
-            raise Conflict(text, status)
-        raise GatewayError(text, status)
+        raise _refusal(method, path, response)
 
     def paged(
         self, path: str, params: dict[str, Any] | None = None, page: int = PAGE
@@ -241,6 +225,58 @@ class KeycloakGateway:
             if len(batch) < page:
                 return
             first += page
+
+    def streamed(
+        self, path: str, params: dict[str, Any] | None = None, page: int = PAGE
+    ) -> Iterator[Json]:
+        """`paged`, each item decoded as its bytes arrive: memory holds one item, not a page
+        (the audit report of any organisation in flat memory, docs/adr/0020)."""
+        first = 0
+        while True:
+            count = 0
+            for item in self._items(path, {**(params or {}), "first": first, "max": page}):
+                count += 1
+                yield item
+            if count < page:
+                return
+            first += page
+
+    def _items(self, path: str, params: dict[str, Any]) -> Iterator[Json]:
+        absolute = path.startswith(("admin/", "realms/"))
+        url = path if absolute else f"admin/realms/{_q(self.realm)}{path}"
+        connection = self._connection
+        started = time.monotonic()
+        try:
+            # python-keycloak's raw_get reads the whole body; its session and headers are the
+            # same ones, with the token refreshed first as raw_get does.
+            connection._refresh_if_required()
+            response = connection._s.get(
+                urljoin(str(connection.base_url), url),
+                params=params,
+                headers=connection.headers,
+                timeout=connection.timeout,
+                verify=connection.verify,
+                stream=True,
+            )
+        except (requests.RequestException, KeycloakError) as error:
+            _told("GET", "unreachable", False, started)
+            raise KeycloakUnavailable(
+                f"Keycloak at {self.settings.url} cannot be reached"
+            ) from error
+        with response:
+            _told("GET", str(response.status_code), response.status_code == 200, started)
+            if response.status_code != 200:
+                raise _refusal("GET", path, response)
+            response.raw.decode_content = True
+            try:
+                # 16 KiB reads (ijson's default is 64): memory holds a few members' bytes.
+                yield from ijson.items(response.raw, "item", use_float=True, buf_size=STREAM_READ)
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                raise KeycloakUnavailable(
+                    f"Keycloak at {self.settings.url} broke off GET {path}"
+                ) from error
+            except ijson.JSONError as error:
+                raise GatewayError(f"GET {path}: expected a list ({error})") from error
 
     # --- realm -------------------------------------------------------------------------------
 
@@ -379,3 +415,27 @@ class KeycloakGateway:
 
     def update_required_action(self, alias: str, representation: Json) -> None:
         self.call("PUT", f"/authentication/required-actions/{_q(alias)}", representation)
+
+
+def _refusal(method: str, path: str, response: Any) -> GatewayError:
+    """The error for Keycloak's answer ``response``, which was not one expected."""
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = response.text
+    message = (
+        payload.get("errorMessage") or payload.get("error") or json.dumps(payload)
+        if isinstance(payload, dict)
+        else str(payload)[:300]
+    )
+    status = response.status_code
+    text = f"{method} {path}: {status} {message}"
+    if status == 400:
+        return Rejected(text, status, error_details(payload))
+    kinds: dict[int, type[GatewayError]] = {
+        401: KeycloakAuthFailed,
+        403: Forbidden,
+        404: NotFound,
+        409: Conflict,
+    }
+    return kinds.get(status, GatewayError)(text, status)

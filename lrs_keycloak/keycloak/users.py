@@ -319,7 +319,7 @@ class UserDirectory:
         wanted = frozenset(roles)
         path = MEMBERS_RESOURCE.format(realm=_q(self.gw.realm), group=_q(group.group_id))
         params = {"client": LRS_CLIENT, "attribute": list(MEMBER_ATTRIBUTES)}
-        for rep in self.gw.paged(path, params):
+        for rep in self.gw.streamed(path, params):
             user = _record(rep)
             user.roles = wanted.intersection(rep.get("clientRoles") or ())
             user.organisation_ids = (group.organisation.id,)

@@ -10,6 +10,7 @@ import responses
 from lrs_keycloak.keycloak.errors import (
     Conflict,
     Forbidden,
+    GatewayError,
     KeycloakAuthFailed,
     KeycloakUnavailable,
     NotFound,
@@ -107,3 +108,22 @@ def test_paged_reads_every_page_and_stops_at_a_short_one() -> None:
     gw = KeycloakGateway(SETTINGS)
     assert [g["n"] for g in gw.paged("/groups", page=2)] == [0, 1, 2]
     assert len(responses.calls) == 3  # the token, then two pages
+
+
+@pytest.mark.parametrize(("status", "error"), [(403, Forbidden), (404, NotFound), (409, Conflict)])
+@responses.activate
+def test_a_streamed_listing_maps_http_codes_as_a_call_does(
+    status: int, error: type[Exception]
+) -> None:
+    _token()
+    responses.add(responses.GET, f"{URL}/realms/lrs/lrs/x", status=status, json={})
+    with pytest.raises(error):
+        list(KeycloakGateway(SETTINGS).streamed("realms/lrs/lrs/x"))
+
+
+@responses.activate
+def test_a_streamed_listing_that_is_not_json_is_a_gateway_error() -> None:
+    _token()
+    responses.add(responses.GET, f"{URL}/realms/lrs/lrs/x", status=200, body=b'[{"id": "a"}, {')
+    with pytest.raises(GatewayError, match="expected a list"):
+        list(KeycloakGateway(SETTINGS).streamed("realms/lrs/lrs/x"))

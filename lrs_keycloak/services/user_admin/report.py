@@ -4,17 +4,14 @@ users, every organisation's for the help desk and the operator.
 Built from paged listings only, never one request per user: each organisation's members a page
 at a time, with their attributes (agreement, last logon, lockout) and LRS roles in the same
 request (the extension's read, docs/adr/0020), the enforcer's open flags once per organisation.
-Rows are yielded as they are read (one organisation a page at a time; across organisations, a
-few read ahead), so a report of any size is streamed.
+Rows are yielded as they are read (each page decoded as it arrives; across organisations, at most
+READ_AHEAD members read ahead), so a report of any size is streamed in flat memory.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 
 from lrs_keycloak.domain.audit_report import ReportFilter, ReportRow, check_filter, kept
 from lrs_keycloak.domain.errors import RuleViolation
@@ -22,14 +19,16 @@ from lrs_keycloak.domain.policies import HELPDESK_REALM_ROLE, Actor
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord, recorded_logon
 from lrs_keycloak.services.agreement import acceptance
 from lrs_keycloak.services.ports import Flags
+from lrs_keycloak.services.read_ahead import read_ahead
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.callers import Caller, NotPermitted, Operator
 
-#: Organisations whose members are read ahead of the rows being written (across organisations).
-#: One: with a page a request (docs/adr/0020) that already keeps the report ahead of the raw
-#: listing (bench/audit.py at 20,000 users: 1.40x its users/s, Python peak 1.49x the 2,000-user
-#: one), while 4 held four whole organisations for 2.01x and 2.29x.
-READ_AHEAD = 1
+#: Members read ahead of the rows being written, across organisations (services.read_ahead):
+#: enough for the next organisation's request to be under way while this one's last rows are
+#: written. Each member held costs memory: at 100 the queue filled with large organisations'
+#: members (their page arrives at once) but not small ones', so the peak grew with organisation
+#: size (bench/audit.py: 1.33x at 20,000 users against 2,000; at 25, see docs/adr/0020).
+READ_AHEAD = 25
 
 
 def sees_every_organisation(caller: Caller) -> bool:
@@ -68,44 +67,38 @@ class AuditReport:
         agreement = self.access.policy.agreement
         current = agreement.current if agreement else None
         stored: dict[str, int] | None = None  # read once, only if some user needs it
-        for group, members in self._members(groups):
-            flags: dict[str, list[str]] = {}
-            for flag in self.flags.open_flags(group.organisation.id):
-                flags.setdefault(flag.user_id, []).append(flag.rule)
-            for user in members:
-                logon = recorded_logon(user)
-                if logon is None:
-                    if stored is None:
-                        stored = directory.stored_logons()
-                    logon = stored.get(user.id)
-                row = _row(group, user, logon, flags.get(user.id, []), current)
-                if kept(row, flt, now_ms, current):
-                    yield row
+        group_id: str | None = None
+        flags: dict[str, list[str]] = {}
+        for group, user in self._members(groups):
+            if group.group_id != group_id:
+                group_id, flags = group.group_id, {}
+                for flag in self.flags.open_flags(group.organisation.id):
+                    flags.setdefault(flag.user_id, []).append(flag.rule)
+            logon = recorded_logon(user)
+            if logon is None:
+                if stored is None:
+                    stored = directory.stored_logons()
+                logon = stored.get(user.id)
+            row = _row(group, user, logon, flags.get(user.id, []), current)
+            if kept(row, flt, now_ms, current):
+                yield row
 
-    def _members(self, groups: list[OrgGroup]) -> Iterator[tuple[OrgGroup, Iterable[UserRecord]]]:
-        """Each organisation's members, in order. One organisation is streamed a page at a time
-        (memory flat however large it grows); across organisations the next few are read while
-        this one's rows are written, since each listing mostly waits for Keycloak."""
+    def _members(self, groups: list[OrgGroup]) -> Iterator[tuple[OrgGroup, UserRecord]]:
+        """Each organisation's members, in order, each organisation a page a request and each
+        page decoded as it arrives. Across organisations a thread reads ahead (READ_AHEAD
+        members at most) while the rows are written, since each listing mostly waits for
+        Keycloak."""
         directory = self.access.directory
         roles = self.access.policy.roles.names
+
+        def everyone() -> Iterator[tuple[OrgGroup, UserRecord]]:
+            for group in groups:
+                for user in directory.stream_members(group, roles):
+                    yield group, user
+
         if len(groups) == 1:
-            yield groups[0], directory.stream_members(groups[0], roles)
-            return
-
-        def read(group: OrgGroup) -> list[UserRecord]:
-            return list(directory.stream_members(group, roles))
-
-        with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
-            upcoming = iter(groups)
-            pending: deque[tuple[OrgGroup, Future[list[UserRecord]]]] = deque(
-                (g, pool.submit(read, g)) for g in itertools.islice(upcoming, READ_AHEAD)
-            )
-            while pending:
-                group, members = pending.popleft()
-                following = next(upcoming, None)
-                if following is not None:
-                    pending.append((following, pool.submit(read, following)))
-                yield group, members.result()
+            return everyone()
+        return read_ahead(everyone(), READ_AHEAD)
 
 
 def _row(
