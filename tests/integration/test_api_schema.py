@@ -3,8 +3,11 @@ document the app serves and checks every answer against it.
 
 Every documented operation is called by each kind of caller, with real tokens from the live
 Keycloak (browser-flow logons, tests/support/oidc.py): a super user of the organisation, a plain
-user of it, a MIAP help desk agent, another organisation's super user, no token, and a token
-that is garbage. For each (operation, caller) schemathesis draws ``EXAMPLES`` cases, valid ones
+user of it, a MIAP help desk agent, another organisation's super user, the super user's token
+once it has run out (issued by Keycloak while the realm's tokens lived one second), no token,
+and a token that is garbage. An operation the document marks as open to anyone (no security)
+is called once, without a token: every caller gets the same answer there. For each
+(operation, caller) schemathesis draws ``EXAMPLES`` cases, valid ones
 and invalid ones (``GenerationMode.all``), with a fixed seed; half of them aim at the
 organisation and a user that exist (``_aimed``), else nearly every call would be a 404.
 
@@ -15,13 +18,14 @@ document's schema allows (an unknown role's name, a second super user without a 
 and those answers are documented 422s.
 
 The module's realm (organisations, users, cases) is deleted afterwards (tests/integration
-conftest). Counts: ``CASES`` holds what ran, printed at the end (``-s``) and quoted in
-docs/api.md.
+conftest). Counts: ``CASES`` holds what ran, printed when the module ends (``-s``) and quoted
+in docs/api.md.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,7 +54,7 @@ from lrs_keycloak.web import create_app
 from lrs_keycloak.web.context import user_admin
 from lrs_keycloak.web.openapi import SPEC
 from tests.support.helpdesk import make_agent
-from tests.support.oidc import Tokens
+from tests.support.oidc import Tokens, tokens
 from tests.support.people import set_password
 from tests.support.smtp import Inbox, realm_mail
 
@@ -59,7 +63,15 @@ PASSWORD = "a long enough passphrase 42"
 EXAMPLES = int(os.environ.get("LRS_SCHEMA_EXAMPLES", "10"))
 ORG_A = Organisation("ash-college", "Ash College", "college", frozenset())
 ORG_B = Organisation("birch-training", "Birch Training", "training-provider", frozenset())
-CALLERS = ("super-user", "plain-user", "help-desk", "other-super-user", "no-token", "garbage")
+CALLERS = (
+    "super-user",
+    "plain-user",
+    "help-desk",
+    "other-super-user",
+    "expired",
+    "no-token",
+    "garbage",
+)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -68,11 +80,25 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
-#: What ran, by caller and status; printed at the end of the module.
+#: What ran, by caller and status; printed when the module ends.
 CASES: Counter[tuple[str, int]] = Counter()
 
 SCHEMA = schemathesis.openapi.from_dict(SPEC)
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+
+
+def _pairs() -> list[Any]:
+    """Each (operation, caller) that can answer differently: an operation without security
+    answers every caller alike, so it is called without a token only."""
+    return [
+        pytest.param(operation, caller, id=f"{_label(operation)}-{caller}")
+        for operation in OPERATIONS
+        for caller in (CALLERS if operation.definition.raw.get("security", True) else ("no-token",))
+    ]
+
+
+def _label(operation: Any) -> str:
+    return f"{operation.method.upper()} {operation.path}"
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,8 @@ class World:
     people: dict[str, str]
     #: Real values for the path's parameters, used by the cases aimed at them.
     aimed: dict[str, str]
+    #: The super user's access token, run out.
+    expired: str
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +162,41 @@ def world(
     for username in people.values():
         tokens.access(username)  # each logs on once now (the rest of the run: when it expires)
     aimed = {"org": ORG_A.id, "org_id": ORG_A.id, "username": target["username"]}
-    return World(app, tokens, people, aimed)
+    expired = _expired(synced_gateway, realm_name, sue["username"])
+    # Refused for having run out, not for anything else about it.
+    answer = app.test_client().get(
+        f"/api/v1/organisations/{ORG_A.id}/users", headers={"Authorization": f"Bearer {expired}"}
+    )
+    assert answer.status_code == 401
+    assert answer.get_json()["errors"][0]["code"] == "token-expired"
+    return World(app, tokens, people, aimed, expired)
+
+
+def _expired(gateway: KeycloakGateway, realm: str, username: str) -> str:
+    """A real access token of ``username`` that has run out: Keycloak issues it while the
+    realm's access tokens live one second, and the lifespan is put back at once."""
+    lifespan = gateway.get_realm()["accessTokenLifespan"]
+    gateway.update_realm({"accessTokenLifespan": 1})
+    try:
+        found = tokens(realm, username, PASSWORD)
+    finally:
+        gateway.update_realm({"accessTokenLifespan": lifespan})
+    assert found["expires_in"] <= 1
+    time.sleep(2)
+    return str(found["access_token"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def counts() -> Iterator[None]:
+    """The counts of what ran, when the module ends (``-s`` shows them), for docs/api.md."""
+    yield
+    by_caller: Counter[str] = Counter()
+    for (caller, _status), n in CASES.items():
+        by_caller[caller] += n
+    print(f"\nschemathesis: {sum(CASES.values())} cases, {len(OPERATIONS)} operations")
+    for caller, n in sorted(by_caller.items()):
+        statuses = {s: c for (who, s), c in sorted(CASES.items()) if who == caller}
+        print(f"  {caller:17} {n:5}  {statuses}")
 
 
 def _headers(world: World, caller: str) -> dict[str, str]:
@@ -143,6 +205,8 @@ def _headers(world: World, caller: str) -> dict[str, str]:
         return {}
     if caller == "garbage":
         return {"Authorization": "Bearer not.a-token.at-all"}
+    if caller == "expired":
+        return {"Authorization": f"Bearer {world.expired}"}
     return {"Authorization": f"Bearer {world.tokens.access(world.people[caller])}"}
 
 
@@ -154,15 +218,8 @@ def _aimed(case: Any, aimed: dict[str, str]) -> Any:
     return case
 
 
-def _label(operation: Any) -> str:
-    return f"{operation.method.upper()} {operation.path}"
-
-
-@pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("operation", OPERATIONS, ids=_label)
+@pytest.mark.parametrize(("operation", "caller"), _pairs())
 def test_every_answer_matches_the_document(world: World, operation: Any, caller: str) -> None:
-    if not operation.definition.raw.get("security", True) and caller != CALLERS[0]:
-        pytest.skip("an operation without security answers every caller alike")
     modes = [operation.as_strategy(generation_mode=mode) for mode in GenerationMode]
     strategy = st.tuples(st.one_of(*modes), st.booleans())
 
@@ -187,14 +244,3 @@ def test_every_answer_matches_the_document(world: World, operation: Any, caller:
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     check()
-
-
-def test_zz_counts(world: World) -> None:
-    """Not a check: the counts of what ran (``-s`` shows them), for docs/api.md."""
-    by_caller: Counter[str] = Counter()
-    for (caller, _status), n in CASES.items():
-        by_caller[caller] += n
-    print(f"\nschemathesis: {sum(CASES.values())} cases, {len(OPERATIONS)} operations")
-    for caller, n in sorted(by_caller.items()):
-        statuses = {s: c for (who, s), c in sorted(CASES.items()) if who == caller}
-        print(f"  {caller:17} {n:5}  {statuses}")
