@@ -4,8 +4,6 @@ The cluster itself runs in tests/cluster."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,14 +48,6 @@ def test_the_proxy_checks_each_node_on_its_management_port_and_pins_by_cookie() 
     assert f"bind 127.0.0.1:{local_cluster.PROXY_PORT}" in config
     assert f"cookie {local_cluster.NODE_COOKIE} insert" in config
     assert "option redispatch" in config and "X-Forwarded-Proto" in config
-
-
-@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy: scripts/setup --cluster")
-def test_haproxy_accepts_the_proxy_config(tmp_path: Path) -> None:
-    config = tmp_path / "haproxy.cfg"
-    config.write_text(local_cluster.proxy_config(local_cluster.nodes(3)))
-    done = subprocess.run(["haproxy", "-c", "-f", str(config)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 def test_a_node_count_out_of_range_is_refused_before_anything_starts() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lrs_keycloak.domain.errors import RuleViolation
 from lrs_keycloak.domain.generic_names import (
@@ -181,7 +182,6 @@ def test_policy_words_are_letters_and_hyphens(word: str) -> None:
 
 
 def test_the_configured_word_lists_refuse_the_guide_examples() -> None:
-    yaml = pytest.importorskip("yaml")
     data = yaml.safe_load(YAML_PATH.read_text(encoding="utf-8"))
     assert set(data) == {"generic_words", "departments"}
     policy = GenericNamePolicy.from_lists(data["generic_words"], data["departments"])
