@@ -7,11 +7,9 @@ log live beside it, so `stop` only ever stops the server this module started.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import zipfile
@@ -22,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from lrs_keycloak import progress
+from lrs_keycloak import local_processes, progress
 from lrs_keycloak.settings import (
     KEYCLOAK_VERSION,
     LOCAL_MANAGEMENT_URL,
@@ -220,20 +218,7 @@ def deploy_extension(home: Path, jar: Path) -> None:
 
 
 def _recorded_pid(p: Paths) -> int | None:
-    try:
-        pid = int(p.pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    with contextlib.suppress(ChildProcessError):
-        # Reap it first if it was our own child that exited, or kill(0) sees a zombie.
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+    return local_processes.alive(p.pid_file)
 
 
 def is_ready(timeout: float = 2.0) -> bool:
@@ -326,24 +311,14 @@ def start(wait_seconds: float = 240.0, database: str = "dev-file") -> str:
         "--metrics-enabled=false",
         *db_options,
     ]
-    with p.log_file.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=home,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group, so stop() ends java too
-        )
-    p.pid_file.write_text(str(process.pid))
+    pid = local_processes.spawn(command, p.pid_file, p.log_file, cwd=home, env=env)
     p.database_file.write_text(database)
-    if not wait_until_ready(process.pid, wait_seconds):
+    if not wait_until_ready(pid, wait_seconds):
         tail = log_tail(p.log_file)
         stop()
         raise LauncherError(f"Keycloak did not become ready; log {p.log_file} ends:\n{tail}")
     return (
-        f"Keycloak {KEYCLOAK_VERSION} started (pid {process.pid}) at {LOCAL_KEYCLOAK_URL} "
+        f"Keycloak {KEYCLOAK_VERSION} started (pid {pid}) at {LOCAL_KEYCLOAK_URL} "
         f"on the {database} database; log: {p.log_file}"
     )
 
@@ -362,19 +337,9 @@ def wait_until_ready(pid: int, wait_seconds: float) -> bool:
 
 
 def stop(wait_seconds: float = 60.0) -> str:
-    p = paths()
-    pid = _recorded_pid(p)
+    pid = local_processes.stop_pid(paths().pid_file, wait_seconds)
     if pid is None:
-        p.pid_file.unlink(missing_ok=True)
         return "No Keycloak started by lrs-keycloak is running."
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline and _recorded_pid(p) is not None:
-        time.sleep(0.5)
-    if _recorded_pid(p) is not None:
-        os.killpg(pid, signal.SIGKILL)
-    p.pid_file.unlink(missing_ok=True)
     return f"Keycloak (pid {pid}) stopped."
 
 
