@@ -14,10 +14,11 @@ from lrs_keycloak.keycloak.fields import public_user, representation
 from lrs_keycloak.keycloak.users import OrgGroup, UserRecord
 from lrs_keycloak.services.user_admin.access import Access
 from lrs_keycloak.services.user_admin.accounts import Accounts
-from lrs_keycloak.services.user_admin.all_or_nothing import all_or_nothing, recorded
+from lrs_keycloak.services.user_admin.all_or_nothing import Undo, all_or_nothing, recorded
 from lrs_keycloak.services.user_admin.callers import Caller
 from lrs_keycloak.services.user_admin.refusals import violation
 from lrs_keycloak.services.user_admin.result import Result
+from lrs_keycloak.store.audit import AuditEvent
 
 
 def already_registered(existing: UserRecord, org_id: str) -> Violation:
@@ -129,21 +130,8 @@ class Creation:
             if missing:
                 directory.add_roles(account.id, missing)
                 undo.push("the roles given", lambda: directory.remove_roles(account.id, missing))
-            event = recorded(
-                self.access.audit,
-                undo,
-                self.access.record(
-                    caller,
-                    org_id,
-                    AuditKind.USER_CREATED,
-                    target=account.username,
-                    reference=reference,
-                    details={
-                        "roles": sorted(roles),
-                        "email_sent": bool(details.email),
-                        "completed": True,
-                    },
-                ),
+            event = self._record_created(
+                caller, org_id, account.username, details, roles, reference, undo, completed=True
             )
             self.accounts.activate(account.id, details, undo)
         user = {**representation(details), "username": account.username, "roles": sorted(roles)}
@@ -164,18 +152,33 @@ class Creation:
             user_id, username = self.accounts.create(
                 group.organisation, details, roles, undo, taken
             )
-            event = recorded(
-                self.access.audit,
-                undo,
-                self.access.record(
-                    caller,
-                    org_id,
-                    AuditKind.USER_CREATED,
-                    target=username,
-                    reference=reference,
-                    details={"roles": sorted(roles), "email_sent": bool(details.email)},
-                ),
-            )
+            event = self._record_created(caller, org_id, username, details, roles, reference, undo)
             self.accounts.activate(user_id, details, undo)
         user = {**representation(details), "username": username, "roles": sorted(roles)}
         return Result(user=public_user(user), warnings=warnings, event=event)
+
+    def _record_created(
+        self,
+        caller: Caller,
+        org_id: str,
+        username: str,
+        details: UserDetails,
+        roles: Collection[str],
+        reference: str | None,
+        undo: Undo,
+        completed: bool = False,
+    ) -> AuditEvent:
+        """The creation's audit event, written before the account is enabled and withdrawn if
+        that fails; ``completed``: it finishes an account a stopped Keycloak cut short."""
+        facts: dict[str, object] = {"roles": sorted(roles), "email_sent": bool(details.email)}
+        if completed:
+            facts["completed"] = True
+        event = self.access.record(
+            caller,
+            org_id,
+            AuditKind.USER_CREATED,
+            target=username,
+            reference=reference,
+            details=facts,
+        )
+        return recorded(self.access.audit, undo, event)
