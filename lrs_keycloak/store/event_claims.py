@@ -126,30 +126,25 @@ class EventClaims:
     def done(self, key: str, owner: str, now: datetime) -> bool:
         """Mark the event handled; False when ``owner`` lost its claim meanwhile (its lease ran
         out and another process took the event: that one finishes it)."""
-        with self._lock, self._sessions.begin() as session:
-            marked = session.execute(
-                update(EventClaimRow)
-                .where(
-                    EventClaimRow.key == key,
-                    EventClaimRow.owner == owner,
-                    EventClaimRow.done_at.is_(None),
-                )
-                .values(done_at=now)
-            )
-            return bool(getattr(marked, "rowcount", 0) == 1)
+        return self._update_held(key, owner, done_at=now)
 
     def release(self, key: str, owner: str, now: datetime) -> None:
         """Handling failed: the lease ends now, so the next poll (of any process) retries."""
+        self._update_held(key, owner, lease_until=now)
+
+    def _update_held(self, key: str, owner: str, **values: datetime) -> bool:
+        """Set ``values`` on the claim ``owner`` still holds, unfinished; whether it did."""
         with self._lock, self._sessions.begin() as session:
-            session.execute(
+            changed = session.execute(
                 update(EventClaimRow)
                 .where(
                     EventClaimRow.key == key,
                     EventClaimRow.owner == owner,
                     EventClaimRow.done_at.is_(None),
                 )
-                .values(lease_until=now)
+                .values(**values)
             )
+            return bool(getattr(changed, "rowcount", 0) == 1)
 
     def take_abandoned(self, owner: str, now: datetime, limit: int = 100) -> list[Abandoned]:
         """Claim for ``owner`` the events whose lease ran out before they were done (their
