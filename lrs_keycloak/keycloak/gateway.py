@@ -184,9 +184,7 @@ class KeycloakGateway:
         params: dict[str, Any] | None,
         expected: tuple[int, ...],
     ) -> Any:
-        # Absolute: the admin API of another realm, or a realm's own resources (the extension's).
-        absolute = path.startswith(("admin/", "realms/"))
-        url = path if absolute else f"admin/realms/{_q(self.realm)}{path}"
+        url = self._url(path)
         raw = getattr(self._connection, f"raw_{method.lower()}")
         started = time.monotonic()
         try:
@@ -241,9 +239,14 @@ class KeycloakGateway:
                 return
             first += page
 
-    def _items(self, path: str, params: dict[str, Any]) -> Iterator[Json]:
+    def _url(self, path: str) -> str:
+        """``path`` relative to the server: as given when absolute (the admin API of another
+        realm, or a realm's own resources, the extension's), else under this realm's admin API."""
         absolute = path.startswith(("admin/", "realms/"))
-        url = path if absolute else f"admin/realms/{_q(self.realm)}{path}"
+        return path if absolute else f"admin/realms/{_q(self.realm)}{path}"
+
+    def _items(self, path: str, params: dict[str, Any]) -> Iterator[Json]:
+        url = self._url(path)
         connection = self._connection
         started = time.monotonic()
         try:
