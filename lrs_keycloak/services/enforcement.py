@@ -145,8 +145,8 @@ class Enforcer:
         self.last_super_user = last_super_user
         #: Emails the super users and the help desk of what the enforcer did (issue 13).
         self.notices = notices
-        #: Who handles which event, shared by every process (issue 14): the webhook's
-        #: deliveries to any gunicorn worker and every worker's poll see the same events.
+        #: Each event handled once across processes (issue 14: the webhook's deliveries to any
+        #: worker and every poll see the same events), on ``self.now``, which tests may move.
         self.once = (
             OncePerEvent(claims, lambda: self.now(), self._handle) if claims is not None else None
         )
