@@ -265,16 +265,13 @@ class UserDirectory:
 
     # --- users --------------------------------------------------------------------------------
 
-    def members(
-        self, group: OrgGroup, roles: Collection[str], locks: bool = True
-    ) -> list[UserRecord]:
+    def members(self, group: OrgGroup, roles: Collection[str]) -> list[UserRecord]:
         """The organisation's users with their LRS roles among ``roles`` and lock status, read
         through the extension's member pages (``stream_members``: one request a page, roles
         included), not the realm-wide role-holder listings they once needed (ADR 20).
 
-        ``locked`` comes from the listing itself (see the module docstring), whatever
-        ``locks`` says: the flag stays for callers written when it cost one GET per user.
-        Callers that need the brute-force status to the second use ``fill_locks``.
+        ``locked`` comes from the listing itself (see the module docstring). Callers that need
+        the brute-force status to the second use ``fill_locks``.
         """
         return list(self.stream_members(group, roles))
 

@@ -213,7 +213,7 @@ class Enforcer:
             group = self.directory.find_organisation(org_id)
             if group is None:
                 continue
-            members = self.directory.members(group, [SUPER_USER], locks=False)
+            members = self.directory.members(group, [SUPER_USER])
             if self.policy.admin_console_scoped:
                 # Who administers the organisation in the console, and which of its members
                 # they may give roles to, follow the change now, not at the next sync.

@@ -82,7 +82,7 @@ class LastSuperUser:
             group = self.directory.find_organisation(org_id)
             if group is None:
                 continue
-            members = self.directory.members(group, [SUPER_USER], locks=False)
+            members = self.directory.members(group, [SUPER_USER])
             seen = [Member(m.username, org_id, m.roles, m.enabled, m.locked) for m in members]
             if not active_super_users(seen):
                 left_without.append(group.organisation)

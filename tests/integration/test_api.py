@@ -320,7 +320,7 @@ def test_a_retried_creation_with_the_same_idempotency_key_makes_no_second_accoun
     assert group is not None
     namesakes = [
         u.username
-        for u in admin.directory.members(group, ["LRBOnlineUser"], locks=False)
+        for u in admin.directory.members(group, ["LRBOnlineUser"])
         if u.last_name == person["family_name"]
     ]
     assert namesakes == [first.get_json()["user"]["username"]]

@@ -127,7 +127,7 @@ def test_members_read_in_one_request_say_what_keycloaks_own_listings_say(scene: 
     directory = UserDirectory(scene.gw)
     roles = scene.policy.roles.names
     group = _org(scene, ORG_A)
-    listed = {u.id: u for u in directory.members(group, roles, locks=False)}
+    listed = {u.id: u for u in directory.members(group, roles)}
     streamed = {u.id: u for u in directory.stream_members(group, roles)}
     assert listed.keys() == streamed.keys()
     assert {u.username for u in streamed.values()} == {"sue.alder", "pat.alder", "una.alder"}

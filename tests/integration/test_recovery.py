@@ -205,7 +205,7 @@ def super_users_named(world: World, org: Organisation, family: str) -> list[str]
     assert group is not None
     return [
         u.username
-        for u in world.admin.directory.members(group, [SUPER_USER], locks=False)
+        for u in world.admin.directory.members(group, [SUPER_USER])
         if SUPER_USER in u.roles and u.last_name == family
     ]
 
@@ -951,7 +951,6 @@ def test_a_stale_claim_whose_account_exists_adopts_it_instead_of_making_a_second
         for u in world.admin.directory.members(
             world.admin.directory.find_organisation(org.id),  # type: ignore[arg-type]
             [SUPER_USER],
-            locks=False,
         )
         if u.last_name == nsu.nominee_family_name
     ]

@@ -185,7 +185,7 @@ class Notices:
         group = self.directory.find_organisation(org_id)
         if group is None:
             return []
-        members = self.directory.members(group, [SUPER_USER], locks=False)
+        members = self.directory.members(group, [SUPER_USER])
         to = _active_super_users(members, but=str(values.get("username", "")))
         return self._send(to, template, organisation=group.organisation.name, **values)
 

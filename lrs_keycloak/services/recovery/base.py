@@ -147,9 +147,9 @@ class RecoveryBase:
             )
         return group
 
-    def _members(self, group: OrgGroup, all_locks: bool = False) -> list[UserRecord]:
-        users = self.directory.members(group, self.policy.roles.names, locks=all_locks)
-        if not all_locks:
+    def _members(self, group: OrgGroup, super_user_locks: bool = True) -> list[UserRecord]:
+        users = self.directory.members(group, self.policy.roles.names)
+        if super_user_locks:
             self.directory.fill_locks([u for u in users if u.enabled and SUPER_USER in u.roles])
         return users
 

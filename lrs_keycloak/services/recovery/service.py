@@ -37,7 +37,7 @@ class RecoveryService(CompletionSteps):
         group = self.directory.find_organisation(org_id)
         if group is None:
             raise NotVisible(f"organisation {org_id} not found")
-        users = self._members(group, all_locks=True)
+        users = self._members(group, super_user_locks=False)
         supers = sorted((u for u in users if SUPER_USER in u.roles), key=lambda u: u.username)
         statuses = [u.as_dict()["status"] for u in supers]
         everyone = [u.as_dict()["status"] for u in users]

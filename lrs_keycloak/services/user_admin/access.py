@@ -85,9 +85,11 @@ class Access:
             raise NotVisible(f"user {username} not found in {group.organisation.id}")
         return user
 
-    def members(self, group: OrgGroup, all_locks: bool = False) -> list[UserRecord]:
-        users = self.directory.members(group, self.policy.roles.names, locks=all_locks)
-        if not all_locks:
+    def members(self, group: OrgGroup, super_user_locks: bool = True) -> list[UserRecord]:
+        """The organisation's members; with ``super_user_locks``, its enabled super users' lock
+        status asked of Keycloak's brute-force detection (a GET each), not only the listing's."""
+        users = self.directory.members(group, self.policy.roles.names)
+        if super_user_locks:
             # Locks only matter for the super-user rules: ask only about enabled super users.
             self.directory.fill_locks([u for u in users if u.enabled and SUPER_USER in u.roles])
         return users

@@ -63,7 +63,7 @@ def own_account(admin: UserAdmin, username: str) -> OwnAccount:
         group = directory.find_organisation(org_id)
         if group is None:
             continue
-        members = directory.members(group, (SUPER_USER,), locks=False)
+        members = directory.members(group, (SUPER_USER,))
         super_users = tuple(
             Contact(_name(u.first_name, u.last_name, u.username), u.email)
             for u in sorted(members, key=lambda u: (u.last_name, u.first_name, u.username))

@@ -32,9 +32,7 @@ class Views:
         Agreement, and when (their last acceptance)."""
         access = self.access
         group = access.organisation(caller, org_id, "view")
-        return self._acceptances(
-            access.directory.members(group, access.policy.roles.names, locks=False)
-        )
+        return self._acceptances(access.directory.members(group, access.policy.roles.names))
 
     def _acceptances(self, users: Sequence[UserRecord]) -> list[dict[str, Any]]:
         agreement = self.access.policy.agreement
@@ -51,7 +49,7 @@ class Views:
         """The dashboard's reads from one listing of the organisation's members: the
         organisation, its users (as ``list_users``) and their agreement acceptances."""
         group = self.access.organisation(caller, org_id, "view")
-        users = self.access.members(group, all_locks=True)
+        users = self.access.members(group, super_user_locks=False)
         return group.organisation, self._shown(group, users), self._acceptances(users)
 
     def list_users(
@@ -70,7 +68,9 @@ class Views:
         self, group: OrgGroup, search: str | None, role: str | None, status: str | None
     ) -> Result:
         """``list_users`` once the caller may view ``group``."""
-        return self._shown(group, self.access.members(group, all_locks=True), search, role, status)
+        return self._shown(
+            group, self.access.members(group, super_user_locks=False), search, role, status
+        )
 
     def _shown(
         self,

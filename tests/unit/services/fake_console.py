@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -87,8 +87,6 @@ class FakeConsole(FakeDirectory):
         self,
         group: OrgGroup,
         roles: Iterable[str],
-        locks: bool = True,
-        holders: Mapping[str, set[str]] | None = None,
     ) -> list[UserRecord]:
         wanted = frozenset(roles)
         out = []

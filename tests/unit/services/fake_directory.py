@@ -70,17 +70,10 @@ class FakeDirectory:
     def delete_group(self, group_id: str) -> None:
         self.orgs = {k: v for k, v in self.orgs.items() if v.group_id != group_id}
 
-    def members(
-        self, group: OrgGroup, roles: Collection[str], locks: bool = True
-    ) -> list[UserRecord]:
-        out = [
-            replace(u, locked=False)
-            for u in self.users.values()
-            if group.organisation.id in u.organisation_ids
-        ]
-        if locks:
-            self.fill_locks(out)
-        return out
+    def members(self, group: OrgGroup, roles: Collection[str]) -> list[UserRecord]:
+        # As Keycloak's listing: locked from the account (a permanent lockout disables it).
+        out = [u for u in self.users.values() if group.organisation.id in u.organisation_ids]
+        return [replace(u, locked=u.id in self.locked) for u in out]
 
     def last_logins(self, users: Sequence[UserRecord]) -> dict[str, int]:
         ids = {u.id for u in users}

@@ -258,10 +258,8 @@ def test_the_same_person_in_another_organisation_is_not_a_retry(
 class SlowMembers(FakeDirectory):
     """Reading an organisation's members takes a while: the window two changes race in."""
 
-    def members(
-        self, group: OrgGroup, roles: Collection[str], locks: bool = True
-    ) -> list[UserRecord]:
-        found = super().members(group, roles, locks)
+    def members(self, group: OrgGroup, roles: Collection[str]) -> list[UserRecord]:
+        found = super().members(group, roles)
         time.sleep(0.3)
         return found
 
